@@ -1,0 +1,112 @@
+"""The status lifecycle of a post, in one place.
+
+Every status change (UI, command line, re-check) goes through `transition()`: the change must be
+allowed by TRANSITIONS, it is written with optimistic concurrency (so two reviewers deciding one
+post cannot both win), and it appends an event to the audit trail.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from index.repository import Repository, StoredPost, VersionConflict
+
+STATUSES = ("collected", "flagged", "in_review", "dismissed", "confirmed", "warning_issued",
+            "takedown_requested", "removed", "overdue", "reappeared")
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "collected": frozenset({"flagged"}),
+    "flagged": frozenset({"in_review", "collected"}),
+    # in_review -> in_review: another reviewer takes over an expired claim.
+    "in_review": frozenset({"confirmed", "dismissed", "flagged", "in_review"}),
+    "dismissed": frozenset({"flagged"}),
+    "confirmed": frozenset({"warning_issued", "takedown_requested", "dismissed"}),
+    "warning_issued": frozenset({"takedown_requested", "removed", "overdue"}),
+    "takedown_requested": frozenset({"removed", "overdue"}),
+    "overdue": frozenset({"removed", "takedown_requested"}),
+    "removed": frozenset({"reappeared"}),
+    "reappeared": frozenset({"takedown_requested", "removed", "overdue"}),
+}
+
+CLAIM_DURATION = timedelta(minutes=15)
+
+
+class TransitionError(ValueError):
+    """The requested status change is not allowed from the post's current status."""
+
+
+class ConcurrentChange(RuntimeError):
+    """Another person changed the post first; nothing was overwritten."""
+
+
+def initial_status(flagged: bool) -> str:
+    return "flagged" if flagged else "collected"
+
+
+def check_allowed(current: str, target: str) -> None:
+    if target not in STATUSES:
+        raise TransitionError(f"Unknown status '{target}'.")
+    if target not in TRANSITIONS.get(current, frozenset()):
+        allowed = ", ".join(sorted(TRANSITIONS.get(current, ()))) or "none"
+        raise TransitionError(
+            f"Cannot change a post from '{current}' to '{target}' (allowed from '{current}': {allowed}).")
+
+
+def transition(repo: Repository, post_id: str, target: str, *, actor: str, reason: str = "",
+               request_id: str | None = None, fields: dict | None = None,
+               expected: StoredPost | None = None, now: datetime | None = None) -> dict:
+    """Move one post to `target`; returns the new document. Raises TransitionError when the change
+    is not allowed and ConcurrentChange when someone else changed the post since it was read."""
+    now = now or datetime.now(UTC)
+    stored = expected or repo.get_post(post_id)
+    current = stored.source.get("status", "collected")
+    check_allowed(current, target)
+    if current == target == "in_review" and not _claim_expired(stored.source, now):
+        raise ConcurrentChange(f"Post is being reviewed by {stored.source.get('claimed_by')}.")
+    updated = {**stored.source, **(fields or {}), "status": target, "status_changed_at": now.isoformat()}
+    try:
+        repo.replace_post(stored, updated)
+    except VersionConflict:
+        raise ConcurrentChange("Someone else changed this post at the same time; reload and try again.") from None
+    repo.append_event({"post_id": post_id, "action": "status_change", "actor": actor,
+                       "at": now.isoformat(), "from_status": current, "to_status": target,
+                       "reason": reason, "request_id": request_id})
+    return updated
+
+
+def claim(repo: Repository, post_id: str, *, reviewer: str, request_id: str | None = None,
+          now: datetime | None = None) -> dict:
+    """A reviewer takes a flagged post (or one whose claim expired) for CLAIM_DURATION."""
+    now = now or datetime.now(UTC)
+    stored = repo.get_post(post_id)
+    if stored.source.get("status") == "in_review" and stored.source.get("claimed_by") == reviewer \
+            and not _claim_expired(stored.source, now):
+        return stored.source
+    return transition(repo, post_id, "in_review", actor=reviewer, reason="claimed for review",
+                      request_id=request_id, expected=stored, now=now,
+                      fields={"claimed_by": reviewer,
+                              "claim_expires_at": (now + CLAIM_DURATION).isoformat()})
+
+
+def decide(repo: Repository, post_id: str, *, reviewer: str, confirm: bool, categories: list[str],
+           note: str = "", request_id: str | None = None, now: datetime | None = None) -> dict:
+    """A reviewer confirms (with categories) or dismisses a post they hold."""
+    now = now or datetime.now(UTC)
+    stored = repo.get_post(post_id)
+    source = stored.source
+    if source.get("status") == "in_review" and source.get("claimed_by") != reviewer \
+            and not _claim_expired(source, now):
+        raise ConcurrentChange(f"Post is being reviewed by {source.get('claimed_by')}.")
+    if confirm and not categories:
+        raise TransitionError("Choose at least one category to confirm a post.")
+    target = "confirmed" if confirm else "dismissed"
+    return transition(repo, post_id, target, actor=reviewer, reason=note, request_id=request_id,
+                      expected=stored, now=now,
+                      fields={"reviewer": reviewer, "reviewed_at": now.isoformat(),
+                              "categories": categories if confirm else [], "decision_note": note,
+                              "claimed_by": None, "claim_expires_at": None})
+
+
+def _claim_expired(source: dict, now: datetime) -> bool:
+    expires = source.get("claim_expires_at")
+    return not expires or datetime.fromisoformat(expires) <= now

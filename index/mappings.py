@@ -1,0 +1,117 @@
+"""Index settings and mappings as code. The application only talks to aliases
+("<prefix>-posts"); each alias points at a versioned concrete index ("<prefix>-posts-v1")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from safewatch.taxonomy import CODES
+
+ANALYSIS = {
+    "normalizer": {
+        # Keywords compared without case (handles, platforms, sources).
+        "lowercase": {"type": "custom", "filter": ["lowercase"]},
+    },
+    "analyzer": {
+        # Keeps diacritics: "ma túy" and "mà tùy" stay different, so exact spellings rank higher.
+        "vi_text": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase"]},
+        # Folds them away: "ma tuy" finds "ma túy", "d" finds "đ".
+        "vi_folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
+    },
+}
+
+_TEXT = {
+    "type": "text",
+    "analyzer": "vi_text",
+    "fields": {"folded": {"type": "text", "analyzer": "vi_folded"}},
+}
+_KEYWORD = {"type": "keyword"}
+_KEYWORD_CI = {"type": "keyword", "normalizer": "lowercase"}
+_DATE = {"type": "date"}
+
+POSTS = {
+    "dynamic": "strict",
+    "properties": {
+        "url": {"type": "keyword", "ignore_above": 2048},
+        "canonical_url": {"type": "keyword", "ignore_above": 2048},
+        "thread_url": {"type": "keyword", "ignore_above": 2048},
+        "source": _KEYWORD,
+        "platform": _KEYWORD,
+        "kind": _KEYWORD,
+        "author": _KEYWORD_CI,
+        "title": _TEXT,
+        "text": _TEXT,
+        "published_at": _DATE,
+        "collected_at": _DATE,
+        "content_hash": _KEYWORD,
+        # Classifier output.
+        "scores": {"properties": {code: {"type": "float"} for code in CODES}},
+        "labels": _KEYWORD,
+        "max_score": {"type": "float"},
+        "priority": {"type": "float"},
+        "model_version": _KEYWORD,
+        # Review.
+        "status": _KEYWORD,
+        "status_changed_at": _DATE,
+        "claimed_by": _KEYWORD,
+        "claim_expires_at": _DATE,
+        "reviewer": _KEYWORD,
+        "reviewed_at": _DATE,
+        "categories": _KEYWORD,
+        "decision_note": {"type": "text", "analyzer": "vi_text"},
+    },
+}
+
+EVENTS = {
+    "dynamic": "strict",
+    "properties": {
+        "post_id": _KEYWORD,
+        "action": _KEYWORD,
+        "actor": _KEYWORD,
+        "at": _DATE,
+        "from_status": _KEYWORD,
+        "to_status": _KEYWORD,
+        "reason": {"type": "text", "analyzer": "vi_text"},
+        "request_id": _KEYWORD,
+        "details": {"type": "object", "enabled": False},
+    },
+}
+
+USERS = {
+    "dynamic": "strict",
+    "properties": {
+        "username": _KEYWORD,
+        "display_name": {"type": "text"},
+        "password_hash": {"type": "keyword", "index": False},
+        "roles": _KEYWORD,
+        "disabled": {"type": "boolean"},
+        "created_at": _DATE,
+    },
+}
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    version: int
+    mappings: dict
+
+    def alias(self, prefix: str) -> str:
+        return f"{prefix}-{self.name}"
+
+    def concrete(self, prefix: str) -> str:
+        return f"{prefix}-{self.name}-v{self.version}"
+
+    def body(self, prefix: str) -> dict:
+        return {
+            "settings": {"number_of_shards": 1, "number_of_replicas": 0, "analysis": ANALYSIS},
+            "mappings": self.mappings,
+            "aliases": {self.alias(prefix): {"is_write_index": True}},
+        }
+
+
+SPECS: tuple[IndexSpec, ...] = (
+    IndexSpec("posts", 1, POSTS),
+    IndexSpec("events", 1, EVENTS),
+    IndexSpec("users", 1, USERS),
+)

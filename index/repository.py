@@ -1,0 +1,208 @@
+"""The one module that talks to Elasticsearch: setup, posts, events, users.
+
+Everything else (crawler pipelines, the lifecycle, the UI, the command line) calls these functions
+and never builds an Elasticsearch request itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
+
+from index.mappings import SPECS, IndexSpec
+
+# Fields a re-crawl may refresh; review fields (status, reviewer…) are never touched by a crawl.
+CRAWL_FIELDS = ("url", "canonical_url", "thread_url", "source", "platform", "kind", "author", "title",
+                "text", "published_at", "collected_at", "content_hash", "scores", "labels", "max_score",
+                "priority", "model_version")
+
+
+class PostNotFound(LookupError):
+    pass
+
+
+class VersionConflict(RuntimeError):
+    """Someone else changed the document since it was read."""
+
+
+@dataclass
+class StoredPost:
+    id: str
+    source: dict
+    seq_no: int
+    primary_term: int
+
+
+@dataclass
+class BulkResult:
+    ok: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class Repository:
+    def __init__(self, client: Elasticsearch, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def alias(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    @property
+    def posts(self) -> str:
+        return self.alias("posts")
+
+    @property
+    def events(self) -> str:
+        return self.alias("events")
+
+    @property
+    def users(self) -> str:
+        return self.alias("users")
+
+    # ---- setup -------------------------------------------------------------------------------
+
+    def setup(self) -> list[str]:
+        """Create missing indices behind their aliases; safe to run on every start."""
+        created = []
+        for spec in SPECS:
+            if self._ensure_index(spec):
+                created.append(spec.concrete(self.prefix))
+        return created
+
+    def _ensure_index(self, spec: IndexSpec) -> bool:
+        alias = spec.alias(self.prefix)
+        if self.client.indices.exists_alias(name=alias):
+            # Additive mapping changes apply in place; anything else needs a migration.
+            self.client.indices.put_mapping(index=alias, **spec.mappings)
+            return False
+        try:
+            self.client.indices.create(index=spec.concrete(self.prefix), **spec.body(self.prefix))
+        except Exception as error:  # another process created it first
+            if "resource_already_exists_exception" not in str(error):
+                raise
+            return False
+        return True
+
+    def drop_all(self) -> None:
+        """Delete every index of this prefix (tests and `index reset` only)."""
+        names = list(self.client.indices.get(index=f"{self.prefix}-*", expand_wildcards="all"))
+        for name in names:
+            self.client.indices.delete(index=name)
+
+    def refresh(self) -> None:
+        self.client.indices.refresh(index=f"{self.prefix}-*")
+
+    # ---- posts -------------------------------------------------------------------------------
+
+    def bulk_upsert_posts(self, documents: Iterable[dict], *, chunk_size: int = 500) -> BulkResult:
+        """Insert new posts; on a re-crawl update only the crawl fields. Per-document errors are
+        returned, never dropped."""
+        def actions() -> Iterator[dict]:
+            for doc in documents:
+                post_id = doc.pop("id")
+                yield {"_op_type": "update", "_index": self.posts, "_id": post_id,
+                       "doc": {k: doc[k] for k in CRAWL_FIELDS if k in doc},
+                       "upsert": doc, "retry_on_conflict": 3}
+
+        result = BulkResult()
+        for ok, item in helpers.streaming_bulk(self.client, actions(), chunk_size=chunk_size,
+                                               raise_on_error=False, raise_on_exception=False,
+                                               max_retries=5, initial_backoff=1):
+            if ok:
+                result.ok += 1
+            else:
+                result.errors.append(item)
+        return result
+
+    def get_post(self, post_id: str) -> StoredPost:
+        try:
+            hit = self.client.get(index=self.posts, id=post_id)
+        except NotFoundError:
+            raise PostNotFound(post_id) from None
+        return StoredPost(hit["_id"], hit["_source"], hit["_seq_no"], hit["_primary_term"])
+
+    def replace_post(self, stored: StoredPost, source: dict) -> None:
+        """Write `source` only if the post is unchanged since `stored` was read."""
+        try:
+            self.client.index(index=self.posts, id=stored.id, document=source,
+                              if_seq_no=stored.seq_no, if_primary_term=stored.primary_term, refresh="wait_for")
+        except ConflictError:
+            raise VersionConflict(stored.id) from None
+
+    def count_posts(self, **filters: str) -> int:
+        return self.client.count(index=self.posts, query=_filters(filters))["count"]
+
+    def review_queue(self, *, now: str | None = None, size: int = 50) -> list[dict]:
+        """Flagged posts, and posts whose review claim has expired, highest priority first."""
+        now = now or _now()
+        query = {"bool": {"should": [
+            {"term": {"status": "flagged"}},
+            {"bool": {"filter": [{"term": {"status": "in_review"}},
+                                 {"range": {"claim_expires_at": {"lt": now}}}]}},
+        ], "minimum_should_match": 1}}
+        response = self.client.search(index=self.posts, query=query, size=size,
+                                      sort=[{"priority": "desc"}, {"collected_at": "desc"}])
+        return [_hit(h) for h in response["hits"]["hits"]]
+
+    def search_posts(self, text: str = "", *, status: str | None = None, size: int = 20,
+                     offset: int = 0) -> tuple[int, list[dict]]:
+        """Full-text search typed by a person: no query syntax, diacritics optional."""
+        must: list[dict] = []
+        if text.strip():
+            must.append({"multi_match": {"query": text, "type": "most_fields",
+                                         "fields": ["text^2", "text.folded", "title^2", "title.folded"]}})
+        query = {"bool": {"must": must or [{"match_all": {}}],
+                          "filter": [{"term": {"status": status}}] if status else []}}
+        response = self.client.search(
+            index=self.posts, query=query, size=size, from_=offset, track_total_hits=True,
+            highlight={"fields": {"text": {}, "text.folded": {}}, "pre_tags": ["\u0002"],
+                       "post_tags": ["\u0003"], "number_of_fragments": 2, "fragment_size": 160},
+        )
+        return response["hits"]["total"]["value"], [_hit(h) for h in response["hits"]["hits"]]
+
+    # ---- events (append-only) -----------------------------------------------------------------
+
+    def append_event(self, event: dict) -> str:
+        event_id = str(uuid.uuid4())
+        self.client.create(index=self.events, id=event_id, document={"at": _now(), **event},
+                           refresh="wait_for")
+        return event_id
+
+    def events_for(self, post_id: str) -> list[dict]:
+        response = self.client.search(index=self.events, query={"term": {"post_id": post_id}},
+                                      sort=[{"at": "asc"}], size=1000)
+        return [h["_source"] for h in response["hits"]["hits"]]
+
+    # ---- users -------------------------------------------------------------------------------
+
+    def get_user(self, username: str) -> dict | None:
+        try:
+            return self.client.get(index=self.users, id=username)["_source"]
+        except NotFoundError:
+            return None
+
+    def put_user(self, user: dict, *, create: bool) -> None:
+        if create:
+            self.client.create(index=self.users, id=user["username"], document=user, refresh="wait_for")
+        else:
+            self.client.index(index=self.users, id=user["username"], document=user, refresh="wait_for")
+
+    def list_users(self) -> list[dict]:
+        response = self.client.search(index=self.users, size=1000, sort=[{"username": "asc"}])
+        return [h["_source"] for h in response["hits"]["hits"]]
+
+
+def _hit(hit: dict) -> dict:
+    return {"id": hit["_id"], **hit["_source"], "highlight": hit.get("highlight", {})}
+
+
+def _filters(filters: dict[str, str]) -> dict:
+    return {"bool": {"filter": [{"term": {k: v}} for k, v in filters.items()]}}

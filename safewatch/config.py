@@ -1,0 +1,86 @@
+"""Configuration: defaults in code, overrides from SAFEWATCH_* environment variables.
+
+No module-level singleton: callers build a Config (usually `Config.from_env()`) and pass it on.
+Secrets (Elasticsearch credentials, the Flask secret key) only ever come from the environment or
+from files under var/, which git ignores.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _default_var_dir() -> Path:
+    # In a checkout (the usual case) state lives in <checkout>/var; an installed copy uses ./var.
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "var"
+    return Path.cwd() / "var"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting SafeWatch reads, with its default."""
+
+    var_dir: Path = field(default_factory=_default_var_dir)
+    # Elasticsearch: when es_url is set, that cluster is used and nothing is started locally.
+    es_url: str | None = None
+    es_api_key: str | None = None
+    es_username: str | None = None
+    es_password: str | None = None
+    es_ca_certs: str | None = None
+    es_request_timeout: float = 30.0
+    index_prefix: str = "safewatch"
+    # The embedded node (used only when es_url is not set).
+    embedded_es_port: int = 9250
+    embedded_es_heap: str = "1g"
+    # Classifier and crawling.
+    model_dir: Path | None = None
+    user_agent: str = "SafeWatchBot/0.1 (+child-protection crawler of a police cyber unit)"
+    demo_site_port: int = 8765
+    # Review UI.
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 5000
+    secret_key: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Config:
+        env = os.environ if environ is None else environ
+        base = cls()
+        var_dir = Path(env["SAFEWATCH_VAR_DIR"]) if env.get("SAFEWATCH_VAR_DIR") else base.var_dir
+        return replace(
+            base,
+            var_dir=var_dir,
+            es_url=env.get("SAFEWATCH_ES_URL") or None,
+            es_api_key=env.get("SAFEWATCH_ES_API_KEY") or None,
+            es_username=env.get("SAFEWATCH_ES_USERNAME") or None,
+            es_password=env.get("SAFEWATCH_ES_PASSWORD") or None,
+            es_ca_certs=env.get("SAFEWATCH_ES_CA_CERTS") or None,
+            es_request_timeout=float(env.get("SAFEWATCH_ES_TIMEOUT", base.es_request_timeout)),
+            index_prefix=env.get("SAFEWATCH_INDEX_PREFIX", base.index_prefix),
+            embedded_es_port=int(env.get("SAFEWATCH_ES_PORT", base.embedded_es_port)),
+            embedded_es_heap=env.get("SAFEWATCH_ES_HEAP", base.embedded_es_heap),
+            model_dir=Path(env["SAFEWATCH_MODEL_DIR"]) if env.get("SAFEWATCH_MODEL_DIR") else None,
+            demo_site_port=int(env.get("SAFEWATCH_DEMO_SITE_PORT", base.demo_site_port)),
+            ui_host=env.get("SAFEWATCH_UI_HOST", base.ui_host),
+            ui_port=int(env.get("SAFEWATCH_UI_PORT", base.ui_port)),
+            secret_key=env.get("SAFEWATCH_SECRET_KEY") or None,
+        )
+
+    @property
+    def uses_embedded_es(self) -> bool:
+        return self.es_url is None
+
+    @property
+    def es_address(self) -> str:
+        return self.es_url or f"http://127.0.0.1:{self.embedded_es_port}"
+
+    @property
+    def models_path(self) -> Path:
+        return self.model_dir or self.var_dir / "models"
+
+    def with_overrides(self, **changes: object) -> Config:
+        return replace(self, **changes)

@@ -1,0 +1,79 @@
+"""Typed records passed between the crawler, the classifier and the index."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that identify a visit, not a page.
+_TRACKING_PARAMS = {"fbclid", "gclid", "ref", "ref_src", "mc_cid", "mc_eid", "igshid", "si"}
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per page: lower-case scheme and host, no default port, no tracking parameters,
+    sorted query. The fragment is kept, because forums address single posts by it (#post-123)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                   if k.lower() not in _TRACKING_PARAMS and not k.lower().startswith("utm_"))
+    return urlunsplit((scheme, host, parts.path or "/", urlencode(query), parts.fragment))
+
+
+def post_id_for(url: str) -> str:
+    """The Elasticsearch document id of a post: derived from its canonical URL, so a re-crawl
+    updates the same document instead of adding a duplicate."""
+    return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:40]
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the post text, NFC-normalised with whitespace collapsed (edits show as a change)."""
+    normalised = " ".join(unicodedata.normalize("NFC", text).split())
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class PostRecord:
+    """One collected post, as every crawler kind produces it."""
+
+    url: str
+    source: str
+    platform: str
+    kind: str
+    text: str
+    author: str | None = None
+    title: str | None = None
+    published_at: datetime | None = None
+    collected_at: datetime = field(default_factory=utcnow)
+    thread_url: str | None = None
+
+    @property
+    def canonical_url(self) -> str:
+        return canonical_url(self.url)
+
+    @property
+    def post_id(self) -> str:
+        return post_id_for(self.url)
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.text)
+
+    def to_document(self) -> dict:
+        doc = asdict(self)
+        doc["canonical_url"] = self.canonical_url
+        doc["content_hash"] = self.content_hash
+        for key in ("published_at", "collected_at"):
+            if doc[key] is not None:
+                doc[key] = doc[key].isoformat()
+        return doc
