@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from safewatch.config import PROJECT_ROOT, Config
+from safewatch.errors import SafeWatchError
 
 SERVER_PROJECT = PROJECT_ROOT / "index" / "server"
 NETTY_MODULE = "transport-netty4"
@@ -28,7 +29,7 @@ EXTRAS_MODULE = "safewatch-extras"
 LAUNCHER_CLASS = "org.safewatch.esnode.NodeLauncher"
 
 
-class EmbeddedNodeError(RuntimeError):
+class EmbeddedNodeError(SafeWatchError):
     """The embedded node could not be built, started or stopped; the message says why."""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from index.repository import Repository, StoredPost, VersionConflict
+from safewatch.errors import SafeWatchError
 
 STATUSES = ("collected", "flagged", "in_review", "dismissed", "confirmed", "warning_issued",
             "takedown_requested", "removed", "overdue", "reappeared")
@@ -31,11 +32,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 CLAIM_DURATION = timedelta(minutes=15)
 
 
-class TransitionError(ValueError):
+class TransitionError(SafeWatchError, ValueError):
     """The requested status change is not allowed from the post's current status."""
 
 
-class ConcurrentChange(RuntimeError):
+class ConcurrentChange(SafeWatchError):
     """Another person changed the post first; nothing was overwritten."""
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
 from index.mappings import SPECS, IndexSpec
+from safewatch.errors import SafeWatchError
 
 # Fields a re-crawl may refresh; review fields (status, reviewer…) are never touched by a crawl.
 CRAWL_FIELDS = ("url", "canonical_url", "thread_url", "source", "platform", "kind", "author", "title",
@@ -21,8 +22,9 @@ CRAWL_FIELDS = ("url", "canonical_url", "thread_url", "source", "platform", "kin
                 "priority", "model_version")
 
 
-class PostNotFound(LookupError):
-    pass
+class PostNotFound(SafeWatchError, LookupError):
+    def __str__(self) -> str:
+        return f"No post with id {self.args[0]!r}."
 
 
 class VersionConflict(RuntimeError):
@@ -140,14 +142,19 @@ class Repository:
     def count_posts(self, **filters: str) -> int:
         return self.client.count(index=self.posts, query=_filters(filters))["count"]
 
-    def review_queue(self, *, now: str | None = None, size: int = 50) -> list[dict]:
-        """Flagged posts, and posts whose review claim has expired, highest priority first."""
+    def review_queue(self, *, now: str | None = None, size: int = 50, reviewer: str | None = None) -> list[dict]:
+        """Flagged posts, and posts whose review claim has expired, highest priority first; with
+        `reviewer`, also the posts that reviewer holds."""
         now = now or _now()
-        query = {"bool": {"should": [
+        should: list[dict] = [
             {"term": {"status": "flagged"}},
             {"bool": {"filter": [{"term": {"status": "in_review"}},
                                  {"range": {"claim_expires_at": {"lt": now}}}]}},
-        ], "minimum_should_match": 1}}
+        ]
+        if reviewer:
+            should.append({"bool": {"filter": [{"term": {"status": "in_review"}},
+                                               {"term": {"claimed_by": reviewer}}]}})
+        query = {"bool": {"should": should, "minimum_should_match": 1}}
         response = self.client.search(index=self.posts, query=query, size=size,
                                       sort=[{"priority": "desc"}, {"collected_at": "desc"}])
         return [_hit(h) for h in response["hits"]["hits"]]

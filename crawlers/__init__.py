@@ -1,0 +1,1 @@
+"""Collects public posts (Scrapy): spiders route, pages/ extract, pipelines score and index."""

@@ -1,0 +1,1 @@
+"""Extraction as pure functions of a response: tested against saved pages."""

@@ -1,0 +1,97 @@
+"""Forum pages (listing -> threads -> posts) extracted with CSS rules.
+
+The default rules match the shipped demo forum; a source may give its own (the crawler issue moves
+them into the source registry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from scrapy.http import HtmlResponse
+
+from crawlers.pages.text import clean_text
+from safewatch.records import PostRecord
+
+
+@dataclass(frozen=True)
+class ForumRules:
+    forum_links: str = "a.forum-link::attr(href), ul.forums a::attr(href)"
+    thread_links: str = "a.thread-link::attr(href), ul.threads a::attr(href)"
+    next_page: str = "a[rel=next]::attr(href)"
+    thread_title: str = "h1.thread-title"
+    post: str = "article.post"
+    permalink: str = "a.post-permalink::attr(href)"
+    author: str = ".post-author"
+    author_link: str = ".post-author a::attr(href)"
+    time: str = "time.post-time::attr(datetime)"
+    body: str = ".post-body"
+    quote: str = "blockquote"
+
+
+DEFAULT_RULES = ForumRules()
+
+
+def listing_links(response: HtmlResponse, rules: ForumRules = DEFAULT_RULES) -> list[str]:
+    """Links to follow from an index or forum page: sub-forums, threads, the next page."""
+    links = []
+    for selector in (rules.forum_links, rules.thread_links, rules.next_page):
+        for part in selector.split(","):
+            links.extend(response.css(part.strip()).getall())
+    seen, result = set(), []
+    for link in links:
+        url = response.urljoin(link.split("#")[0])
+        if url not in seen:
+            seen.add(url)
+            result.append(url)
+    return result
+
+
+def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum",
+                 rules: ForumRules = DEFAULT_RULES) -> list[PostRecord]:
+    """Every post of a thread page as a record; posts without text are skipped."""
+    title = clean_text(response.css(rules.thread_title).get() or "") or None
+    records = []
+    for node in response.css(rules.post):
+        text = clean_text(_own_text(node, rules))
+        if not text:
+            continue
+        permalink = node.css(rules.permalink).get()
+        url = response.urljoin(permalink) if permalink else f"{response.url.split('#')[0]}#{node.attrib.get('id', '')}"
+        records.append(PostRecord(
+            url=url, source=source, platform=platform, kind="forum", text=text, title=title,
+            author=_author(node, rules),
+            published_at=parse_time(node.css(rules.time).get()),
+            thread_url=response.url.split("#")[0],
+        ))
+    return records
+
+
+def _own_text(node, rules: ForumRules) -> str:
+    """The post's body without the posts it quotes (quoted text belongs to the quoted post)."""
+    body = node.css(rules.body)
+    html = body.get() or ""
+    for quote in body.css(rules.quote).getall():
+        html = html.replace(quote, " ", 1)
+    return html
+
+
+def _author(node, rules: ForumRules) -> str | None:
+    """The poster's handle (last part of the profile link) or, failing that, the shown name."""
+    link = node.css(rules.author_link).get()
+    if link:
+        handle = link.rstrip("/").rsplit("/", 1)[-1].removesuffix(".html")
+        if handle:
+            return handle
+    return clean_text(node.css(rules.author).get() or "") or None
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None

@@ -1,0 +1,115 @@
+"""Item pipelines: validate -> score with the classifier -> bulk-index into Elasticsearch."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from scrapy.exceptions import DropItem
+
+from classifier.predict import Classifier, Prediction
+from index.connection import make_client
+from index.lifecycle import initial_status
+from index.repository import Repository
+from safewatch.config import Config
+from safewatch.records import PostRecord
+
+log = logging.getLogger(__name__)
+MAX_TEXT_CHARS = 50_000
+
+
+@dataclass
+class ScoredPost:
+    record: PostRecord
+    prediction: Prediction
+
+    def to_document(self) -> dict:
+        doc = self.record.to_document()
+        doc.update(
+            id=self.record.post_id,
+            scores=self.prediction.scores,
+            labels=self.prediction.labels,
+            max_score=self.prediction.max_score,
+            priority=self.prediction.priority,
+            model_version=self.prediction.model_version,
+            status=initial_status(self.prediction.flagged),
+            status_changed_at=doc["collected_at"],
+        )
+        return doc
+
+
+@dataclass
+class CrawlTally:
+    """What one crawl did, for its closing summary."""
+    collected: int = 0
+    flagged: int = 0
+    indexed: int = 0
+    dropped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class ValidatePipeline:
+    def process_item(self, item, spider):
+        if not isinstance(item, PostRecord) or not item.text.strip():
+            raise DropItem("empty post")
+        if len(item.text) > MAX_TEXT_CHARS:
+            item.text = item.text[:MAX_TEXT_CHARS]
+        return item
+
+
+class ScorePipeline:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.classifier: Classifier | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings["SAFEWATCH_CONFIG"])
+
+    def open_spider(self, spider):
+        self.classifier = Classifier.load(self.config.models_path)
+
+    def process_item(self, item: PostRecord, spider):
+        [prediction] = self.classifier.predict([item.text])
+        return ScoredPost(item, prediction)
+
+
+class IndexPipeline:
+    def __init__(self, config: Config, tally: CrawlTally, batch_size: int = 200) -> None:
+        self.config = config
+        self.tally = tally
+        self.batch_size = batch_size
+        self.buffer: list[dict] = []
+        self.repository: Repository | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        tally = crawler.settings.get("SAFEWATCH_TALLY") or CrawlTally()
+        return cls(crawler.settings["SAFEWATCH_CONFIG"], tally)
+
+    def open_spider(self, spider):
+        self.repository = Repository(make_client(self.config), self.config.index_prefix)
+
+    def process_item(self, item: ScoredPost, spider):
+        self.tally.collected += 1
+        self.tally.flagged += int(item.prediction.flagged)
+        self.buffer.append(item.to_document())
+        if len(self.buffer) >= self.batch_size:
+            self._flush()
+        return item
+
+    def close_spider(self, spider):
+        self._flush()
+        self.repository.client.close()
+
+    def _flush(self) -> None:
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        result = self.repository.bulk_upsert_posts(batch)
+        self.tally.indexed += result.ok
+        for error in result.errors:
+            detail = next(iter(error.values()))
+            message = f"{detail.get('_id')}: {detail.get('error')}"
+            log.error("not indexed: %s", message)
+            self.tally.errors.append(message)

@@ -1,0 +1,86 @@
+"""The review queue and the post view: claim, confirm, dismiss."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from index import lifecycle
+from index.repository import PostNotFound
+from review_ui.security import login_required, repository
+from safewatch.taxonomy import CATEGORIES, CODES
+
+bp = Blueprint("queue", __name__)
+
+
+@login_required()
+def home():
+    return redirect(url_for("queue.queue"))
+
+
+@bp.route("/queue")
+@login_required("reviewer", "supervisor")
+def queue():
+    posts = repository().review_queue(size=100, reviewer=g.user["username"])
+    return render_template("queue/list.html", posts=posts)
+
+
+@bp.route("/queue/next", methods=["POST"])
+@login_required("reviewer", "supervisor")
+def next_post():
+    for post in repository().review_queue(size=20):
+        try:
+            lifecycle.claim(repository(), post["id"], reviewer=g.user["username"], request_id=g.request_id)
+        except (lifecycle.ConcurrentChange, lifecycle.TransitionError):
+            continue  # someone else took it a moment ago: try the next one
+        return redirect(url_for("queue.post", post_id=post["id"]))
+    flash("Hàng đợi trống. / The queue is empty.", "info")
+    return redirect(url_for("queue.queue"))
+
+
+@bp.route("/posts/<post_id>/claim", methods=["POST"])
+@login_required("reviewer", "supervisor")
+def claim(post_id: str):
+    try:
+        lifecycle.claim(repository(), post_id, reviewer=g.user["username"], request_id=g.request_id)
+    except (lifecycle.ConcurrentChange, lifecycle.TransitionError) as error:
+        flash(str(error), "error")
+        return redirect(url_for("queue.queue"))
+    except PostNotFound:
+        abort(404)
+    return redirect(url_for("queue.post", post_id=post_id))
+
+
+@bp.route("/posts/<post_id>")
+@login_required("reviewer", "supervisor", "analyst")
+def post(post_id: str):
+    try:
+        stored = repository().get_post(post_id)
+    except PostNotFound:
+        abort(404)
+    source = stored.source
+    scores = sorted(((code, source.get("scores", {}).get(code, 0.0)) for code in CODES),
+                    key=lambda item: item[1], reverse=True)
+    can_decide = source.get("status") == "in_review" and source.get("claimed_by") == g.user["username"]
+    return render_template("queue/post.html", post_id=post_id, post=source, scores=scores,
+                           categories=CATEGORIES, can_decide=can_decide,
+                           events=repository().events_for(post_id))
+
+
+@bp.route("/posts/<post_id>/decision", methods=["POST"])
+@login_required("reviewer", "supervisor")
+def decide(post_id: str):
+    action = request.form.get("action")
+    if action not in ("confirm", "dismiss"):
+        abort(400)
+    categories = [code for code in request.form.getlist("categories") if code in CODES]
+    try:
+        lifecycle.decide(repository(), post_id, reviewer=g.user["username"], confirm=action == "confirm",
+                         categories=categories, note=request.form.get("note", "")[:2000],
+                         request_id=g.request_id)
+    except (lifecycle.ConcurrentChange, lifecycle.TransitionError) as error:
+        flash(str(error), "error")
+        return redirect(url_for("queue.post", post_id=post_id))
+    except PostNotFound:
+        abort(404)
+    flash("Đã lưu quyết định. / Decision saved.", "success")
+    return redirect(url_for("queue.queue"))

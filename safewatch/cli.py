@@ -1,0 +1,244 @@
+"""The `safewatch` command. Subcommands import their packages lazily, so `--help` is instant and
+this shared package imports none of crawlers, classifier, index or review_ui at load time."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from safewatch.config import Config
+
+EPILOG = """Configuration comes from SAFEWATCH_* environment variables (see README).
+With SAFEWATCH_ES_URL unset, an embedded Elasticsearch node is used (`safewatch es start`)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    config = Config.from_env()
+    try:
+        return args.handler(config, args) or 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a user-facing message, not a traceback, for known failures
+        from safewatch.errors import user_message
+        message = user_message(error)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="safewatch", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="SafeWatch: find, review and track the removal of online content harmful to children.")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    es = commands.add_parser("es", help="run the embedded Elasticsearch node (build|start|stop|status)")
+    es_commands = es.add_subparsers(title="es commands", metavar="ACTION")
+    es_commands.add_parser("build", help="resolve Elasticsearch from Maven Central into var/").set_defaults(
+        handler=_es_build)
+    es_commands.add_parser("start", help="start the node on 127.0.0.1 and wait until it answers").set_defaults(
+        handler=_es_start)
+    es_commands.add_parser("stop", help="stop the node cleanly").set_defaults(handler=_es_stop)
+    es_commands.add_parser("status", help="health and version of the cluster in use").set_defaults(
+        handler=_es_status)
+
+    index = commands.add_parser("index", help="create and inspect the Elasticsearch indices")
+    index_commands = index.add_subparsers(title="index commands", metavar="ACTION")
+    index_commands.add_parser("setup", help="create missing indices and aliases (safe to repeat)").set_defaults(
+        handler=_index_setup)
+
+    train = commands.add_parser("train", help="train the classifier on the seed corpus")
+    train.add_argument("--target-recall", type=float, default=0.90, help="per-category recall on held-out data")
+    train.set_defaults(handler=_train)
+
+    classify = commands.add_parser("classify", help="score texts with the current model (prints JSON lines)")
+    classify.add_argument("texts", nargs="*", help="texts to score; read one per line from stdin if none")
+    classify.set_defaults(handler=_classify)
+
+    crawl = commands.add_parser("crawl", help="crawl a forum or feed, score the posts and index them")
+    crawl.add_argument("url", nargs="?", help="start URL (forum index or RSS feed)")
+    crawl.add_argument("--kind", choices=("forum", "feed"), default="forum")
+    crawl.add_argument("--source", default="manual", help="source id recorded on every post")
+    crawl.add_argument("--demo", action="store_true", help="crawl the shipped demo forum and its feed")
+    crawl.set_defaults(handler=_crawl)
+
+    serve = commands.add_parser("serve", help="serve the review UI")
+    serve.add_argument("--host", help="default 127.0.0.1 (SAFEWATCH_UI_HOST)")
+    serve.add_argument("--port", type=int, help="default 5000 (SAFEWATCH_UI_PORT)")
+    serve.set_defaults(handler=_serve)
+
+    users = commands.add_parser("users", help="manage review UI accounts")
+    user_commands = users.add_subparsers(title="users commands", metavar="ACTION")
+    add = user_commands.add_parser("add", help="create an account (prints a generated password)")
+    add.add_argument("username")
+    add.add_argument("--role", action="append", dest="roles", required=True,
+                     choices=("reviewer", "analyst", "supervisor", "admin"))
+    add.add_argument("--name", default="", help="display name")
+    add.set_defaults(handler=_users_add)
+    user_commands.add_parser("list", help="list accounts").set_defaults(handler=_users_list)
+    disable = user_commands.add_parser("disable", help="disable an account")
+    disable.add_argument("username")
+    disable.set_defaults(handler=_users_disable)
+
+    demo = commands.add_parser("demo", help="the whole pipeline on the shipped demo site, then serve the UI")
+    demo.add_argument("--no-serve", action="store_true", help="stop after crawling (for scripts and tests)")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+# ---- handlers -----------------------------------------------------------------------------------
+
+def _es_build(config: Config, args) -> int:
+    from index import embedded
+    embedded.build(config, force=True)
+    return 0
+
+
+def _es_start(config: Config, args) -> int:
+    if not config.uses_embedded_es:
+        print(f"SAFEWATCH_ES_URL is set ({config.es_url}); nothing to start.")
+        return 0
+    from index import embedded
+    embedded.start(config)
+    return 0
+
+
+def _es_stop(config: Config, args) -> int:
+    if not config.uses_embedded_es:
+        print(f"SAFEWATCH_ES_URL is set ({config.es_url}); nothing to stop.")
+        return 0
+    from index import embedded
+    embedded.stop(config)
+    return 0
+
+
+def _es_status(config: Config, args) -> int:
+    from index.connection import make_client
+    client = make_client(config)
+    try:
+        info = client.info()
+        health = client.cluster.health()
+    except Exception as error:
+        print(f"Elasticsearch at {config.es_address} is not reachable: {error.__class__.__name__}: {error}")
+        if config.uses_embedded_es:
+            print("Start the embedded node with `safewatch es start`.")
+        return 1
+    mode = "embedded" if config.uses_embedded_es else "external"
+    print(f"Elasticsearch {info['version']['number']} ({mode}) at {config.es_address}")
+    print(f"cluster {health['cluster_name']}: status {health['status']}, {health['number_of_nodes']} node(s), "
+          f"{health['active_shards']} active shard(s)")
+    return 0
+
+
+def _repository(config: Config):
+    from index.connection import make_client
+    from index.repository import Repository
+    return Repository(make_client(config), config.index_prefix)
+
+
+def _index_setup(config: Config, args) -> int:
+    created = _repository(config).setup()
+    print("Created: " + ", ".join(created) if created else "All indices already exist; mappings updated.")
+    return 0
+
+
+def _train(config: Config, args) -> int:
+    from classifier.train import train
+    train(config.models_path, target_recall=args.target_recall)
+    return 0
+
+
+def _classify(config: Config, args) -> int:
+    from classifier.predict import Classifier
+    texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    classifier = Classifier.load(config.models_path)
+    for text, prediction in zip(texts, classifier.predict(texts), strict=True):
+        top = dict(sorted(prediction.scores.items(), key=lambda item: -item[1])[:3])
+        print(json.dumps({"text": text, "flagged": prediction.flagged, "labels": prediction.labels,
+                          "top_scores": top}, ensure_ascii=False))
+    return 0
+
+
+def _crawl(config: Config, args) -> int:
+    if args.demo:
+        return crawl_demo(config)
+    if not args.url:
+        print("error: give a start URL or --demo", file=sys.stderr)
+        return 2
+    return run_crawl(config, [(args.kind, args.url, args.source)])
+
+
+def run_crawl(config: Config, jobs: list[tuple[str, str, str]]) -> int:
+    from crawlers.run import crawl
+    _repository(config).setup()
+    started = time.monotonic()
+    for kind, url, source in jobs:
+        print(f"Crawling {url} ({kind}, source {source})…")
+    tally, stats = crawl(config, jobs)
+    seconds = time.monotonic() - started
+    print(f"Crawl finished in {seconds:.1f}s: {stats.get('downloader/response_count', 0)} pages fetched, "
+          f"{tally.collected} posts collected, {tally.flagged} flagged, {tally.indexed} indexed, "
+          f"{len(tally.errors)} not indexed, {stats.get('robotstxt/forbidden', 0)} URLs refused by robots.txt.")
+    for error in tally.errors[:10]:
+        print(f"  not indexed: {error}", file=sys.stderr)
+    return 1 if tally.errors else 0
+
+
+def crawl_demo(config: Config) -> int:
+    from crawlers.demo_server import DemoSite
+    with DemoSite(port=config.demo_site_port) as site:
+        print(f"Demo site served at {site.base_url}/")
+        return run_crawl(config, [("forum", f"{site.base_url}/index.html", "demo-forum"),
+                                   ("feed", f"{site.base_url}/feed.xml", "demo-forum")])
+
+
+def _serve(config: Config, args) -> int:
+    from review_ui import create_app
+    app = create_app(config)
+    host = args.host or config.ui_host
+    port = args.port or config.ui_port
+    print(f"SafeWatch review UI on http://{host}:{port}/  (Ctrl-C to stop)")
+    from werkzeug.serving import run_simple
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+    return 0
+
+
+def _users_add(config: Config, args) -> int:
+    from index.accounts import create_user, generate_password
+    repo = _repository(config)
+    repo.setup()
+    password = generate_password()
+    create_user(repo, args.username, password, sorted(set(args.roles)), args.name)
+    print(f"Created {args.username} ({', '.join(sorted(set(args.roles)))}). Password (shown once): {password}")
+    return 0
+
+
+def _users_list(config: Config, args) -> int:
+    for user in _repository(config).list_users():
+        state = "disabled" if user.get("disabled") else "active"
+        print(f"{user['username']:<24} {','.join(user['roles']):<30} {state}")
+    return 0
+
+
+def _users_disable(config: Config, args) -> int:
+    from index.accounts import set_disabled
+    set_disabled(_repository(config), args.username, True)
+    print(f"Disabled {args.username}.")
+    return 0
+
+
+def _demo(config: Config, args) -> int:
+    from safewatch.demo import run_demo
+    return run_demo(config, serve=not args.no_serve)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""`safewatch demo`: the whole pipeline on the shipped demo site, then the review UI."""
+
+from __future__ import annotations
+
+import time
+
+from safewatch.config import Config
+
+DEMO_USER = "demo"
+
+
+def run_demo(config: Config, *, serve: bool = True) -> int:
+    from classifier.artefacts import current_path
+    from index.connection import make_client
+    from index.repository import Repository
+
+    started = time.monotonic()
+    step = _steps()
+    if config.uses_embedded_es:
+        from index import embedded
+        next(step)("Elasticsearch (embedded)")
+        embedded.start(config)
+    repo = Repository(make_client(config), config.index_prefix)
+    next(step)("Indices")
+    created = repo.setup()
+    print("  created " + ", ".join(created) if created else "  already in place")
+
+    next(step)("Classifier")
+    if current_path(config.models_path) is None:
+        from classifier.train import train
+        train(config.models_path)
+    else:
+        print(f"  using the trained model in {current_path(config.models_path)}")
+
+    next(step)("Crawl the demo site, classify, index")
+    from safewatch.cli import crawl_demo
+    status = crawl_demo(config)
+    repo.refresh()
+    flagged = repo.count_posts(status="flagged")
+    total = repo.count_posts()
+    print(f"  index holds {total} posts, {flagged} waiting for review")
+
+    next(step)("Demo account")
+    password = _demo_account(repo)
+    print(f"Demo ready in {time.monotonic() - started:.0f}s.")
+    print(f"  Review UI: http://{config.ui_host}:{config.ui_port}/")
+    print(f"  Sign in as '{DEMO_USER}' with password: {password}   (shown once; a new one on every run)")
+    if not serve:
+        return status
+    from werkzeug.serving import run_simple
+
+    from review_ui import create_app
+    run_simple(config.ui_host, config.ui_port, create_app(config), threaded=True, use_reloader=False)
+    return status
+
+
+def _steps():
+    number = 0
+    while True:
+        number += 1
+        yield lambda title, n=number: print(f"[{n}/5] {title}")
+
+
+def _demo_account(repo) -> str:
+    from werkzeug.security import generate_password_hash
+
+    from index.accounts import create_user, generate_password
+    password = generate_password()
+    user = repo.get_user(DEMO_USER)
+    if user is None:
+        create_user(repo, DEMO_USER, password, ["reviewer", "analyst"], "Cán bộ rà soát (demo)")
+    else:
+        repo.put_user({**user, "password_hash": generate_password_hash(password), "disabled": False}, create=False)
+    return password

@@ -1,0 +1,18 @@
+"""Errors a user can cause or fix: every package raises subclasses of SafeWatchError with a
+message that says what to do; the command line prints it without a traceback."""
+
+from __future__ import annotations
+
+
+class SafeWatchError(Exception):
+    """Base of all errors whose message is meant for the person running SafeWatch."""
+
+
+def user_message(error: BaseException) -> str | None:
+    if isinstance(error, SafeWatchError):
+        return str(error)
+    from elasticsearch import ConnectionError as ESConnectionError
+    if isinstance(error, ESConnectionError):
+        return ("Elasticsearch is not reachable. Start the embedded node with `safewatch es start`, "
+                f"or check SAFEWATCH_ES_URL. ({error.message})")
+    return None

@@ -1,0 +1,72 @@
+"""Extraction tested against the saved demo pages, as pure functions of a response."""
+
+from pathlib import Path
+
+from scrapy.http import HtmlResponse, XmlResponse
+
+from crawlers.demo_server import DEMO_SITE, _generator
+from crawlers.pages.feed import feed_posts
+from crawlers.pages.forum import listing_links, thread_posts
+from crawlers.pages.text import clean_text
+
+BASE = "http://127.0.0.1:8765"
+
+
+def _page(relative: str) -> HtmlResponse:
+    return HtmlResponse(f"{BASE}/{relative}", body=(DEMO_SITE / relative).read_bytes(), encoding="utf-8")
+
+
+def _first_thread() -> str:
+    return sorted(p.name for p in (DEMO_SITE / "threads").glob("*.html"))[0]
+
+
+def test_thread_page_gives_typed_records():
+    response = _page(f"threads/{_first_thread()}")
+    records = thread_posts(response, source="demo")
+    assert len(records) == len(response.css("article.post"))
+    first = records[0]
+    assert first.url.startswith(f"{BASE}/threads/") and "#post-" in first.url
+    assert first.author and first.text and first.title
+    assert first.published_at.utcoffset().total_seconds() == 7 * 3600
+    assert first.thread_url == response.url
+
+
+def test_listing_links_follow_forums_threads_and_pages():
+    index_links = listing_links(_page("index.html"))
+    assert any("/forums/" in link for link in index_links)
+    forum_page = next(p for p in sorted((DEMO_SITE / "forums").rglob("index.html")))
+    links = listing_links(_page(str(forum_page.relative_to(DEMO_SITE))))
+    assert any("/threads/" in link for link in links)
+    assert all("#" not in link for link in links)
+
+
+def test_hostile_markup_is_kept_as_text_only():
+    fragment = '<p>xin chào<br>bạn</p><script>steal()</script><img src=x onerror=alert(1)>&lt;b&gt;'
+    assert clean_text(fragment) == "xin chào\nbạn\n<b>"
+
+
+def test_feed_items_match_the_pages():
+    feed = _generator().render_feed(BASE).encode()
+    records = feed_posts(XmlResponse(f"{BASE}/feed.xml", body=feed), source="demo")
+    assert len(records) == 40
+    assert all(r.url.startswith(f"{BASE}/threads/") and r.published_at for r in records)
+    page_texts = {}
+    for path in (DEMO_SITE / "threads").glob("*.html"):
+        for record in thread_posts(_page(f"threads/{path.name}"), source="demo"):
+            page_texts[record.url] = record
+    for record in records:
+        assert record.text == page_texts[record.url].text
+        assert record.author == page_texts[record.url].author
+
+
+def test_malformed_page_yields_nothing_rather_than_failing():
+    response = HtmlResponse(f"{BASE}/threads/broken.html", body=b"<html><article class='post'><div",
+                            encoding="utf-8")
+    assert thread_posts(response, source="demo") == []
+    assert listing_links(response) == []
+
+
+def test_demo_site_is_self_contained():
+    for page in Path(DEMO_SITE).rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<script" not in html.lower() and "http://" not in html and "https://" not in html, page

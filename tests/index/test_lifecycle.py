@@ -1,0 +1,86 @@
+"""Status changes: allowed transitions only, one winner when two reviewers act at once, an event
+for every change."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from index import lifecycle
+from index.lifecycle import ConcurrentChange, TransitionError
+from safewatch.records import post_id_for
+
+
+@pytest.fixture
+def flagged_post(repo):
+    url = "http://f.example/t/9#post-9"
+    repo.bulk_upsert_posts([{"id": post_id_for(url), "url": url, "text": "bán kẹo cho học sinh",
+                             "status": "flagged", "priority": 4.0, "labels": ["drugs"]}])
+    return post_id_for(url)
+
+
+def test_claim_then_confirm_records_reviewer_and_events(repo, flagged_post):
+    lifecycle.claim(repo, flagged_post, reviewer="lan", request_id="req-1")
+    lifecycle.decide(repo, flagged_post, reviewer="lan", confirm=True, categories=["drugs"], note="rõ ràng",
+                     request_id="req-2")
+    post = repo.get_post(flagged_post).source
+    assert post["status"] == "confirmed" and post["reviewer"] == "lan" and post["categories"] == ["drugs"]
+    events = repo.events_for(flagged_post)
+    assert [(e["from_status"], e["to_status"], e["request_id"]) for e in events] == [
+        ("flagged", "in_review", "req-1"), ("in_review", "confirmed", "req-2")]
+    assert all(e["actor"] == "lan" and e["at"] for e in events)
+
+
+def test_invalid_transition_is_refused_with_a_clear_message(repo, flagged_post):
+    with pytest.raises(TransitionError, match="Cannot change a post from 'flagged' to 'removed'"):
+        lifecycle.transition(repo, flagged_post, "removed", actor="lan")
+    with pytest.raises(TransitionError, match="Unknown status"):
+        lifecycle.transition(repo, flagged_post, "deleted", actor="lan")
+    assert repo.get_post(flagged_post).source["status"] == "flagged"
+    assert repo.events_for(flagged_post) == []
+
+
+def test_confirm_needs_a_category(repo, flagged_post):
+    lifecycle.claim(repo, flagged_post, reviewer="lan")
+    with pytest.raises(TransitionError, match="at least one category"):
+        lifecycle.decide(repo, flagged_post, reviewer="lan", confirm=True, categories=[])
+
+
+def test_a_claimed_post_is_not_given_to_another_reviewer_until_the_claim_expires(repo, flagged_post):
+    now = datetime.now(UTC)
+    lifecycle.claim(repo, flagged_post, reviewer="lan", now=now)
+    with pytest.raises(ConcurrentChange, match="being reviewed by lan"):
+        lifecycle.claim(repo, flagged_post, reviewer="minh", now=now + timedelta(minutes=5))
+    with pytest.raises(ConcurrentChange):
+        lifecycle.decide(repo, flagged_post, reviewer="minh", confirm=False, categories=[],
+                         now=now + timedelta(minutes=5))
+    lifecycle.claim(repo, flagged_post, reviewer="minh", now=now + timedelta(minutes=16))
+    assert repo.get_post(flagged_post).source["claimed_by"] == "minh"
+
+
+def test_two_reviewers_deciding_at_once_cannot_both_win(repo, flagged_post):
+    """Both read the post, then both write: optimistic concurrency lets exactly one through."""
+    lifecycle.claim(repo, flagged_post, reviewer="lan")
+    # Both hold the same read of the post, as two browser tabs would.
+    snapshot = repo.get_post(flagged_post)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def decide(target, actor):
+        barrier.wait()
+        try:
+            lifecycle.transition(repo, flagged_post, target, actor=actor, expected=snapshot)
+            outcomes.append(("won", target))
+        except ConcurrentChange:
+            outcomes.append(("lost", target))
+
+    threads = [threading.Thread(target=decide, args=("confirmed", "lan")),
+               threading.Thread(target=decide, args=("dismissed", "lan2"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(o[0] for o in outcomes) == ["lost", "won"]
+    winner = next(target for result, target in outcomes if result == "won")
+    assert repo.get_post(flagged_post).source["status"] == winner
+    assert [e["to_status"] for e in repo.events_for(flagged_post)] == ["in_review", winner]

@@ -1,0 +1,118 @@
+"""The review UI through Flask's test client, against the real index."""
+
+import re
+
+import pytest
+
+from index.accounts import create_user
+from safewatch.records import post_id_for
+
+PASSWORD = "correct-horse-battery"
+XSS = "<script>alert('x')</script><img src=x onerror=alert(1)> \" onmouseover=\"alert(2)"
+
+
+@pytest.fixture
+def users(repo):
+    create_user(repo, "lan", PASSWORD, ["reviewer"])
+    create_user(repo, "an", PASSWORD, ["analyst"])
+    return repo
+
+
+@pytest.fixture
+def flagged(repo):
+    url = "http://f.example/t/1#post-1"
+    repo.bulk_upsert_posts([{"id": post_id_for(url), "url": url, "text": f"bán kẹo cho học sinh {XSS}",
+                             "status": "flagged", "priority": 4.0, "labels": ["drugs"],
+                             "scores": {"drugs": 0.91}, "source": "demo"}])
+    repo.refresh()
+    return post_id_for(url)
+
+
+def login(client, username="lan", password=PASSWORD, next_url=None):
+    return client.post("/login" + (f"?next={next_url}" if next_url else ""),
+                       data={"username": username, "password": password})
+
+
+PROTECTED = ["/", "/queue", "/search", "/posts/abc"]
+
+
+@pytest.mark.parametrize("path", PROTECTED)
+def test_every_page_needs_a_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("path", ["/queue/next", "/posts/abc/claim", "/posts/abc/decision"])
+def test_every_action_needs_a_login(client, path):
+    response = client.post(path)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_wrong_password_is_refused_and_audited(client, users):
+    assert login(client, password="wrong-password").status_code == 401
+    assert client.get("/queue").status_code == 302
+    users.refresh()
+    found = users.client.search(index=users.events, query={"term": {"action": "login_failed"}})
+    assert found["hits"]["total"]["value"] == 1
+
+
+def test_roles_are_enforced(client, users):
+    login(client, "an")
+    assert client.get("/search").status_code == 200
+    assert client.get("/queue").status_code == 403
+    assert client.post("/queue/next").status_code == 403
+
+
+def test_reviewer_claims_and_confirms_from_the_queue(client, users, flagged):
+    login(client)
+    page = client.get("/queue").get_data(as_text=True)
+    assert "bán kẹo cho học sinh" in page
+    response = client.post("/queue/next")
+    assert response.headers["Location"].endswith(f"/posts/{flagged}")
+    page = client.get(f"/posts/{flagged}").get_data(as_text=True)
+    assert 'name="action" value="confirm"' in page
+    response = client.post(f"/posts/{flagged}/decision", data={"action": "confirm", "categories": ["drugs"],
+                                                               "note": "bán cho học sinh"})
+    assert response.status_code == 302
+    post = users.get_post(flagged).source
+    assert post["status"] == "confirmed" and post["reviewer"] == "lan" and post["categories"] == ["drugs"]
+
+
+def test_post_text_is_escaped_everywhere(client, users, flagged):
+    login(client)
+    client.post(f"/posts/{flagged}/claim")
+    for path in ("/queue", f"/posts/{flagged}", "/search?q=k%E1%BA%B9o"):
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html, path
+        assert "&lt;script&gt;alert" in html, path
+
+
+def test_security_headers(client, users):
+    response = client.get("/login")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example"])
+def test_no_open_redirect_after_login(client, users, target):
+    response = login(client, next_url=target)
+    assert response.headers["Location"] in ("/queue", "http://localhost/queue")
+
+
+def test_search_finds_without_diacritics(client, users, flagged):
+    login(client, "an")
+    html = client.get("/search?q=ban+keo").get_data(as_text=True)
+    assert "1 kết quả" in html and "<mark>" in html
+
+
+def test_csrf_is_required(config, repo, users):
+    from dataclasses import replace
+
+    from review_ui import create_app
+    app = create_app(replace(config, index_prefix=repo.prefix), {"TESTING": True})
+    client = app.test_client()
+    assert login(client).status_code == 400  # no token
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"username": "lan", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302

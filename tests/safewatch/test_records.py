@@ -1,0 +1,29 @@
+from datetime import UTC, datetime
+
+from safewatch.records import PostRecord, canonical_url, content_hash, post_id_for
+
+
+def test_canonical_url_normalises_host_port_and_tracking():
+    assert canonical_url("HTTP://Forum.Example:80/t/1?utm_source=fb&b=2&a=1#post-5") == \
+        "http://forum.example/t/1?a=1&b=2#post-5"
+    assert canonical_url("https://x.example:8443/p?fbclid=abc") == "https://x.example:8443/p"
+
+
+def test_post_id_is_stable_across_spellings_and_distinct_per_post():
+    assert post_id_for("http://Forum.example/t/1#post-5") == post_id_for("http://forum.example:80/t/1#post-5")
+    assert post_id_for("http://forum.example/t/1#post-5") != post_id_for("http://forum.example/t/1#post-6")
+
+
+def test_content_hash_ignores_whitespace_and_unicode_form_only():
+    composed, decomposed = "Hòa bình", "Ho\u0300a bi\u0300nh"
+    assert content_hash(composed) == content_hash(decomposed) == content_hash("  Hòa \n bình ")
+    assert content_hash("Hòa bình") != content_hash("Hoa binh")
+
+
+def test_record_document_has_iso_times_and_hash():
+    record = PostRecord(url="http://f.example/t#post-1", source="s", platform="forum", kind="forum",
+                        text="xin chào", published_at=datetime(2026, 11, 20, 7, 5, tzinfo=UTC))
+    doc = record.to_document()
+    assert doc["published_at"] == "2026-11-20T07:05:00+00:00"
+    assert doc["content_hash"] == content_hash("xin chào")
+    assert doc["canonical_url"] == "http://f.example/t#post-1"
