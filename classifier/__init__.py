@@ -1,0 +1,1 @@
+"""Scores posts against the 14 harm categories (see safewatch.taxonomy)."""

@@ -1,0 +1,56 @@
+"""The labelled seed corpus kept in the repo (classifier/seed/data/*.jsonl, see GUIDELINES.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from safewatch.errors import SafeWatchError
+from safewatch.taxonomy import CODES
+
+SEED_DIR = Path(__file__).resolve().parent / "seed" / "data"
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    text: str
+    labels: tuple[str, ...]
+
+
+class CorpusError(SafeWatchError, ValueError):
+    pass
+
+
+def load_seed(folder: Path = SEED_DIR) -> list[Example]:
+    examples: list[Example] = []
+    seen: set[str] = set()
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise CorpusError(f"No *.jsonl seed files in {folder}.")
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                text, labels, example_id = row["text"], tuple(row["labels"]), row["id"]
+            except (json.JSONDecodeError, KeyError, TypeError) as error:
+                raise CorpusError(f"{path.name}:{number}: not a seed example ({error}).") from None
+            unknown = [label for label in labels if label not in CODES]
+            if unknown:
+                raise CorpusError(f"{path.name}:{number}: unknown category {unknown[0]!r}.")
+            if example_id in seen:
+                raise CorpusError(f"{path.name}:{number}: duplicate id {example_id!r}.")
+            seen.add(example_id)
+            examples.append(Example(example_id, text, labels))
+    return examples
+
+
+def corpus_hash(examples: list[Example]) -> str:
+    digest = hashlib.sha256()
+    for example in examples:
+        digest.update(json.dumps([example.id, example.text, example.labels], ensure_ascii=False).encode())
+    return digest.hexdigest()

@@ -1,0 +1,74 @@
+"""Text normalisation for Vietnamese as it is typed online, shared by training and prediction.
+
+`normalize()` gives the canonical view (NFC, lower case, tokens for URLs/handles/phones/emoji,
+obfuscation undone, common teencode expanded); `fold()` gives the diacritic-free view of it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Teencode and abbreviations that carry meaning for the categories; the classifier issue grows this
+# into a curated dictionary.
+TEENCODE = {
+    "ko": "không", "k": "không", "kh": "không", "khong": "không", "hok": "không", "hem": "không",
+    "dc": "được", "đc": "được", "dk": "được", "j": "gì", "gj": "gì", "ib": "inbox", "inb": "inbox",
+    "lh": "liên hệ", "sdt": "số điện thoại", "sđt": "số điện thoại", "mik": "mình", "mk": "mình",
+    "bn": "bạn", "b": "bạn", "vs": "với", "ng": "người", "nc": "nói chuyện", "ntn": "như thế nào",
+    "r": "rồi", "cx": "cũng", "ny": "người yêu", "a": "anh", "e": "em", "zalo": "zalo", "z": "vậy",
+    "trc": "trước", "mn": "mọi người", "ae": "anh em", "tl": "trả lời", "bt": "biết", "bik": "biết",
+    "hs": "học sinh", "sv": "sinh viên", "ctv": "cộng tác viên", "free": "miễn phí",
+}
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|vn|info|xyz|top|club|me|io|test|example)"
+                  r"(?:/\S*)?\b", re.IGNORECASE)
+_HANDLE = re.compile(r"(?<!\w)@[\w.]{2,}")
+_PHONE = re.compile(r"(?<!\w)(?:\+?84|0)(?:[\s.\-]?[\dxX]){8,10}(?!\w)")
+_EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\U0001F000-\U0001F2FF]")
+# Single letters separated by dots, dashes or spaces: "m.a t.u.y", "c-o b-a-c".
+_SPACED = re.compile(r"(?<!\w)(?:\w[.\-_*]){1,}\w(?!\w)")
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET_WORD = re.compile(r"\b(?=\w*[a-zđ])(?=\w*[013457])[\w@$]+\b")
+# Amounts and times keep their digits: "50k", "200tr", "2h", "15p".
+_QUANTITY = re.compile(r"^\d+(?:k|tr|m|d|đ|vnd|h|p|s|g|kg|ml|cm)?$")
+_REPEAT = re.compile(r"(\w)\1{2,}")
+# Old and new tone-mark placement: word-final "oà", "oé", "uý" are written "òa", "óe", "úy" here.
+_TONE_MOVE = {
+    **{f"o{n}": f"{o}a" for n, o in zip("àáảãạ", "òóỏõọ", strict=True)},
+    **{f"o{n}": f"{o}e" for n, o in zip("èéẻẽẹ", "òóỏõọ", strict=True)},
+    **{f"u{n}": f"{u}y" for n, u in zip("ỳýỷỹỵ", "ùúủũụ", strict=True)},
+}
+_TONE_FINAL = re.compile("(" + "|".join(_TONE_MOVE) + r")(?!\w)")
+
+
+def _unleet(match: re.Match) -> str:
+    word = match.group(0)
+    return word if _QUANTITY.match(word) else word.translate(_LEET)
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).lower()
+    text = _TONE_FINAL.sub(lambda m: _TONE_MOVE[m.group(1)], text)
+    text = _URL.sub(" xxurl ", text)
+    text = _HANDLE.sub(" xxhandle ", text)
+    text = _PHONE.sub(" xxphone ", text)
+    text = _EMOJI.sub(" xxemoji ", text)
+    text = _SPACED.sub(lambda m: re.sub(r"[.\-_*]", "", m.group(0)), text)
+    text = text.replace("z@lo", "zalo")
+    text = _LEET_WORD.sub(_unleet, text)
+    text = _REPEAT.sub(r"\1", text)
+    words = [TEENCODE.get(word, word) for word in re.findall(r"\w+|[^\w\s]", text)]
+    return " ".join(words)
+
+
+def fold(text: str) -> str:
+    """Remove diacritics ("ma túy" -> "ma tuy", "đ" -> "d")."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def views(text: str) -> tuple[str, str]:
+    """The two views the model reads: normalised, and normalised without diacritics."""
+    normal = normalize(text)
+    return normal, fold(normal)
