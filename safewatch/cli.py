@@ -42,8 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     es = commands.add_parser("es", help="run the embedded Elasticsearch node (build|start|stop|status)")
     es_commands = es.add_subparsers(title="es commands", metavar="ACTION")
-    es_commands.add_parser("build", help="resolve Elasticsearch from Maven Central into var/").set_defaults(
-        handler=_es_build)
+    es_build = es_commands.add_parser("build", help="resolve Elasticsearch from Maven Central into var/")
+    es_build.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    es_build.set_defaults(handler=_es_build)
     es_commands.add_parser("start", help="start the node on 127.0.0.1 and wait until it answers").set_defaults(
         handler=_es_start)
     es_commands.add_parser("stop", help="stop the node cleanly").set_defaults(handler=_es_stop)
@@ -97,8 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
 # ---- handlers -----------------------------------------------------------------------------------
 
 def _es_build(config: Config, args) -> int:
+    if not config.uses_embedded_es:
+        print(f"SAFEWATCH_ES_URL is set ({config.es_url}); no embedded node to build.")
+        return 0
     from index import embedded
-    embedded.build(config, force=True)
+    paths = embedded.build(config, force=args.force)
+    print(f"Embedded Elasticsearch ready in {paths.home}")
     return 0
 
 
