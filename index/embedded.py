@@ -167,17 +167,19 @@ def _java() -> str:
 
 
 def read_pid(paths: NodePaths) -> int | None:
+    """The pid of the node SafeWatch started, if it still runs (a stale pid file is ignored)."""
     try:
         pid = int(paths.pid_file.read_text().strip())
     except (FileNotFoundError, ValueError):
         return None
+    return pid if read_pid_alive(pid) and _is_node(pid) else None
+
+
+def _is_node(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return pid
-    return pid
+        return LAUNCHER_CLASS.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc: trust the pid file
 
 
 def http_ready(config: Config, timeout: float = 2.0) -> bool:
@@ -211,21 +213,54 @@ def start(config: Config, *, timeout: float = 180.0, log=print) -> int:
         "-cp", str(paths.launcher / "safewatch-esnode.jar"), LAUNCHER_CLASS, str(paths.home),
     ]
     log(f"Starting Elasticsearch on {config.es_address} (heap {heap}, data in {paths.data})…")
-    with open(paths.console_log, "ab") as console:
-        process = subprocess.Popen(command, stdout=console, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, cwd=paths.home, start_new_session=True)
-    paths.pid_file.write_text(str(process.pid))
+    pid = _spawn_detached(command, cwd=paths.home, log_file=paths.console_log)
+    paths.pid_file.write_text(str(pid))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        exit_code = _exit_code(pid)
+        if exit_code is not None:
             paths.pid_file.unlink(missing_ok=True)
-            raise EmbeddedNodeError(f"Elasticsearch exited with code {process.returncode}:\n"
-                                    + _tail(paths.console_log))
+            raise EmbeddedNodeError(f"Elasticsearch exited with code {exit_code}:\n" + _tail(paths.console_log))
         if http_ready(config):
-            log(f"Elasticsearch is up (pid {process.pid}).")
-            return process.pid
+            log(f"Elasticsearch is up (pid {pid}).")
+            return pid
         time.sleep(0.5)
     raise EmbeddedNodeError(f"Elasticsearch did not answer within {timeout:.0f}s:\n" + _tail(paths.console_log))
+
+
+def _spawn_detached(command: list[str], *, cwd: Path, log_file: Path) -> int:
+    """Start the node in its own session, output appended to log_file. No Popen object is kept:
+    the node outlives the command that started it."""
+    file_actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, str(log_file), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+    ]
+    previous = os.getcwd()
+    os.chdir(cwd)  # posix_spawn has no cwd argument
+    try:
+        return os.posix_spawn(command[0], command, os.environ, file_actions=file_actions, setsid=True)
+    finally:
+        os.chdir(previous)
+
+
+def _exit_code(pid: int) -> int | None:
+    """The exit code if our child `pid` has ended (reaping it), None while it runs."""
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # not our child (started by another command): ask the kernel
+        return None if read_pid_alive(pid) else 0
+    return os.waitstatus_to_exitcode(status) if done else None
+
+
+def read_pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return not _is_zombie(pid)
 
 
 def stop(config: Config, *, timeout: float = 60.0, log=print) -> bool:
@@ -239,12 +274,13 @@ def stop(config: Config, *, timeout: float = 60.0, log=print) -> bool:
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if read_pid(paths) is None or _is_zombie(pid):
+        if _exit_code(pid) is not None or not read_pid_alive(pid):
             break
         time.sleep(0.3)
     else:
         log(f"Elasticsearch (pid {pid}) did not stop within {timeout:.0f}s; killing it.")
         os.kill(pid, signal.SIGKILL)
+        _exit_code(pid)
     paths.pid_file.unlink(missing_ok=True)
     log(f"Elasticsearch (pid {pid}) stopped.")
     return True
