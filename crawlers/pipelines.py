@@ -41,10 +41,10 @@ class ScoredPost:
 @dataclass
 class CrawlTally:
     """What one crawl did, for its closing summary."""
-    collected: int = 0
-    flagged: int = 0
+    collected: int = 0  # items, including the same post seen twice (thread page and feed)
+    distinct: set[str] = field(default_factory=set)
+    flagged_ids: set[str] = field(default_factory=set)
     indexed: int = 0
-    dropped: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -92,7 +92,9 @@ class IndexPipeline:
 
     def process_item(self, item: ScoredPost, spider):
         self.tally.collected += 1
-        self.tally.flagged += int(item.prediction.flagged)
+        self.tally.distinct.add(item.record.post_id)
+        if item.prediction.flagged:
+            self.tally.flagged_ids.add(item.record.post_id)
         self.buffer.append(item.to_document())
         if len(self.buffer) >= self.batch_size:
             self._flush()

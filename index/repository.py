@@ -16,6 +16,11 @@ from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 from index.mappings import SPECS, IndexSpec
 from safewatch.errors import SafeWatchError
 
+# Highlight markers: private-use characters, never in crawled text after cleaning, and not
+# whitespace (Elasticsearch trims control characters at fragment ends). The UI escapes the
+# fragment, then turns them into <mark>.
+HIGHLIGHT_START, HIGHLIGHT_END = "\ue000", "\ue001"
+
 # Fields a re-crawl may refresh; review fields (status, reviewer…) are never touched by a crawl.
 CRAWL_FIELDS = ("url", "canonical_url", "thread_url", "source", "platform", "kind", "author", "title",
                 "text", "published_at", "collected_at", "content_hash", "scores", "labels", "max_score",
@@ -162,16 +167,20 @@ class Repository:
     def search_posts(self, text: str = "", *, status: str | None = None, size: int = 20,
                      offset: int = 0) -> tuple[int, list[dict]]:
         """Full-text search typed by a person: no query syntax, diacritics optional."""
-        must: list[dict] = []
+        query: dict = {"bool": {"filter": [{"term": {"status": status}}] if status else []}}
         if text.strip():
-            must.append({"multi_match": {"query": text, "type": "most_fields",
-                                         "fields": ["text^2", "text.folded", "title^2", "title.folded"]}})
-        query = {"bool": {"must": must or [{"match_all": {}}],
-                          "filter": [{"term": {"status": status}}] if status else []}}
+            # Every word must occur, with or without diacritics; the words as a phrase and the exact
+            # spelling rank higher. match queries parse no syntax: "a AND (b" is just text.
+            query["bool"]["must"] = [{"match": {"text.folded": {"query": text, "operator": "and"}}}]
+            query["bool"]["should"] = [
+                {"match_phrase": {"text": {"query": text, "boost": 4}}},
+                {"match_phrase": {"text.folded": {"query": text, "boost": 2}}},
+                {"match": {"text": {"query": text, "operator": "and", "boost": 2}}},
+            ]
         response = self.client.search(
             index=self.posts, query=query, size=size, from_=offset, track_total_hits=True,
-            highlight={"fields": {"text": {}, "text.folded": {}}, "pre_tags": ["\u0002"],
-                       "post_tags": ["\u0003"], "number_of_fragments": 2, "fragment_size": 160},
+            highlight={"fields": {"text": {}, "text.folded": {}}, "pre_tags": [HIGHLIGHT_START],
+                       "post_tags": [HIGHLIGHT_END], "number_of_fragments": 2, "fragment_size": 160},
         )
         return response["hits"]["total"]["value"], [_hit(h) for h in response["hits"]["hits"]]
 

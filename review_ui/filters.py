@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from markupsafe import Markup, escape
 
+from index.repository import HIGHLIGHT_END, HIGHLIGHT_START
 from safewatch.taxonomy import BY_CODE
 
 STATUS_LABELS = {
@@ -15,8 +19,24 @@ STATUS_LABELS = {
 
 
 def highlighted(fragment: str) -> Markup:
-    """Elasticsearch highlight (marked with \\x02…\\x03) -> escaped HTML with <mark>."""
-    return Markup(str(escape(fragment)).replace("\x02", "<mark>").replace("\x03", "</mark>"))
+    """Elasticsearch highlight (between HIGHLIGHT_START/END) -> escaped HTML with <mark>."""
+    return Markup(str(escape(fragment)).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>"))
+
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vn_time(value: str | None) -> str:
+    """ISO time -> "15/10/2026 11:00" in Vietnam time, as reviewers write it."""
+    if not value:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(VIETNAM)
+    return moment.strftime("%d/%m/%Y %H:%M")
 
 
 def category_name(code: str) -> str:
@@ -32,3 +52,4 @@ def init_app(app) -> None:
     app.add_template_filter(highlighted)
     app.add_template_filter(category_name)
     app.add_template_filter(status_label)
+    app.add_template_filter(vn_time)

@@ -190,7 +190,7 @@ def run_crawl(config: Config, jobs: list[tuple[str, str, str]]) -> int:
     tally, stats = crawl(config, jobs)
     seconds = time.monotonic() - started
     print(f"Crawl finished in {seconds:.1f}s: {stats.get('downloader/response_count', 0)} pages fetched, "
-          f"{tally.collected} posts collected, {tally.flagged} flagged, {tally.indexed} indexed, "
+          f"{len(tally.distinct)} posts collected, {len(tally.flagged_ids)} flagged, {tally.indexed} captures indexed, "
           f"{len(tally.errors)} not indexed, {stats.get('robotstxt/forbidden', 0)} URLs refused by robots.txt.")
     for error in tally.errors[:10]:
         print(f"  not indexed: {error}", file=sys.stderr)

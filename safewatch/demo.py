@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 from safewatch.config import Config
@@ -45,6 +46,7 @@ def run_demo(config: Config, *, serve: bool = True) -> int:
     print(f"Demo ready in {time.monotonic() - started:.0f}s.")
     print(f"  Review UI: http://{config.ui_host}:{config.ui_port}/")
     print(f"  Sign in as '{DEMO_USER}' with password: {password}   (shown once; a new one on every run)")
+    sys.stdout.flush()  # the login must be visible before the server starts, even when piped
     if not serve:
         return status
     from werkzeug.serving import run_simple

@@ -3,6 +3,8 @@ message that says what to do; the command line prints it without a traceback."""
 
 from __future__ import annotations
 
+import errno
+
 
 class SafeWatchError(Exception):
     """Base of all errors whose message is meant for the person running SafeWatch."""
@@ -11,6 +13,9 @@ class SafeWatchError(Exception):
 def user_message(error: BaseException) -> str | None:
     if isinstance(error, SafeWatchError):
         return str(error)
+    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
+        return ("A port SafeWatch needs is already in use. Stop the program using it, or choose another "
+                "port with SAFEWATCH_UI_PORT, SAFEWATCH_DEMO_SITE_PORT or SAFEWATCH_ES_PORT.")
     from elasticsearch import ConnectionError as ESConnectionError
     if isinstance(error, ESConnectionError):
         return ("Elasticsearch is not reachable. Start the embedded node with `safewatch es start`, "

@@ -45,6 +45,10 @@ def test_hostile_markup_is_kept_as_text_only():
     assert clean_text(fragment) == "xin chào\nbạn\n<b>"
 
 
+def test_control_and_marker_characters_are_removed():
+    assert clean_text("a\x00b\ue000c\ue001d\x1be") == "abcde"
+
+
 def test_feed_items_match_the_pages():
     feed = _generator().render_feed(BASE).encode()
     records = feed_posts(XmlResponse(f"{BASE}/feed.xml", body=feed), source="demo")

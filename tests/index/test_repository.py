@@ -46,7 +46,11 @@ def test_search_is_diacritic_insensitive_and_exact_spelling_ranks_first(repo):
     total, hits = repo.search_posts("ma túy")
     assert hits[0]["url"] == "http://f.example/1"
     total, hits = repo.search_posts("da nang")
-    assert total == 1 and "\x02Đà\x03" in hits[0]["highlight"]["text.folded"][0]
+    assert total == 1 and "\ue000Đà Nẵng\ue001" in hits[0]["highlight"]["text.folded"][0]
+    total, _ = repo.search_posts("tuy ma")  # every word must occur, in any order
+    assert total == 2
+    total, _ = repo.search_posts("ma tuy cocaine")
+    assert total == 0
 
 
 def test_user_typed_query_syntax_never_errors(repo):

@@ -116,3 +116,9 @@ def test_csrf_is_required(config, repo, users):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     response = client.post("/login", data={"username": "lan", "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302
+
+
+def test_times_are_shown_in_vietnam_time():
+    from review_ui.filters import vn_time
+    assert vn_time("2026-11-20T00:30:00+00:00") == "20/11/2026 07:30"
+    assert vn_time(None) == "—" and vn_time("not a date") == "not a date"
