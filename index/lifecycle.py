@@ -10,24 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from index.repository import Repository, StoredPost, VersionConflict
+from index.statuses import STATUSES, TRANSITIONS  # noqa: F401  (re-exported)
 from safewatch.errors import SafeWatchError
-
-STATUSES = ("collected", "flagged", "in_review", "dismissed", "confirmed", "warning_issued",
-            "takedown_requested", "removed", "overdue", "reappeared")
-
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "collected": frozenset({"flagged"}),
-    "flagged": frozenset({"in_review", "collected"}),
-    # in_review -> in_review: another reviewer takes over an expired claim.
-    "in_review": frozenset({"confirmed", "dismissed", "flagged", "in_review"}),
-    "dismissed": frozenset({"flagged"}),
-    "confirmed": frozenset({"warning_issued", "takedown_requested", "dismissed"}),
-    "warning_issued": frozenset({"takedown_requested", "removed", "overdue"}),
-    "takedown_requested": frozenset({"removed", "overdue"}),
-    "overdue": frozenset({"removed", "takedown_requested"}),
-    "removed": frozenset({"reappeared"}),
-    "reappeared": frozenset({"takedown_requested", "removed", "overdue"}),
-}
 
 CLAIM_DURATION = timedelta(minutes=15)
 

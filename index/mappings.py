@@ -20,10 +20,12 @@ ANALYSIS = {
     },
 }
 
+# Diacritic-insensitive by default; the "exact" sub-field keeps diacritics, so that a query typed
+# with them ranks exact spellings first ("ma túy" above "mà tùy").
 _TEXT = {
     "type": "text",
-    "analyzer": "vi_text",
-    "fields": {"folded": {"type": "text", "analyzer": "vi_folded"}},
+    "analyzer": "vi_folded",
+    "fields": {"exact": {"type": "text", "analyzer": "vi_text"}},
 }
 _KEYWORD = {"type": "keyword"}
 _KEYWORD_CI = {"type": "keyword", "normalizer": "lowercase"}
@@ -32,6 +34,7 @@ _DATE = {"type": "date"}
 POSTS = {
     "dynamic": "strict",
     "properties": {
+        "post_id": _KEYWORD,  # = the document id; sortable, for search_after
         "url": {"type": "keyword", "ignore_above": 2048},
         "canonical_url": {"type": "keyword", "ignore_above": 2048},
         "thread_url": {"type": "keyword", "ignore_above": 2048},
@@ -59,6 +62,12 @@ POSTS = {
         "reviewed_at": _DATE,
         "categories": _KEYWORD,
         "decision_note": {"type": "text", "analyzer": "vi_text"},
+        # Notices and their outcome (copied from the notice documents for queries on posts).
+        "notice_ids": _KEYWORD,
+        "warned_at": _DATE,
+        "takedown_requested_at": _DATE,
+        "takedown_deadline": _DATE,
+        "removed_at": _DATE,
     },
 }
 
@@ -74,6 +83,36 @@ EVENTS = {
         "reason": {"type": "text", "analyzer": "vi_text"},
         "request_id": _KEYWORD,
         "details": {"type": "object", "enabled": False},
+    },
+}
+
+NOTICES = {
+    "dynamic": "strict",
+    "properties": {
+        "notice_id": _KEYWORD,
+        "kind": _KEYWORD,  # warning | takedown
+        "reference": _KEYWORD,  # the unit's reference number, e.g. 123/CV-ANM
+        "recipient_type": _KEYWORD,  # platform | poster
+        "recipient": _KEYWORD_CI,
+        "channel": _KEYWORD,  # phone | letter | electronic
+        "legal_basis": {"type": "text", "analyzer": "vi_folded"},
+        "categories": _KEYWORD,
+        "post_ids": _KEYWORD,
+        "post_urls": {"type": "keyword", "ignore_above": 2048},
+        "platform": _KEYWORD,
+        "source": _KEYWORD,
+        "status": _KEYWORD,  # draft | approved | sent | removed | overdue | cancelled
+        "created_by": _KEYWORD,
+        "created_at": _DATE,
+        "approved_by": _KEYWORD,
+        "approved_at": _DATE,
+        "sent_at": _DATE,
+        "deadline": _DATE,
+        "outcome": _KEYWORD,  # removed | refused | no_response
+        "outcome_at": _DATE,
+        "removal_hours": {"type": "float"},
+        "within_deadline": {"type": "boolean"},
+        "note": {"type": "text", "analyzer": "vi_text"},
     },
 }
 
@@ -113,5 +152,6 @@ class IndexSpec:
 SPECS: tuple[IndexSpec, ...] = (
     IndexSpec("posts", 1, POSTS),
     IndexSpec("events", 1, EVENTS),
+    IndexSpec("notices", 1, NOTICES),
     IndexSpec("users", 1, USERS),
 )

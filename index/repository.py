@@ -14,12 +14,8 @@ from datetime import UTC, datetime
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
 from index.mappings import SPECS, IndexSpec
+from index.queries import FACETS, SearchRequest, queue_body, search_body
 from safewatch.errors import SafeWatchError
-
-# Highlight markers: private-use characters, never in crawled text after cleaning, and not
-# whitespace (Elasticsearch trims control characters at fragment ends). The UI escapes the
-# fragment, then turns them into <mark>.
-HIGHLIGHT_START, HIGHLIGHT_END = "\ue000", "\ue001"
 
 # Fields a re-crawl may refresh; review fields (status, reviewer…) are never touched by a crawl.
 CRAWL_FIELDS = ("url", "canonical_url", "thread_url", "source", "platform", "kind", "author", "title",
@@ -42,6 +38,14 @@ class StoredPost:
     source: dict
     seq_no: int
     primary_term: int
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[dict]
+    facets: dict[str, list[tuple[str, int]]]
+    next_after: list | None  # pass as SearchRequest.search_after for the next page
 
 
 @dataclass
@@ -115,9 +119,12 @@ class Repository:
         def actions() -> Iterator[dict]:
             for doc in documents:
                 post_id = doc.pop("id")
+                # A new post starts with the model's categories; a reviewer's decision replaces them
+                # and a re-crawl never touches them.
+                upsert = {"categories": doc.get("labels", []), **doc, "post_id": post_id}
                 yield {"_op_type": "update", "_index": self.posts, "_id": post_id,
                        "doc": {k: doc[k] for k in CRAWL_FIELDS if k in doc},
-                       "upsert": doc, "retry_on_conflict": 3}
+                       "upsert": upsert, "retry_on_conflict": 3}
 
         result = BulkResult()
         for ok, item in helpers.streaming_bulk(self.client, actions(), chunk_size=chunk_size,
@@ -148,41 +155,20 @@ class Repository:
         return self.client.count(index=self.posts, query=_filters(filters))["count"]
 
     def review_queue(self, *, now: str | None = None, size: int = 50, reviewer: str | None = None) -> list[dict]:
-        """Flagged posts, and posts whose review claim has expired, highest priority first; with
+        """Flagged posts and expired claims, most urgent first (see queries.queue_body); with
         `reviewer`, also the posts that reviewer holds."""
-        now = now or _now()
-        should: list[dict] = [
-            {"term": {"status": "flagged"}},
-            {"bool": {"filter": [{"term": {"status": "in_review"}},
-                                 {"range": {"claim_expires_at": {"lt": now}}}]}},
-        ]
-        if reviewer:
-            should.append({"bool": {"filter": [{"term": {"status": "in_review"}},
-                                               {"term": {"claimed_by": reviewer}}]}})
-        query = {"bool": {"should": should, "minimum_should_match": 1}}
-        response = self.client.search(index=self.posts, query=query, size=size,
-                                      sort=[{"priority": "desc"}, {"collected_at": "desc"}])
+        response = self.client.search(index=self.posts, **queue_body(now=now or _now(), reviewer=reviewer, size=size))
         return [_hit(h) for h in response["hits"]["hits"]]
 
-    def search_posts(self, text: str = "", *, status: str | None = None, size: int = 20,
-                     offset: int = 0) -> tuple[int, list[dict]]:
-        """Full-text search typed by a person: no query syntax, diacritics optional."""
-        query: dict = {"bool": {"filter": [{"term": {"status": status}}] if status else []}}
-        if text.strip():
-            # Every word must occur, with or without diacritics; the words as a phrase and the exact
-            # spelling rank higher. match queries parse no syntax: "a AND (b" is just text.
-            query["bool"]["must"] = [{"match": {"text.folded": {"query": text, "operator": "and"}}}]
-            query["bool"]["should"] = [
-                {"match_phrase": {"text": {"query": text, "boost": 4}}},
-                {"match_phrase": {"text.folded": {"query": text, "boost": 2}}},
-                {"match": {"text": {"query": text, "operator": "and", "boost": 2}}},
-            ]
-        response = self.client.search(
-            index=self.posts, query=query, size=size, from_=offset, track_total_hits=True,
-            highlight={"fields": {"text": {}, "text.folded": {}}, "pre_tags": [HIGHLIGHT_START],
-                       "post_tags": [HIGHLIGHT_END], "number_of_fragments": 2, "fragment_size": 160},
-        )
-        return response["hits"]["total"]["value"], [_hit(h) for h in response["hits"]["hits"]]
+    def search_posts(self, request: SearchRequest) -> SearchResult:
+        """Search typed by a person: no query syntax, diacritics optional, filters, facets, and
+        deep pagination with search_after."""
+        response = self.client.search(index=self.posts, **search_body(request))
+        hits = response["hits"]["hits"]
+        facets = {name: [(b["key"], b["doc_count"]) for b in response["aggregations"][name]["buckets"]]
+                  for name in FACETS} if request.facets else {}
+        next_after = hits[-1]["sort"] if len(hits) == request.size else None
+        return SearchResult(response["hits"]["total"]["value"], [_hit(h) for h in hits], facets, next_after)
 
     # ---- events (append-only) -----------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
-from index.repository import HIGHLIGHT_END, HIGHLIGHT_START
+from index.queries import HIGHLIGHT_END, HIGHLIGHT_START
 from safewatch.taxonomy import BY_CODE
 
 STATUS_LABELS = {
@@ -48,7 +48,12 @@ def status_label(status: str | None) -> str:
     return STATUS_LABELS.get(status or "", status or "")
 
 
+def reject_key(mapping: dict, key: str) -> dict:
+    return {k: v for k, v in mapping.items() if k != key}
+
+
 def init_app(app) -> None:
+    app.add_template_filter(reject_key)
     app.add_template_filter(highlighted)
     app.add_template_filter(category_name)
     app.add_template_filter(status_label)

@@ -1,5 +1,8 @@
 """The index against the real node: setup, upsert without duplicates, Vietnamese search."""
 
+import pytest
+
+from index.queries import QueryError, SearchRequest
 from safewatch.records import post_id_for
 
 
@@ -34,6 +37,10 @@ def test_per_document_errors_are_reported_not_dropped(repo):
     assert "strict_dynamic_mapping_exception" in str(result.errors[0])
 
 
+def search(repo, text="", **filters):
+    return repo.search_posts(SearchRequest(text=text, **filters))
+
+
 def test_search_is_diacritic_insensitive_and_exact_spelling_ranks_first(repo):
     repo.bulk_upsert_posts([
         _doc("http://f.example/1", "Công an bắt đối tượng mua bán ma túy ở Đà Nẵng"),
@@ -41,24 +48,80 @@ def test_search_is_diacritic_insensitive_and_exact_spelling_ranks_first(repo):
         _doc("http://f.example/3", "Hôm nay trời đẹp"),
     ])
     repo.refresh()
-    total, hits = repo.search_posts("ma tuy")
-    assert total == 2
-    total, hits = repo.search_posts("ma túy")
-    assert hits[0]["url"] == "http://f.example/1"
-    total, hits = repo.search_posts("da nang")
-    assert total == 1 and "\ue000Đà Nẵng\ue001" in hits[0]["highlight"]["text.folded"][0]
-    total, _ = repo.search_posts("tuy ma")  # every word must occur, in any order
-    assert total == 2
-    total, _ = repo.search_posts("ma tuy cocaine")
-    assert total == 0
+    assert search(repo, "ma tuy").total == 2
+    assert search(repo, "ma túy").hits[0]["url"] == "http://f.example/1"
+    assert search(repo, "mà tùy").hits[0]["url"] == "http://f.example/2"
+    result = search(repo, "da nang")
+    assert result.total == 1 and "\ue000Đà Nẵng\ue001" in result.hits[0]["highlight"]["text"][0]
+    assert search(repo, "tuy ma").total == 2  # every word must occur, in any order
+    assert search(repo, "ma tuy cocaine").total == 0
+
+
+def test_search_folds_d_stroke_both_ways(repo):
+    repo.bulk_upsert_posts([_doc("http://f.example/1", "Đường dây đánh bạc qua mạng bị triệt phá"),
+                            _doc("http://f.example/2", "duong day danh bac online")])
+    repo.refresh()
+    assert search(repo, "duong day danh bac").total == 2
+    assert search(repo, "đường dây đánh bạc").hits[0]["url"] == "http://f.example/1"
 
 
 def test_user_typed_query_syntax_never_errors(repo):
     repo.bulk_upsert_posts([_doc("http://f.example/1", "xin chào")])
     repo.refresh()
-    for query in ['"unbalanced', "a AND (b", "title:x OR", "\\", "*?~^", "<script>"]:
-        total, _ = repo.search_posts(query)
-        assert total >= 0
+    for query in ['"unbalanced', "a AND (b", "title:x OR", "\\", "*?~^", "<script>", "xin chào)"]:
+        assert search(repo, query).total >= 0
+
+
+def test_filters_facets_and_date_range(repo):
+    repo.bulk_upsert_posts([
+        _doc("http://f.example/1", "bán kẹo", labels=["drugs"], platform="forum", source="a",
+             published_at="2026-11-01T10:00:00+07:00"),
+        _doc("http://f.example/2", "bán kẹo ngọt", status="collected", platform="facebook", source="b",
+             published_at="2026-11-15T10:00:00+07:00"),
+        _doc("http://f.example/3", "nạp thẻ", labels=["scam", "gambling"], platform="forum", source="a",
+             published_at="2026-11-30T23:00:00+07:00"),
+    ])
+    repo.refresh()
+    assert search(repo, "ban keo", statuses=("flagged",)).total == 1
+    assert search(repo, categories=("gambling",)).hits[0]["url"] == "http://f.example/3"
+    assert search(repo, platforms=("forum",), sources=("a",)).total == 2
+    assert search(repo, date_from="2026-11-10", date_to="2026-11-30").total == 2
+    assert search(repo, date_to="2026-11-01").total == 1
+    facets = search(repo).facets
+    assert dict(facets["platform"]) == {"forum": 2, "facebook": 1}
+    assert dict(facets["category"]) == {"drugs": 1, "scam": 1, "gambling": 1}
+
+
+def test_search_after_pages_through_everything_once(repo):
+    repo.bulk_upsert_posts([_doc(f"http://f.example/{n}", f"bài số {n}",
+                                 collected_at=f"2026-11-{1 + n % 20:02d}T00:00:00+00:00") for n in range(45)])
+    repo.refresh()
+    seen, after = [], ()
+    while True:
+        page = search(repo, sort="newest", size=10, search_after=after, facets=False)
+        seen.extend(hit["url"] for hit in page.hits)
+        if page.next_after is None:
+            break
+        after = tuple(page.next_after)
+    assert len(seen) == len(set(seen)) == 45
+
+
+def test_bad_requests_are_refused_with_a_message():
+    with pytest.raises(QueryError, match="Unknown sort"):
+        SearchRequest(sort="random")
+    with pytest.raises(QueryError, match="Unknown status"):
+        SearchRequest(statuses=("deleted",))
+
+
+def test_queue_weighs_recency_but_never_buries_severe_posts(repo):
+    repo.bulk_upsert_posts([
+        _doc("http://f.example/old-severe", "a", priority=5.0, collected_at="2026-09-01T00:00:00+00:00"),
+        _doc("http://f.example/new-severe", "b", priority=5.0, collected_at="2026-11-19T00:00:00+00:00"),
+        _doc("http://f.example/new-mild", "c", priority=2.0, collected_at="2026-11-19T12:00:00+00:00"),
+    ])
+    repo.refresh()
+    order = [p["url"] for p in repo.review_queue(now="2026-11-20T00:00:00+00:00")]
+    assert order == ["http://f.example/new-severe", "http://f.example/old-severe", "http://f.example/new-mild"]
 
 
 def test_queue_orders_by_priority_and_shows_expired_claims(repo):

@@ -118,6 +118,14 @@ def test_csrf_is_required(config, repo, users):
     assert response.status_code == 302
 
 
+def test_search_filters_and_bad_parameters(client, users, flagged):
+    login(client, "an")
+    assert "1 kết quả" in client.get("/search?category=drugs&status=flagged").get_data(as_text=True)
+    assert "0 kết quả" in client.get("/search?category=gambling").get_data(as_text=True)
+    for bad in ("sort=random", "status=deleted", "after=%7Bx", "from=yesterday", "after=[[1]]"):
+        assert client.get(f"/search?{bad}").status_code == 200, bad
+
+
 def test_times_are_shown_in_vietnam_time():
     from review_ui.filters import vn_time
     assert vn_time("2026-11-20T00:30:00+00:00") == "20/11/2026 07:30"

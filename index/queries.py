@@ -1,0 +1,129 @@
+"""Query bodies for the review queue and for search, as pure functions (no I/O): the repository
+sends them, tests read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.statuses import STATUSES
+
+# Highlight markers: private-use characters, removed from crawled text when it is cleaned, and not
+# whitespace (Elasticsearch trims control characters at fragment ends). The UI escapes a fragment,
+# then turns them into <mark>.
+HIGHLIGHT_START, HIGHLIGHT_END = "\ue000", "\ue001"
+
+SORTS: dict[str, list[dict]] = {
+    "relevance": [{"_score": "desc"}, {"collected_at": "desc"}, {"post_id": "asc"}],
+    "newest": [{"collected_at": "desc"}, {"post_id": "asc"}],
+    "oldest": [{"collected_at": "asc"}, {"post_id": "asc"}],
+    "priority": [{"priority": "desc"}, {"collected_at": "desc"}, {"post_id": "asc"}],
+}
+
+FACETS = {"status": "status", "category": "categories", "platform": "platform", "source": "source",
+          "reviewer": "reviewer"}
+MAX_PAGE_SIZE = 500
+
+
+class QueryError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What an analyst asked for. Every field is optional; lists filter with OR inside a field and
+    AND between fields."""
+
+    text: str = ""
+    statuses: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    reviewer: str | None = None
+    date_from: str | None = None  # inclusive, on published_at (collected_at when unknown)
+    date_to: str | None = None  # inclusive
+    sort: str = "relevance"
+    size: int = 20
+    search_after: tuple = field(default=())
+    facets: bool = True
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise QueryError(f"Unknown sort '{self.sort}'; use one of {', '.join(SORTS)}.")
+        unknown = [s for s in self.statuses if s not in STATUSES]
+        if unknown:
+            raise QueryError(f"Unknown status '{unknown[0]}'.")
+        if not 1 <= self.size <= MAX_PAGE_SIZE:
+            raise QueryError(f"Page size must be between 1 and {MAX_PAGE_SIZE}.")
+
+
+def search_body(request: SearchRequest) -> dict:
+    filters: list[dict] = []
+    for name, values in (("status", request.statuses), ("categories", request.categories),
+                         ("platform", request.platforms), ("source", request.sources)):
+        if values:
+            filters.append({"terms": {name: list(values)}})
+    if request.reviewer:
+        filters.append({"term": {"reviewer": request.reviewer}})
+    if request.date_from or request.date_to:
+        window = {key: value for key, value in (("gte", request.date_from), ("lte", request.date_to)) if value}
+        # Dates without a time cover the whole day ("lte": "2026-11-30" includes that day).
+        window["format"] = "strict_date_optional_time||yyyy-MM-dd"
+        filters.append({"bool": {"should": [
+            {"range": {"published_at": window}},
+            {"bool": {"must_not": {"exists": {"field": "published_at"}},
+                      "filter": {"range": {"collected_at": window}}}},
+        ], "minimum_should_match": 1}})
+    query: dict = {"bool": {"filter": filters}}
+    if request.text.strip():
+        # Every word must occur, with or without diacritics; the words as a phrase and the exact
+        # spelling rank higher. match queries parse no syntax: "a AND (b" is just text.
+        query["bool"]["must"] = [{"match": {"text": {"query": request.text, "operator": "and"}}}]
+        query["bool"]["should"] = [
+            {"match_phrase": {"text.exact": {"query": request.text, "boost": 4}}},
+            {"match_phrase": {"text": {"query": request.text, "boost": 2}}},
+            {"match": {"text.exact": {"query": request.text, "operator": "and", "boost": 2}}},
+            {"match": {"title": {"query": request.text, "boost": 0.5}}},
+        ]
+    body: dict = {
+        "query": query,
+        "size": request.size,
+        "sort": SORTS[request.sort],
+        "track_total_hits": True,
+        "highlight": {"fields": {"text.exact": {}, "text": {}}, "pre_tags": [HIGHLIGHT_START],
+                      "post_tags": [HIGHLIGHT_END], "number_of_fragments": 2, "fragment_size": 160},
+    }
+    if request.search_after:
+        body["search_after"] = list(request.search_after)
+    if request.facets:
+        body["aggs"] = {name: {"terms": {"field": path, "size": 50}} for name, path in FACETS.items()}
+    return body
+
+
+def queue_body(*, now: str, reviewer: str | None, size: int) -> dict:
+    """Flagged posts and expired claims (and the reviewer's own claims), most urgent first.
+
+    Urgency = priority (category severity × model score, set at classification) × recency, where
+    recency = 0.5 + 0.5 × 0.5^(age / 7 days): a fresh post counts up to twice an old one, and an old
+    post never drops below half its weight, so nothing severe sinks out of sight.
+    """
+    waiting: list[dict] = [
+        {"term": {"status": "flagged"}},
+        {"bool": {"filter": [{"term": {"status": "in_review"}}, {"range": {"claim_expires_at": {"lt": now}}}]}},
+    ]
+    if reviewer:
+        waiting.append({"bool": {"filter": [{"term": {"status": "in_review"}}, {"term": {"claimed_by": reviewer}}]}})
+    recency = {"function_score": {
+        "query": {"constant_score": {"filter": {"bool": {"should": waiting, "minimum_should_match": 1}}}},
+        "functions": [{"weight": 0.5},
+                      {"exp": {"collected_at": {"origin": now, "scale": "7d", "decay": 0.5}}, "weight": 0.5}],
+        "score_mode": "sum", "boost_mode": "replace",
+    }}
+    return {
+        "query": {"function_score": {
+            "query": recency,
+            "functions": [{"field_value_factor": {"field": "priority", "missing": 0.01}}],
+            "boost_mode": "multiply",
+        }},
+        "size": size,
+        "sort": [{"_score": "desc"}, {"collected_at": "desc"}, {"post_id": "asc"}],
+    }
