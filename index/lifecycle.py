@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from index.repository import Repository, StoredPost, VersionConflict
+from index.repository import Repository, StoredDoc, VersionConflict
 from index.statuses import STATUSES, TRANSITIONS  # noqa: F401  (re-exported)
 from safewatch.errors import SafeWatchError
 
@@ -39,7 +39,7 @@ def check_allowed(current: str, target: str) -> None:
 
 def transition(repo: Repository, post_id: str, target: str, *, actor: str, reason: str = "",
                request_id: str | None = None, fields: dict | None = None,
-               expected: StoredPost | None = None, now: datetime | None = None) -> dict:
+               expected: StoredDoc | None = None, now: datetime | None = None) -> dict:
     """Move one post to `target`; returns the new document. Raises TransitionError when the change
     is not allowed and ConcurrentChange when someone else changed the post since it was read."""
     now = now or datetime.now(UTC)

@@ -75,6 +75,7 @@ EVENTS = {
     "dynamic": "strict",
     "properties": {
         "post_id": _KEYWORD,
+        "notice_id": _KEYWORD,
         "action": _KEYWORD,
         "actor": _KEYWORD,
         "at": _DATE,
@@ -153,5 +154,7 @@ SPECS: tuple[IndexSpec, ...] = (
     IndexSpec("posts", 1, POSTS),
     IndexSpec("events", 1, EVENTS),
     IndexSpec("notices", 1, NOTICES),
+    # Sequences such as notice reference numbers, advanced with optimistic concurrency.
+    IndexSpec("counters", 1, {"dynamic": "strict", "properties": {"value": {"type": "long"}}}),
     IndexSpec("users", 1, USERS),
 )

@@ -28,16 +28,24 @@ class PostNotFound(SafeWatchError, LookupError):
         return f"No post with id {self.args[0]!r}."
 
 
+class NoticeNotFound(SafeWatchError, LookupError):
+    def __str__(self) -> str:
+        return f"No notice with id {self.args[0]!r}."
+
+
 class VersionConflict(RuntimeError):
     """Someone else changed the document since it was read."""
 
 
 @dataclass
-class StoredPost:
+class StoredDoc:
+    """A document as read, with the version needed to write it back only if unchanged."""
     id: str
     source: dict
     seq_no: int
     primary_term: int
+
+
 
 
 @dataclass
@@ -59,6 +67,9 @@ def _now() -> str:
 
 
 class Repository:
+    """Single-document writes (decisions, events, notices, users) refresh at once, so the next page
+    a person opens shows them; they are few. Bulk ingest does not."""
+
     def __init__(self, client: Elasticsearch, prefix: str) -> None:
         self.client = client
         self.prefix = prefix
@@ -77,6 +88,10 @@ class Repository:
     @property
     def users(self) -> str:
         return self.alias("users")
+
+    @property
+    def notices(self) -> str:
+        return self.alias("notices")
 
     # ---- setup -------------------------------------------------------------------------------
 
@@ -136,18 +151,28 @@ class Repository:
                 result.errors.append(item)
         return result
 
-    def get_post(self, post_id: str) -> StoredPost:
-        try:
-            hit = self.client.get(index=self.posts, id=post_id)
-        except NotFoundError:
-            raise PostNotFound(post_id) from None
-        return StoredPost(hit["_id"], hit["_source"], hit["_seq_no"], hit["_primary_term"])
+    def get_post(self, post_id: str) -> StoredDoc:
+        return self._get(self.posts, post_id, PostNotFound)
 
-    def replace_post(self, stored: StoredPost, source: dict) -> None:
+    def replace_post(self, stored: StoredDoc, source: dict) -> None:
         """Write `source` only if the post is unchanged since `stored` was read."""
+        self._replace(self.posts, stored, source)
+
+    def posts_by_ids(self, post_ids: list[str]) -> list[dict]:
+        response = self.client.mget(index=self.posts, ids=post_ids)
+        return [{"id": d["_id"], **d["_source"]} for d in response["docs"] if d.get("found")]
+
+    def _get(self, index: str, doc_id: str, missing: type[Exception]) -> StoredDoc:
         try:
-            self.client.index(index=self.posts, id=stored.id, document=source,
-                              if_seq_no=stored.seq_no, if_primary_term=stored.primary_term, refresh="wait_for")
+            hit = self.client.get(index=index, id=doc_id)
+        except NotFoundError:
+            raise missing(doc_id) from None
+        return StoredDoc(hit["_id"], hit["_source"], hit["_seq_no"], hit["_primary_term"])
+
+    def _replace(self, index: str, stored: StoredDoc, source: dict) -> None:
+        try:
+            self.client.index(index=index, id=stored.id, document=source, if_seq_no=stored.seq_no,
+                              if_primary_term=stored.primary_term, refresh=True)
         except ConflictError:
             raise VersionConflict(stored.id) from None
 
@@ -175,13 +200,59 @@ class Repository:
     def append_event(self, event: dict) -> str:
         event_id = str(uuid.uuid4())
         self.client.create(index=self.events, id=event_id, document={"at": _now(), **event},
-                           refresh="wait_for")
+                           refresh=True)
         return event_id
 
     def events_for(self, post_id: str) -> list[dict]:
         response = self.client.search(index=self.events, query={"term": {"post_id": post_id}},
                                       sort=[{"at": "asc"}], size=1000)
         return [h["_source"] for h in response["hits"]["hits"]]
+
+    # ---- notices -----------------------------------------------------------------------------
+
+    def create_notice(self, notice_id: str, document: dict) -> None:
+        self.client.create(index=self.notices, id=notice_id, document=document, refresh=True)
+
+    def get_notice(self, notice_id: str) -> StoredDoc:
+        return self._get(self.notices, notice_id, NoticeNotFound)
+
+    def replace_notice(self, stored: StoredDoc, source: dict) -> None:
+        self._replace(self.notices, stored, source)
+
+    def find_notices(self, *, statuses: tuple[str, ...] = (), deadline_before: str | None = None,
+                     post_id: str | None = None, size: int = 1000) -> list[dict]:
+        filters: list[dict] = []
+        if statuses:
+            filters.append({"terms": {"status": list(statuses)}})
+        if deadline_before:
+            filters.append({"range": {"deadline": {"lt": deadline_before}}})
+        if post_id:
+            filters.append({"term": {"post_ids": post_id}})
+        response = self.client.search(index=self.notices, query={"bool": {"filter": filters}}, size=size,
+                                      sort=[{"deadline": {"order": "asc", "missing": "_last"}},
+                                            {"created_at": "asc"}])
+        return [{"id": h["_id"], **h["_source"]} for h in response["hits"]["hits"]]
+
+    def next_in_sequence(self, name: str, *, attempts: int = 20) -> int:
+        """The next number of a named sequence; concurrent callers never get the same one."""
+        index = self.alias("counters")
+        for _ in range(attempts):
+            try:
+                hit = self.client.get(index=index, id=name)
+            except NotFoundError:
+                try:
+                    self.client.create(index=index, id=name, document={"value": 1}, refresh=True)
+                    return 1
+                except ConflictError:
+                    continue
+            value = hit["_source"]["value"] + 1
+            try:
+                self.client.index(index=index, id=name, document={"value": value}, if_seq_no=hit["_seq_no"],
+                                  if_primary_term=hit["_primary_term"], refresh=True)
+                return value
+            except ConflictError:
+                continue
+        raise VersionConflict(name)
 
     # ---- users -------------------------------------------------------------------------------
 
@@ -193,9 +264,9 @@ class Repository:
 
     def put_user(self, user: dict, *, create: bool) -> None:
         if create:
-            self.client.create(index=self.users, id=user["username"], document=user, refresh="wait_for")
+            self.client.create(index=self.users, id=user["username"], document=user, refresh=True)
         else:
-            self.client.index(index=self.users, id=user["username"], document=user, refresh="wait_for")
+            self.client.index(index=self.users, id=user["username"], document=user, refresh=True)
 
     def list_users(self) -> list[dict]:
         response = self.client.search(index=self.users, size=1000, sort=[{"username": "asc"}])

@@ -9,7 +9,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # in_review -> in_review: another reviewer takes over an expired claim.
     "in_review": frozenset({"confirmed", "dismissed", "flagged", "in_review"}),
     "dismissed": frozenset({"flagged"}),
-    "confirmed": frozenset({"warning_issued", "takedown_requested", "dismissed"}),
+    # confirmed -> removed: the content can vanish before any notice is sent.
+    "confirmed": frozenset({"warning_issued", "takedown_requested", "dismissed", "removed"}),
     "warning_issued": frozenset({"takedown_requested", "removed", "overdue"}),
     "takedown_requested": frozenset({"removed", "overdue"}),
     "overdue": frozenset({"removed", "takedown_requested"}),

@@ -56,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     index_commands.add_parser("setup", help="create missing indices and aliases (safe to repeat)").set_defaults(
         handler=_index_setup)
 
+    notices = commands.add_parser("notices", help="warnings and removal requests")
+    notice_commands = notices.add_subparsers(title="notices commands", metavar="ACTION")
+    overdue = notice_commands.add_parser(
+        "overdue", help="list notices past their deadline with content still online")
+    overdue.add_argument("--mark", action="store_true",
+                         help="also set those notices and their posts to 'overdue' (what the scheduler does)")
+    overdue.set_defaults(handler=_notices_overdue)
+
     train = commands.add_parser("train", help="train the classifier on the seed corpus")
     train.add_argument("--target-recall", type=float, default=0.90, help="per-category recall on held-out data")
     train.set_defaults(handler=_train)
@@ -152,6 +160,28 @@ def _repository(config: Config):
 def _index_setup(config: Config, args) -> int:
     created = _repository(config).setup()
     print("Created: " + ", ".join(created) if created else "All indices already exist; mappings updated.")
+    return 0
+
+
+def _notices_overdue(config: Config, args) -> int:
+    from datetime import UTC, datetime
+
+    from index import notices
+    repo = _repository(config)
+    now = datetime.now(UTC)
+    if args.mark:
+        changed = notices.mark_overdue(repo, now=now)
+        print(f"Marked {len(changed)} notice(s) overdue.")
+    late = notices.overdue(repo, now=now)
+    if not late:
+        print("No overdue notices.")
+        return 0
+    print(f"{len(late)} overdue notice(s), oldest deadline first:")
+    for notice in late:
+        hours = (now - datetime.fromisoformat(notice["deadline"])).total_seconds() / 3600
+        print(f"  {notice['reference']:<16} {notice['kind']:<9} to {notice['recipient']:<20} "
+              f"deadline {notice['deadline'][:16]}  ({hours:.0f} h late)  {len(notice['post_ids'])} post(s): "
+              f"{', '.join(notice['post_urls'][:3])}")
     return 0
 
 

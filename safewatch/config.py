@@ -37,6 +37,9 @@ class Config:
     # The embedded node (used only when es_url is not set).
     embedded_es_port: int = 9250
     embedded_es_heap: str = "1g"
+    # Notices: platforms must remove content within 24 hours of a request (Decree 147/2024).
+    takedown_deadline_hours: float = 24.0
+    notice_reference_suffix: str = "SW"  # reference numbers read "0001/2026/SW"
     # Classifier and crawling.
     model_dir: Path | None = None
     user_agent: str = "SafeWatchBot/0.1 (+child-protection crawler of a police cyber unit)"
@@ -61,6 +64,8 @@ class Config:
             es_ca_certs=env.get("SAFEWATCH_ES_CA_CERTS") or None,
             es_request_timeout=float(env.get("SAFEWATCH_ES_TIMEOUT", base.es_request_timeout)),
             index_prefix=env.get("SAFEWATCH_INDEX_PREFIX", base.index_prefix),
+            takedown_deadline_hours=float(env.get("SAFEWATCH_TAKEDOWN_DEADLINE_HOURS", base.takedown_deadline_hours)),
+            notice_reference_suffix=env.get("SAFEWATCH_NOTICE_REFERENCE_SUFFIX", base.notice_reference_suffix),
             embedded_es_port=int(env.get("SAFEWATCH_ES_PORT", base.embedded_es_port)),
             embedded_es_heap=env.get("SAFEWATCH_ES_HEAP", base.embedded_es_heap),
             model_dir=Path(env["SAFEWATCH_MODEL_DIR"]) if env.get("SAFEWATCH_MODEL_DIR") else None,
