@@ -9,6 +9,7 @@ from scrapy.exceptions import DropItem
 
 from classifier.predict import Classifier, Prediction
 from index.connection import make_client
+from index.ingest import Ingestor
 from index.lifecycle import initial_status
 from index.repository import Repository
 from safewatch.config import Config
@@ -45,6 +46,8 @@ class CrawlTally:
     distinct: set[str] = field(default_factory=set)
     flagged_ids: set[str] = field(default_factory=set)
     indexed: int = 0
+    spooled: int = 0  # kept on disk for later: Elasticsearch was down or busy
+    replayed: int = 0  # written from the spool of an earlier run
     errors: list[str] = field(default_factory=list)
 
 
@@ -80,7 +83,7 @@ class IndexPipeline:
         self.tally = tally
         self.batch_size = batch_size
         self.buffer: list[dict] = []
-        self.repository: Repository | None = None
+        self.ingestor: Ingestor | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -88,7 +91,9 @@ class IndexPipeline:
         return cls(crawler.settings["SAFEWATCH_CONFIG"], tally)
 
     def open_spider(self, spider):
-        self.repository = Repository(make_client(self.config), self.config.index_prefix)
+        repository = Repository(make_client(self.config), self.config.index_prefix)
+        self.ingestor = Ingestor(repository, self.config.var_dir / "spool" / self.config.index_prefix)
+        self._replay()
 
     def process_item(self, item: ScoredPost, spider):
         self.tally.collected += 1
@@ -102,16 +107,24 @@ class IndexPipeline:
 
     def close_spider(self, spider):
         self._flush()
-        self.repository.client.close()
+        self._replay()
+        self.ingestor.repo.client.close()
 
     def _flush(self) -> None:
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
-        result = self.repository.bulk_upsert_posts(batch)
-        self.tally.indexed += result.ok
-        for error in result.errors:
-            detail = next(iter(error.values()))
+        self._count(self.ingestor.write(batch))
+
+    def _replay(self) -> None:
+        if self.ingestor.pending_files():
+            self._count(self.ingestor.replay())
+
+    def _count(self, result) -> None:
+        self.tally.indexed += result.indexed + result.replayed
+        self.tally.replayed += result.replayed
+        self.tally.spooled = self.ingestor.pending()
+        for detail in result.rejected:
             message = f"{detail.get('_id')}: {detail.get('error')}"
             log.error("not indexed: %s", message)
             self.tally.errors.append(message)

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
-from index.mappings import SPECS, IndexSpec
 from index.queries import FACETS, SearchRequest, queue_body, search_body
 from safewatch.errors import SafeWatchError
 
@@ -60,6 +59,7 @@ class SearchResult:
 class BulkResult:
     ok: int = 0
     errors: list[dict] = field(default_factory=list)
+    ok_ids: set[str] = field(default_factory=set)
 
 
 def _now() -> str:
@@ -96,26 +96,9 @@ class Repository:
     # ---- setup -------------------------------------------------------------------------------
 
     def setup(self) -> list[str]:
-        """Create missing indices behind their aliases; safe to run on every start."""
-        created = []
-        for spec in SPECS:
-            if self._ensure_index(spec):
-                created.append(spec.concrete(self.prefix))
-        return created
-
-    def _ensure_index(self, spec: IndexSpec) -> bool:
-        alias = spec.alias(self.prefix)
-        if self.client.indices.exists_alias(name=alias):
-            # Additive mapping changes apply in place; anything else needs a migration.
-            self.client.indices.put_mapping(index=alias, **spec.mappings)
-            return False
-        try:
-            self.client.indices.create(index=spec.concrete(self.prefix), **spec.body(self.prefix))
-        except Exception as error:  # another process created it first
-            if "resource_already_exists_exception" not in str(error):
-                raise
-            return False
-        return True
+        """Create missing indices behind their aliases (see index.schema); safe on every start."""
+        from index.schema import setup
+        return setup(self)
 
     def drop_all(self) -> None:
         """Delete every index of this prefix (tests and `index reset` only)."""
@@ -147,6 +130,7 @@ class Repository:
                                                max_retries=5, initial_backoff=1):
             if ok:
                 result.ok += 1
+                result.ok_ids.add(next(iter(item.values())).get("_id"))
             else:
                 result.errors.append(item)
         return result
@@ -194,6 +178,26 @@ class Repository:
                   for name in FACETS} if request.facets else {}
         next_after = hits[-1]["sort"] if len(hits) == request.size else None
         return SearchResult(response["hits"]["total"]["value"], [_hit(h) for h in hits], facets, next_after)
+
+    def aggregate(self, index: str, query: dict, aggs: dict) -> dict:
+        """Counts and aggregations only (no documents)."""
+        return self.client.search(index=index, query=query, aggs=aggs or None, size=0, track_total_hits=True)
+
+    def scan_posts(self, query: dict, *, fields: list[str], sort: list[dict], limit: int) -> list[dict]:
+        """All matching posts (up to `limit`), in `sort` order, paged with search_after."""
+        rows: list[dict] = []
+        after = None
+        sort = [*sort, {"post_id": "asc"}]
+        while len(rows) < limit:
+            page = min(1000, limit - len(rows))
+            response = self.client.search(index=self.posts, query=query, source_includes=fields, sort=sort,
+                                          size=page, search_after=after)
+            hits = response["hits"]["hits"]
+            rows.extend({"id": h["_id"], **h["_source"]} for h in hits)
+            if len(hits) < page:
+                break
+            after = hits[-1]["sort"]
+        return rows
 
     # ---- events (append-only) -----------------------------------------------------------------
 

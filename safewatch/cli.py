@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     index_commands = index.add_subparsers(title="index commands", metavar="ACTION")
     index_commands.add_parser("setup", help="create missing indices and aliases (safe to repeat)").set_defaults(
         handler=_index_setup)
+    index_commands.add_parser(
+        "replay", help="write the posts spooled while Elasticsearch was unavailable").set_defaults(
+        handler=_index_replay)
+    index_commands.add_parser(
+        "migrate", help="rebuild indices whose schema changed: copy, then swap the alias atomically").set_defaults(
+        handler=_index_migrate)
 
     notices = commands.add_parser("notices", help="warnings and removal requests")
     notice_commands = notices.add_subparsers(title="notices commands", metavar="ACTION")
@@ -63,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     overdue.add_argument("--mark", action="store_true",
                          help="also set those notices and their posts to 'overdue' (what the scheduler does)")
     overdue.set_defaults(handler=_notices_overdue)
+
+    report = commands.add_parser("report", help="print the figures for a period and the one before")
+    report.add_argument("--period", choices=("month", "quarter", "half", "year", "custom"), default="half")
+    report.add_argument("--date", help="a day inside the period (YYYY-MM-DD; default today) or a custom start")
+    report.add_argument("--end", help="end of a custom period (YYYY-MM-DD, inclusive)")
+    report.set_defaults(handler=_report)
 
     train = commands.add_parser("train", help="train the classifier on the seed corpus")
     train.add_argument("--target-recall", type=float, default=0.90, help="per-category recall on held-out data")
@@ -185,6 +197,55 @@ def _notices_overdue(config: Config, args) -> int:
     return 0
 
 
+def _report(config: Config, args) -> int:
+    from datetime import date
+
+    from index.periods import PeriodError, period
+    from index.reports import build_report
+    try:
+        anchor = date.fromisoformat(args.date) if args.date else date.today()
+        end = date.fromisoformat(args.end) if args.end else None
+    except ValueError:
+        raise PeriodError("Dates are written YYYY-MM-DD.") from None
+    report = build_report(_repository(config), period(args.period, anchor, end))
+    print(f"Báo cáo / Report {report.period.label} (previous: {report.period.previous().label})")
+    rows = [("collected", "Thu thập"), ("flagged", "Gắn cờ"), ("reviewed", "Đã xem xét"), ("confirmed", "Xác nhận"),
+            ("warnings", "Cảnh báo"), ("removal_requests", "Yêu cầu gỡ"), ("removed", "Đã gỡ"),
+            ("removal_rate", "Tỷ lệ gỡ"), ("median_hours_to_removal", "Trung vị giờ đến khi gỡ"),
+            ("p90_hours_to_removal", "P90 giờ đến khi gỡ"), ("within_deadline", "Gỡ trong hạn 24 giờ"),
+            ("overdue", "Quá hạn")]
+    for name, label in rows:
+        now, before = getattr(report.figures, name), getattr(report.previous, name)
+        change = report.change(name)
+        print(f"  {label:<26} {_fmt(now):>10} {_fmt(before):>10}  {'' if change is None else f'{change:+.0%}'}")
+    print(f"  {len(report.removed_items)} removed item(s) in the period.")
+    return 0
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1%}" if isinstance(value, float) and value <= 1 else (
+        f"{value:.1f}" if isinstance(value, float) else str(value))
+
+
+def _index_replay(config: Config, args) -> int:
+    from index.ingest import Ingestor
+    ingestor = Ingestor(_repository(config), config.var_dir / "spool" / config.index_prefix)
+    before = ingestor.pending()
+    result = ingestor.replay()
+    print(f"Spool: {before} post(s) pending, {result.replayed} written, {ingestor.pending()} still pending, "
+          f"{len(result.rejected)} rejected.")
+    return 1 if result.rejected or ingestor.pending() else 0
+
+
+def _index_migrate(config: Config, args) -> int:
+    from index.schema import migrate
+    done = migrate(_repository(config))
+    print(f"Migrated {len(done)} index(es)." if done else "Every index already has the current schema.")
+    return 0
+
+
 def _train(config: Config, args) -> int:
     from classifier.train import train
     train(config.models_path, target_recall=args.target_recall)
@@ -222,6 +283,11 @@ def run_crawl(config: Config, jobs: list[tuple[str, str, str]]) -> int:
     print(f"Crawl finished in {seconds:.1f}s: {stats.get('downloader/response_count', 0)} pages fetched, "
           f"{len(tally.distinct)} posts collected, {len(tally.flagged_ids)} flagged, {tally.indexed} captures indexed, "
           f"{len(tally.errors)} not indexed, {stats.get('robotstxt/forbidden', 0)} URLs refused by robots.txt.")
+    if tally.replayed:
+        print(f"  {tally.replayed} post(s) written from the spool of an earlier run.")
+    if tally.spooled:
+        print(f"  {tally.spooled} post(s) kept in the spool (Elasticsearch unavailable); the next crawl "
+              "or `safewatch index replay` writes them.")
     for error in tally.errors[:10]:
         print(f"  not indexed: {error}", file=sys.stderr)
     return 1 if tally.errors else 0
@@ -237,6 +303,7 @@ def crawl_demo(config: Config) -> int:
 
 def _serve(config: Config, args) -> int:
     from review_ui import create_app
+    _repository(config).setup()
     app = create_app(config)
     host = args.host or config.ui_host
     port = args.port or config.ui_port

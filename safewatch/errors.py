@@ -17,6 +17,9 @@ def user_message(error: BaseException) -> str | None:
         return ("A port SafeWatch needs is already in use. Stop the program using it, or choose another "
                 "port with SAFEWATCH_UI_PORT, SAFEWATCH_DEMO_SITE_PORT or SAFEWATCH_ES_PORT.")
     from elasticsearch import ConnectionError as ESConnectionError
+    from elasticsearch import NotFoundError
+    if isinstance(error, NotFoundError) and error.error == "index_not_found_exception":
+        return "SafeWatch's indices are missing or out of date; run `safewatch index setup` first."
     if isinstance(error, ESConnectionError):
         return ("Elasticsearch is not reachable. Start the embedded node with `safewatch es start`, "
                 f"or check SAFEWATCH_ES_URL. ({error.message})")

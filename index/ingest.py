@@ -1,0 +1,106 @@
+"""Bulk ingest that loses nothing: documents Elasticsearch cannot take right now (it is down,
+overloaded, or the index is blocked for a migration) are spooled to disk and replayed later.
+
+Replay is idempotent: every spooled document is an upsert by its id, so sending it twice leaves one
+document. Documents Elasticsearch rejects for good (a mapping error) are reported, never retried
+forever and never silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from elasticsearch import ApiError, TransportError
+
+from index.repository import BulkResult, Repository
+
+# Worth trying again later: throttled, blocked (migration, read-only disk), server errors.
+RETRYABLE_STATUSES = {403, 408, 429, 500, 502, 503, 504}
+
+
+@dataclass
+class IngestResult:
+    indexed: int = 0
+    spooled: int = 0
+    replayed: int = 0
+    rejected: list[dict] = field(default_factory=list)  # permanent per-document errors
+
+
+class Ingestor:
+    def __init__(self, repo: Repository, spool_dir: Path) -> None:
+        self.repo = repo
+        self.spool_dir = spool_dir
+
+    def write(self, documents: list[dict]) -> IngestResult:
+        """Bulk-upsert posts; what cannot be written now goes to the spool. While older documents
+        wait in the spool, new ones queue behind them, so a post's versions arrive in order."""
+        if self.pending_files():
+            self._spool(documents)
+            return self.replay()
+        result, retry = self._send(documents)
+        if retry:
+            self._spool(retry)
+            result.spooled = len(retry)
+        return result
+
+    def replay(self) -> IngestResult:
+        """Send spooled documents again, oldest file first, removing each file once written. On the
+        first failure the rest stays, in order, for the next replay."""
+        total = IngestResult()
+        for path in self.pending_files():
+            documents = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+            result, retry = self._send(documents)
+            total.replayed += result.indexed
+            total.rejected.extend(result.rejected)
+            if retry:
+                self._write_file(path, retry)  # same name: keeps its place in the order
+                total.spooled = self.pending()
+                break
+            path.unlink()
+        return total
+
+    def _send(self, documents: list[dict]) -> tuple[IngestResult, list[dict]]:
+        result = IngestResult()
+        try:
+            outcome: BulkResult = self.repo.bulk_upsert_posts([dict(d) for d in documents])
+        except (TransportError, ApiError):  # Elasticsearch unreachable or refusing everything
+            return result, list(documents)
+        result.indexed = outcome.ok
+        rejected_ids = set()
+        for error in outcome.errors:
+            detail = next(iter(error.values()))
+            status = detail.get("status")
+            # A per-document refusal that retrying cannot fix (e.g. a mapping error) is reported.
+            if isinstance(status, int) and status not in RETRYABLE_STATUSES and detail.get("_id"):
+                rejected_ids.add(detail["_id"])
+                result.rejected.append({k: v for k, v in detail.items() if k != "exception"})
+        # Everything else not confirmed written (throttled, blocked, a failed chunk) is kept.
+        retry = [d for d in documents if d["id"] not in outcome.ok_ids and d["id"] not in rejected_ids]
+        return result, retry
+
+    def pending_files(self) -> list[Path]:
+        if not self.spool_dir.is_dir():
+            return []
+        return sorted(self.spool_dir.glob("*.jsonl"))
+
+    def pending(self) -> int:
+        return sum(len(p.read_text(encoding="utf-8").splitlines()) for p in self.pending_files())
+
+    def _spool(self, documents: list[dict]) -> None:
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        self._write_file(self.spool_dir / f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.jsonl", documents)
+
+    @staticmethod
+    def _write_file(path: Path, documents: list[dict]) -> None:
+        partial = path.with_suffix(".part")
+        with partial.open("w", encoding="utf-8") as stream:
+            for document in documents:
+                stream.write(json.dumps(document, ensure_ascii=False) + "\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(partial, path)  # the whole file or nothing, even after a crash

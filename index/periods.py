@@ -1,0 +1,63 @@
+"""Reporting periods: month, quarter, 6 months, year or custom, and the one before each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from safewatch.errors import SafeWatchError
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+KINDS = ("month", "quarter", "half", "year", "custom")
+
+
+class PeriodError(SafeWatchError, ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in Vietnam time; reports count what happened inside it."""
+    kind: str
+    start: date
+    end: date  # exclusive
+
+    @property
+    def label(self) -> str:
+        last = self.end - timedelta(days=1)
+        return f"{self.start:%d/%m/%Y} – {last:%d/%m/%Y}"
+
+    @property
+    def start_iso(self) -> str:
+        return datetime.combine(self.start, time(), VIETNAM).isoformat()
+
+    @property
+    def end_iso(self) -> str:
+        return datetime.combine(self.end, time(), VIETNAM).isoformat()
+
+    def previous(self) -> Period:
+        if self.kind == "custom":
+            length = self.end - self.start
+            return Period("custom", self.start - length, self.start)
+        months = {"month": 1, "quarter": 3, "half": 6, "year": 12}[self.kind]
+        return Period(self.kind, _add_months(self.start, -months), self.start)
+
+
+def period(kind: str, anchor: date, end: date | None = None) -> Period:
+    """The period of `kind` containing `anchor` (custom: anchor to end, both inclusive)."""
+    if kind == "custom":
+        if end is None or end < anchor:
+            raise PeriodError("A custom period needs an end date on or after its start.")
+        return Period("custom", anchor, end + timedelta(days=1))
+    if kind not in KINDS:
+        raise PeriodError(f"Unknown period '{kind}'; use one of: {', '.join(KINDS)}.")
+    months = {"month": 1, "quarter": 3, "half": 6, "year": 12}[kind]
+    first_month = (anchor.month - 1) // months * months + 1
+    start = date(anchor.year, first_month, 1)
+    return Period(kind, start, _add_months(start, months))
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)

@@ -1,0 +1,157 @@
+"""Index administration: create the indices behind their aliases, detect schema changes, migrate.
+
+(Documents are read and written through index.repository; this module only manages indices.)
+
+Every concrete index carries a fingerprint of the mappings and analysis it was built with in its
+mapping's _meta. `setup()` creates what is missing and applies additive mapping changes in place;
+a change Elasticsearch cannot apply in place (an analyzer, a field type) needs `migrate()`:
+
+  1. create <alias>-v<N+1> with the new schema;
+  2. block writes on the old index (writers get a 403 and spool or retry: nothing is lost);
+  3. copy every document (scroll + bulk, ids kept);
+  4. check the counts match;
+  5. move the alias to the new index in one atomic call, then remove the old index.
+On any failure before step 5, the old index is unblocked and the new one removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from elasticsearch import BadRequestError, helpers
+
+from index.mappings import ANALYSIS, SPECS, IndexSpec
+from index.repository import Repository
+from safewatch.errors import SafeWatchError
+
+
+class SchemaOutdated(SafeWatchError):
+    pass
+
+
+@dataclass(frozen=True)
+class Migration:
+    alias: str
+    old_index: str
+    new_index: str
+    documents: int
+
+
+def fingerprint(spec: IndexSpec) -> str:
+    body = json.dumps({"analysis": ANALYSIS, "mappings": spec.mappings}, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def _analysis_fingerprint() -> str:
+    return hashlib.sha256(json.dumps(ANALYSIS, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _mappings(spec: IndexSpec) -> dict:
+    return {**spec.mappings, "_meta": {"schema": fingerprint(spec), "analysis": _analysis_fingerprint()}}
+
+
+def _body(spec: IndexSpec, repo: Repository, *, with_alias: bool) -> dict:
+    body = spec.body(repo.prefix)
+    body["mappings"] = _mappings(spec)
+    if not with_alias:
+        body.pop("aliases")
+    return body
+
+
+def current_index(repo: Repository, spec: IndexSpec) -> str | None:
+    alias = spec.alias(repo.prefix)
+    if not repo.client.indices.exists_alias(name=alias):
+        return None
+    return next(iter(repo.client.indices.get_alias(name=alias)))
+
+
+def _meta(repo: Repository, index: str) -> dict:
+    return repo.client.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
+
+
+def setup(repo: Repository) -> list[str]:
+    """Create missing indices; apply additive changes. Raises SchemaOutdated when a migration is
+    needed. Safe to run on every start."""
+    created = []
+    for spec in SPECS:
+        index = current_index(repo, spec)
+        if index is None:
+            try:
+                repo.client.indices.create(index=spec.concrete(repo.prefix), **_body(spec, repo, with_alias=True))
+                created.append(spec.concrete(repo.prefix))
+            except BadRequestError as error:
+                if error.error != "resource_already_exists_exception":  # another process was first
+                    raise
+            continue
+        meta = _meta(repo, index)
+        if meta.get("schema") == fingerprint(spec):
+            continue
+        if meta.get("analysis") != _analysis_fingerprint():
+            raise SchemaOutdated(f"{spec.alias(repo.prefix)}: text analysis changed; run `safewatch index migrate`.")
+        try:
+            repo.client.indices.put_mapping(index=index, **_mappings(spec))
+        except BadRequestError as error:
+            raise SchemaOutdated(f"{spec.alias(repo.prefix)}: mapping changed in a way Elasticsearch cannot apply "
+                                 f"in place ({error.message}); run `safewatch index migrate`.") from None
+    return created
+
+
+def needs_migration(repo: Repository) -> list[IndexSpec]:
+    outdated = []
+    for spec in SPECS:
+        index = current_index(repo, spec)
+        if index is not None and _meta(repo, index).get("schema") != fingerprint(spec):
+            outdated.append(spec)
+    return outdated
+
+
+def migrate(repo: Repository, *, specs: list[IndexSpec] | None = None,
+            log: Callable[[str], None] = print) -> list[Migration]:
+    done = []
+    for spec in specs if specs is not None else needs_migration(repo):
+        done.append(_migrate_one(repo, spec, log))
+    for spec in SPECS:  # anything still missing
+        if current_index(repo, spec) is None:
+            setup(repo)
+            break
+    return done
+
+
+def _migrate_one(repo: Repository, spec: IndexSpec, log: Callable[[str], None]) -> Migration:
+    client = repo.client
+    alias = spec.alias(repo.prefix)
+    old = current_index(repo, spec)
+    if old is None:
+        raise SchemaOutdated(f"{alias} does not exist; run `safewatch index setup`.")
+    match = re.search(r"-v(\d+)$", old)
+    new = f"{alias}-v{int(match.group(1)) + 1 if match else spec.version + 1}"
+    log(f"{alias}: {old} -> {new}")
+    client.indices.create(index=new, **_body(spec, repo, with_alias=False))
+    client.indices.put_settings(index=old, settings={"index.blocks.write": True})
+    try:
+        client.indices.refresh(index=old)
+        expected = client.count(index=old)["count"]
+        copied, errors = helpers.bulk(client, (
+            {"_op_type": "create", "_index": new, "_id": hit["_id"], "_source": hit["_source"]}
+            for hit in helpers.scan(client, index=old, size=1000, preserve_order=False)
+        ), chunk_size=1000, raise_on_error=False, stats_only=False)
+        client.indices.refresh(index=new)
+        actual = client.count(index=new)["count"]
+        if errors or actual != expected:
+            raise SchemaOutdated(f"{alias}: copied {actual} of {expected} documents ({len(errors)} errors); "
+                                 "the old index is kept and unblocked.")
+        client.indices.update_aliases(actions=[
+            {"remove": {"index": old, "alias": alias}},
+            {"add": {"index": new, "alias": alias, "is_write_index": True}},
+        ])
+    except BaseException:
+        client.indices.put_settings(index=old, settings={"index.blocks.write": False})
+        client.indices.delete(index=new, ignore_unavailable=True)
+        raise
+    client.indices.delete(index=old)
+    log(f"{alias}: {actual} documents moved; alias now on {new}")
+    return Migration(alias, old, new, actual)

@@ -1,0 +1,110 @@
+"""Bulk ingest that loses nothing: per-document failures, a blocked index, a migration while
+writes continue, and the node stopped and restarted in the middle of an ingest."""
+
+import threading
+from dataclasses import replace
+
+import pytest
+
+from index import embedded, schema
+from index.connection import make_client
+from index.ingest import Ingestor
+from index.repository import Repository
+from safewatch.records import post_id_for
+
+
+def docs(start, count, **extra):
+    return [{"id": post_id_for(f"http://f.example/{n}"), "url": f"http://f.example/{n}", "text": f"bài {n}",
+             "status": "collected", "collected_at": "2026-11-20T00:00:00+00:00", **extra}
+            for n in range(start, start + count)]
+
+
+def test_permanent_errors_are_reported_and_blocked_writes_are_spooled(repo, tmp_path):
+    ingestor = Ingestor(repo, tmp_path / "spool")
+    bad = docs(0, 1, not_in_mapping=True)
+    result = ingestor.write(docs(1, 9) + bad)
+    assert result.indexed == 9 and result.spooled == 0
+    assert len(result.rejected) == 1 and "strict_dynamic_mapping" in str(result.rejected[0]["error"])
+
+    concrete = schema.current_index(repo, next(s for s in schema.SPECS if s.name == "posts"))
+    repo.client.indices.put_settings(index=concrete, settings={"index.blocks.write": True})
+    try:
+        result = ingestor.write(docs(100, 20))
+        assert result.indexed == 0 and result.spooled == 20 and ingestor.pending() == 20
+        assert ingestor.write(docs(200, 5)).spooled == 25  # new ones queue behind the old
+    finally:
+        repo.client.indices.put_settings(index=concrete, settings={"index.blocks.write": False})
+    replayed = ingestor.replay()
+    assert replayed.replayed == 25 and ingestor.pending() == 0
+    assert ingestor.replay().replayed == 0  # idempotent: nothing left, nothing sent twice
+    repo.refresh()
+    assert repo.count_posts() == 9 + 25
+
+
+def test_migration_while_writes_continue_loses_nothing(repo, tmp_path):
+    ingestor = Ingestor(repo, tmp_path / "spool")
+    ingestor.write(docs(0, 3000))
+    posts = next(s for s in schema.SPECS if s.name == "posts")
+    written, stop = [], threading.Event()
+
+    def writer():
+        start = 10_000
+        while not stop.is_set():
+            batch = docs(start, 50)
+            ingestor.write(batch)
+            written.extend(d["id"] for d in batch)
+            start += 50
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        [migration] = schema.migrate(repo, specs=[posts], log=lambda message: None)
+    finally:
+        stop.set()
+        thread.join()
+    assert migration.new_index.endswith("-v2") and migration.documents >= 3000
+    ingestor.replay()
+    assert ingestor.pending() == 0
+    repo.refresh()
+    assert repo.count_posts() == 3000 + len(written) and written
+    assert schema.current_index(repo, posts) == migration.new_index
+    assert not repo.client.indices.exists(index=migration.old_index)
+
+
+def test_setup_refuses_an_incompatible_change_and_migrate_applies_it(repo, monkeypatch):
+    posts = next(s for s in schema.SPECS if s.name == "posts")
+    changed = replace(posts, mappings={**posts.mappings, "properties": {
+        **posts.mappings["properties"], "source": {"type": "text"}}})
+    monkeypatch.setattr(schema, "SPECS", tuple(changed if s.name == "posts" else s for s in schema.SPECS))
+    with pytest.raises(schema.SchemaOutdated, match="safewatch index migrate"):
+        schema.setup(repo)
+    assert [s.name for s in schema.needs_migration(repo)] == ["posts"]
+    schema.migrate(repo, log=lambda message: None)
+    assert schema.setup(repo) == [] and schema.needs_migration(repo) == []
+
+
+def test_node_stopped_and_restarted_during_ingest(config, tmp_path):
+    if not config.uses_embedded_es:
+        pytest.skip("needs the embedded node")
+    node = replace(config, var_dir=tmp_path / "var", embedded_es_port=config.embedded_es_port + 19,
+                   embedded_es_heap="512m", es_request_timeout=5.0)
+    quiet = {"log": lambda message: None}
+    embedded.start(node, **quiet)
+    try:
+        repo = Repository(make_client(node), "ingest")
+        repo.setup()
+        ingestor = Ingestor(repo, tmp_path / "spool")
+        for batch in range(4):
+            assert ingestor.write(docs(batch * 100, 100)).indexed == 100
+        embedded.stop(node, **quiet)
+        for batch in range(4, 7):
+            assert ingestor.write(docs(batch * 100, 100)).indexed == 0
+            assert ingestor.pending() == (batch - 3) * 100
+        embedded.start(node, **quiet)
+        for batch in range(7, 10):
+            ingestor.write(docs(batch * 100, 100))
+        assert ingestor.pending() == 0
+        repo.refresh()
+        assert repo.count_posts() == 1000  # every post exactly once
+    finally:
+        embedded.stop(node, **quiet)
