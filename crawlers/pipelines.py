@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from scrapy.exceptions import DropItem
 
 from classifier.predict import Classifier, Prediction
-from index.connection import make_client
+from index.connection import open_repository
 from index.ingest import Ingestor
 from index.lifecycle import initial_status
-from index.repository import Repository
 from safewatch.config import Config
 from safewatch.records import PostRecord
 
@@ -91,7 +90,7 @@ class IndexPipeline:
         return cls(crawler.settings["SAFEWATCH_CONFIG"], tally)
 
     def open_spider(self, spider):
-        repository = Repository(make_client(self.config), self.config.index_prefix)
+        repository = open_repository(self.config)
         self.ingestor = Ingestor(repository, self.config.var_dir / "spool" / self.config.index_prefix)
         self._replay()
 
@@ -117,6 +116,7 @@ class IndexPipeline:
         self._count(self.ingestor.write(batch))
 
     def _replay(self) -> None:
+        self.ingestor.repo.replay_events()
         if self.ingestor.pending_files():
             self._count(self.ingestor.replay())
 

@@ -17,3 +17,10 @@ def make_client(config: Config) -> Elasticsearch:
     if config.es_ca_certs:
         options["ca_certs"] = config.es_ca_certs
     return Elasticsearch(config.es_address, **options)
+
+
+def open_repository(config: Config):
+    """The repository for this configuration, with its spool folder for audit events."""
+    from index.repository import Repository
+    return Repository(make_client(config), config.index_prefix,
+                      spool_dir=config.var_dir / "spool" / config.index_prefix)

@@ -6,12 +6,14 @@ and never builds an Elasticsearch request itself.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from index.queries import FACETS, SearchRequest, queue_body, search_body
 from safewatch.errors import SafeWatchError
@@ -30,6 +32,13 @@ class PostNotFound(SafeWatchError, LookupError):
 class NoticeNotFound(SafeWatchError, LookupError):
     def __str__(self) -> str:
         return f"No notice with id {self.args[0]!r}."
+
+
+class IndexBusy(SafeWatchError):
+    """Writes are blocked for a moment (a migration is copying the index)."""
+
+    def __str__(self) -> str:
+        return "The index is being migrated; nothing was changed. Try again in a minute."
 
 
 class VersionConflict(RuntimeError):
@@ -70,9 +79,11 @@ class Repository:
     """Single-document writes (decisions, events, notices, users) refresh at once, so the next page
     a person opens shows them; they are few. Bulk ingest does not."""
 
-    def __init__(self, client: Elasticsearch, prefix: str) -> None:
+    def __init__(self, client: Elasticsearch, prefix: str, *, spool_dir: Path | None = None) -> None:
         self.client = client
         self.prefix = prefix
+        # Where audit events wait when Elasticsearch cannot take them (see append_event).
+        self.spool_dir = spool_dir
 
     def alias(self, name: str) -> str:
         return f"{self.prefix}-{name}"
@@ -159,6 +170,10 @@ class Repository:
                               if_primary_term=stored.primary_term, refresh=True)
         except ConflictError:
             raise VersionConflict(stored.id) from None
+        except ApiError as error:
+            if error.meta.status == 403 and "cluster_block" in str(error.error):
+                raise IndexBusy() from None
+            raise
 
     def count_posts(self, **filters: str) -> int:
         return self.client.count(index=self.posts, query=_filters(filters))["count"]
@@ -202,10 +217,41 @@ class Repository:
     # ---- events (append-only) -----------------------------------------------------------------
 
     def append_event(self, event: dict) -> str:
+        """Append to the audit trail. The change it records has already been written, so the event
+        must not be lost: if Elasticsearch cannot take it now, it waits in the spool (replay_events)."""
         event_id = str(uuid.uuid4())
-        self.client.create(index=self.events, id=event_id, document={"at": _now(), **event},
-                           refresh=True)
+        document = {"at": _now(), **event}
+        try:
+            self.client.create(index=self.events, id=event_id, document=document, refresh=True)
+        except (TransportError, ApiError) as error:
+            status = getattr(getattr(error, "meta", None), "status", None)
+            if self.spool_dir is None or (status is not None and status not in (403, 429) and status < 500):
+                raise
+            self.spool_dir.mkdir(parents=True, exist_ok=True)
+            with (self.spool_dir / "events.jsonl").open("a", encoding="utf-8") as stream:
+                stream.write(json.dumps({"id": event_id, "document": document}, ensure_ascii=False) + "\n")
         return event_id
+
+    def replay_events(self) -> int:
+        """Write spooled audit events (idempotent: an event already there is skipped)."""
+        path = self.spool_dir / "events.jsonl" if self.spool_dir else None
+        if path is None or not path.exists():
+            return 0
+        pending = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        written = 0
+        for position, item in enumerate(pending):
+            try:
+                self.client.create(index=self.events, id=item["id"], document=item["document"])
+            except ConflictError:
+                pass  # written by an earlier replay
+            except (TransportError, ApiError):
+                remaining = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in pending[position:])
+                path.with_suffix(".part").write_text(remaining, encoding="utf-8")
+                path.with_suffix(".part").replace(path)
+                return written
+            written += 1
+        path.unlink()
+        return written
 
     def events_for(self, post_id: str) -> list[dict]:
         response = self.client.search(index=self.events, query={"term": {"post_id": post_id}},

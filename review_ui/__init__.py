@@ -9,8 +9,7 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from index.connection import make_client
-from index.repository import Repository
+from index.connection import open_repository
 from safewatch.config import Config
 
 csrf = CSRFProtect()
@@ -30,7 +29,7 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     )
     if test_config:
         app.config.update(test_config)
-    app.extensions["safewatch.repository"] = Repository(make_client(config), config.index_prefix)
+    app.extensions["safewatch.repository"] = open_repository(config)
 
     csrf.init_app(app)
     from review_ui import auth, filters, queue, search, security

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from index import lifecycle
 from index.repository import PostNotFound
 from review_ui.security import login_required, repository
+from safewatch.errors import SafeWatchError
 from safewatch.taxonomy import CATEGORIES, CODES
 
 bp = Blueprint("queue", __name__)
@@ -30,8 +31,11 @@ def next_post():
     for post in repository().review_queue(size=20):
         try:
             lifecycle.claim(repository(), post["id"], reviewer=g.user["username"], request_id=g.request_id)
-        except (lifecycle.ConcurrentChange, lifecycle.TransitionError):
+        except lifecycle.ConcurrentChange:
             continue  # someone else took it a moment ago: try the next one
+        except SafeWatchError as error:
+            flash(str(error), "error")
+            break
         return redirect(url_for("queue.post", post_id=post["id"]))
     flash("Hàng đợi trống. / The queue is empty.", "info")
     return redirect(url_for("queue.queue"))
@@ -42,11 +46,11 @@ def next_post():
 def claim(post_id: str):
     try:
         lifecycle.claim(repository(), post_id, reviewer=g.user["username"], request_id=g.request_id)
-    except (lifecycle.ConcurrentChange, lifecycle.TransitionError) as error:
-        flash(str(error), "error")
-        return redirect(url_for("queue.queue"))
     except PostNotFound:
         abort(404)
+    except SafeWatchError as error:
+        flash(str(error), "error")
+        return redirect(url_for("queue.queue"))
     return redirect(url_for("queue.post", post_id=post_id))
 
 
@@ -77,10 +81,10 @@ def decide(post_id: str):
         lifecycle.decide(repository(), post_id, reviewer=g.user["username"], confirm=action == "confirm",
                          categories=categories, note=request.form.get("note", "")[:2000],
                          request_id=g.request_id)
-    except (lifecycle.ConcurrentChange, lifecycle.TransitionError) as error:
-        flash(str(error), "error")
-        return redirect(url_for("queue.post", post_id=post_id))
     except PostNotFound:
         abort(404)
+    except SafeWatchError as error:
+        flash(str(error), "error")
+        return redirect(url_for("queue.post", post_id=post_id))
     flash("Đã lưu quyết định. / Decision saved.", "success")
     return redirect(url_for("queue.queue"))

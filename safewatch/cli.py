@@ -164,9 +164,8 @@ def _es_status(config: Config, args) -> int:
 
 
 def _repository(config: Config):
-    from index.connection import make_client
-    from index.repository import Repository
-    return Repository(make_client(config), config.index_prefix)
+    from index.connection import open_repository
+    return open_repository(config)
 
 
 def _index_setup(config: Config, args) -> int:
@@ -231,7 +230,11 @@ def _fmt(value) -> str:
 
 def _index_replay(config: Config, args) -> int:
     from index.ingest import Ingestor
-    ingestor = Ingestor(_repository(config), config.var_dir / "spool" / config.index_prefix)
+    repo = _repository(config)
+    events = repo.replay_events()
+    if events:
+        print(f"Audit: {events} spooled event(s) written.")
+    ingestor = Ingestor(repo, config.var_dir / "spool" / config.index_prefix)
     before = ingestor.pending()
     result = ingestor.replay()
     print(f"Spool: {before} post(s) pending, {result.replayed} written, {ingestor.pending()} still pending, "

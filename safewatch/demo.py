@@ -12,8 +12,7 @@ DEMO_USER = "demo"
 
 def run_demo(config: Config, *, serve: bool = True) -> int:
     from classifier.artefacts import current_path
-    from index.connection import make_client
-    from index.repository import Repository
+    from index.connection import open_repository
 
     started = time.monotonic()
     step = _steps()
@@ -21,7 +20,7 @@ def run_demo(config: Config, *, serve: bool = True) -> int:
         from index import embedded
         next(step)("Elasticsearch (embedded)")
         embedded.start(config)
-    repo = Repository(make_client(config), config.index_prefix)
+    repo = open_repository(config)
     next(step)("Indices")
     created = repo.setup()
     print("  created " + ", ".join(created) if created else "  already in place")

@@ -84,3 +84,32 @@ def test_two_reviewers_deciding_at_once_cannot_both_win(repo, flagged_post):
     winner = next(target for result, target in outcomes if result == "won")
     assert repo.get_post(flagged_post).source["status"] == winner
     assert [e["to_status"] for e in repo.events_for(flagged_post)] == ["in_review", winner]
+
+
+def test_audit_events_survive_a_blocked_events_index(repo, flagged_post, tmp_path):
+    from index import schema
+    repo.spool_dir = tmp_path / "spool"
+    events_index = schema.current_index(repo, next(s for s in schema.SPECS if s.name == "events"))
+    repo.client.indices.put_settings(index=events_index, settings={"index.blocks.write": True})
+    try:
+        lifecycle.claim(repo, flagged_post, reviewer="lan")
+    finally:
+        repo.client.indices.put_settings(index=events_index, settings={"index.blocks.write": False})
+    assert repo.get_post(flagged_post).source["status"] == "in_review"
+    assert repo.events_for(flagged_post) == []
+    assert repo.replay_events() == 1 and repo.replay_events() == 0
+    repo.refresh()
+    assert [e["to_status"] for e in repo.events_for(flagged_post)] == ["in_review"]
+
+
+def test_a_decision_during_a_migration_is_refused_cleanly(repo, flagged_post):
+    from index import schema
+    from index.repository import IndexBusy
+    posts_index = schema.current_index(repo, next(s for s in schema.SPECS if s.name == "posts"))
+    repo.client.indices.put_settings(index=posts_index, settings={"index.blocks.write": True})
+    try:
+        with pytest.raises(IndexBusy, match="being migrated"):
+            lifecycle.claim(repo, flagged_post, reviewer="lan")
+    finally:
+        repo.client.indices.put_settings(index=posts_index, settings={"index.blocks.write": False})
+    assert repo.get_post(flagged_post).source["status"] == "flagged" and repo.events_for(flagged_post) == []
