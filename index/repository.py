@@ -122,7 +122,7 @@ class Repository:
 
     # ---- posts -------------------------------------------------------------------------------
 
-    def bulk_upsert_posts(self, documents: Iterable[dict], *, chunk_size: int = 500) -> BulkResult:
+    def bulk_upsert_posts(self, documents: Iterable[dict], *, chunk_size: int = 500, threads: int = 1) -> BulkResult:
         """Insert new posts; on a re-crawl update only the crawl fields. Per-document errors are
         returned, never dropped."""
         def actions() -> Iterator[dict]:
@@ -136,9 +136,13 @@ class Repository:
                        "upsert": upsert, "retry_on_conflict": 3}
 
         result = BulkResult()
-        for ok, item in helpers.streaming_bulk(self.client, actions(), chunk_size=chunk_size,
-                                               raise_on_error=False, raise_on_exception=False,
-                                               max_retries=5, initial_backoff=1):
+        if threads > 1:  # overlaps building requests with Elasticsearch's work; no retry on 429
+            stream = helpers.parallel_bulk(self.client, actions(), thread_count=threads, chunk_size=chunk_size,
+                                           raise_on_error=False, raise_on_exception=False)
+        else:  # retries throttled (429) chunks with back-off
+            stream = helpers.streaming_bulk(self.client, actions(), chunk_size=chunk_size, raise_on_error=False,
+                                            raise_on_exception=False, max_retries=5, initial_backoff=1)
+        for ok, item in stream:
             if ok:
                 result.ok += 1
                 result.ok_ids.add(next(iter(item.values())).get("_id"))
