@@ -92,6 +92,7 @@ def main() -> int:
     if config.uses_embedded_es:
         embedded.start(config, log=lambda message: None)
     repo = open_repository(config)
+    repo.request_cache = False  # measure the work, not the cache
     repo.setup()
     print(f"Benchmark on {repo.client.info()['version']['number']} at {config.es_address}, prefix {repo.prefix}")
     generator = posts(args.posts + args.single)

@@ -38,6 +38,14 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
+def normalize_handle(handle: str | None) -> str | None:
+    """"@Kiet9x_Demo " -> "kiet9x_demo": one spelling per account."""
+    if not handle:
+        return None
+    cleaned = unicodedata.normalize("NFC", handle).strip().lstrip("@").strip().lower()
+    return cleaned or None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -72,6 +80,7 @@ class PostRecord:
     def to_document(self) -> dict:
         doc = asdict(self)
         doc["canonical_url"] = self.canonical_url
+        doc["author"] = normalize_handle(self.author)
         doc["content_hash"] = self.content_hash
         for key in ("published_at", "collected_at"):
             if doc[key] is not None:

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from safewatch.records import PostRecord, canonical_url, content_hash, post_id_for
+from safewatch.records import PostRecord, canonical_url, content_hash, normalize_handle, post_id_for
 
 
 def test_canonical_url_normalises_host_port_and_tracking():
@@ -27,3 +27,8 @@ def test_record_document_has_iso_times_and_hash():
     assert doc["published_at"] == "2026-11-20T07:05:00+00:00"
     assert doc["content_hash"] == content_hash("xin chào")
     assert doc["canonical_url"] == "http://f.example/t#post-1"
+
+
+def test_handles_have_one_spelling():
+    assert normalize_handle(" @Kiet9x_Demo ") == "kiet9x_demo" == normalize_handle("kiet9x_demo")
+    assert normalize_handle("@") is None and normalize_handle(None) is None
