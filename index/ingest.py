@@ -21,6 +21,9 @@ from index.repository import BulkResult, Repository
 
 # Worth trying again later: throttled, blocked (migration, read-only disk), server errors.
 RETRYABLE_STATUSES = {403, 408, 429, 500, 502, 503, 504}
+# In-line retries for throttling and server errors before spooling; a blocked index or an
+# unreachable node goes to the spool at once.
+BACKOFF_SECONDS = (0.5, 1.0, 2.0)
 
 
 @dataclass
@@ -65,13 +68,29 @@ class Ingestor:
         return total
 
     def _send(self, documents: list[dict]) -> tuple[IngestResult, list[dict]]:
+        """Send, retrying what was throttled (429) or hit a server error (5xx) with back-off;
+        returns what is written and what is left for the spool."""
+        total, pending = IngestResult(), documents
+        for delay in (*BACKOFF_SECONDS, None):
+            result, retry, transient = self._send_once(pending)
+            total.indexed += result.indexed
+            total.rejected.extend(result.rejected)
+            if not retry or not transient or delay is None:
+                return total, retry
+            time.sleep(delay)
+            pending = retry
+        return total, pending
+
+    def _send_once(self, documents: list[dict]) -> tuple[IngestResult, list[dict], bool]:
         result = IngestResult()
         try:
             outcome: BulkResult = self.repo.bulk_upsert_posts([dict(d) for d in documents])
-        except (TransportError, ApiError):  # Elasticsearch unreachable or refusing everything
-            return result, list(documents)
+        except ApiError as error:  # refusing the whole request
+            return result, list(documents), error.meta.status == 429 or error.meta.status >= 500
+        except TransportError:  # unreachable: no point waiting here, spool
+            return result, list(documents), False
         result.indexed = outcome.ok
-        rejected_ids = set()
+        rejected_ids, transient = set(), False
         for error in outcome.errors:
             detail = next(iter(error.values()))
             status = detail.get("status")
@@ -79,9 +98,11 @@ class Ingestor:
             if isinstance(status, int) and status not in RETRYABLE_STATUSES and detail.get("_id"):
                 rejected_ids.add(detail["_id"])
                 result.rejected.append({k: v for k, v in detail.items() if k != "exception"})
+            elif status == 429 or (isinstance(status, int) and status >= 500):
+                transient = True
         # Everything else not confirmed written (throttled, blocked, a failed chunk) is kept.
         retry = [d for d in documents if d["id"] not in outcome.ok_ids and d["id"] not in rejected_ids]
-        return result, retry
+        return result, retry, transient
 
     def pending_files(self) -> list[Path]:
         if not self.spool_dir.is_dir():

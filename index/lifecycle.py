@@ -73,6 +73,19 @@ def claim(repo: Repository, post_id: str, *, reviewer: str, request_id: str | No
                               "claim_expires_at": (now + CLAIM_DURATION).isoformat()})
 
 
+def claim_next(repo: Repository, *, reviewer: str, request_id: str | None = None,
+               now: datetime | None = None, candidates: int = 20) -> dict | None:
+    """Claim the most urgent waiting post for `reviewer`; None when the queue is empty. When another
+    reviewer takes a post a moment earlier, the next one is tried: no two reviewers get one post."""
+    now = now or datetime.now(UTC)
+    for post in repo.review_queue(now=now.isoformat(), size=candidates):
+        try:
+            return {"id": post["id"], **claim(repo, post["id"], reviewer=reviewer, request_id=request_id, now=now)}
+        except ConcurrentChange:
+            continue
+    return None
+
+
 def decide(repo: Repository, post_id: str, *, reviewer: str, confirm: bool, categories: list[str],
            note: str = "", request_id: str | None = None, now: datetime | None = None) -> dict:
     """A reviewer confirms (with categories) or dismisses a post they hold."""

@@ -11,6 +11,7 @@ What each figure counts (all times in the period, Vietnam time):
   time to removal    median and p90 hours from request to removal, over requests closed in the period
   within_deadline    share of those closed within their deadline
   overdue            requests and warnings past their deadline at the period's end, content still online
+Breakdowns by category, platform, source and (current) status give collected and removed per key.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from index.periods import Period
 from index.repository import Repository
 
-BREAKDOWNS = ("categories", "platform", "source")
+BREAKDOWNS = ("categories", "platform", "source", "status")
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Figures:
     within_deadline: float | None = None
     overdue: int = 0
     by: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # breakdown -> key -> figure -> n
+    collected_per_month: list[tuple[str, int]] = field(default_factory=list)  # ("2026-07", n)
 
     @property
     def reviewed_share(self) -> float | None:
@@ -73,10 +75,14 @@ def figures(repo: Repository, period: Period, now: datetime) -> Figures:
 
     posts = repo.aggregate(repo.posts, {"range": {"collected_at": window}}, {
         "flagged": {"filter": {"exists": {"field": "labels"}}},
+        "per_month": {"date_histogram": {"field": "collected_at", "calendar_interval": "month",
+                                         "time_zone": "Asia/Ho_Chi_Minh", "format": "yyyy-MM"}},
         **{name: {"terms": {"field": name, "size": 100}} for name in BREAKDOWNS},
     })
     result.collected = posts["hits"]["total"]["value"]
     result.flagged = posts["aggregations"]["flagged"]["doc_count"]
+    result.collected_per_month = [(b["key_as_string"], b["doc_count"])
+                                  for b in posts["aggregations"]["per_month"]["buckets"]]
 
     decisions = repo.aggregate(repo.events, {"bool": {"filter": [
         {"range": {"at": window}}, {"term": {"action": "status_change"}}]}},

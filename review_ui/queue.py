@@ -28,17 +28,15 @@ def queue():
 @bp.route("/queue/next", methods=["POST"])
 @login_required("reviewer", "supervisor")
 def next_post():
-    for post in repository().review_queue(size=20):
-        try:
-            lifecycle.claim(repository(), post["id"], reviewer=g.user["username"], request_id=g.request_id)
-        except lifecycle.ConcurrentChange:
-            continue  # someone else took it a moment ago: try the next one
-        except SafeWatchError as error:
-            flash(str(error), "error")
-            break
-        return redirect(url_for("queue.post", post_id=post["id"]))
-    flash("Hàng đợi trống. / The queue is empty.", "info")
-    return redirect(url_for("queue.queue"))
+    try:
+        post = lifecycle.claim_next(repository(), reviewer=g.user["username"], request_id=g.request_id)
+    except SafeWatchError as error:
+        flash(str(error), "error")
+        return redirect(url_for("queue.queue"))
+    if post is None:
+        flash("Hàng đợi trống. / The queue is empty.", "info")
+        return redirect(url_for("queue.queue"))
+    return redirect(url_for("queue.post", post_id=post["id"]))
 
 
 @bp.route("/posts/<post_id>/claim", methods=["POST"])

@@ -113,3 +113,29 @@ def test_a_decision_during_a_migration_is_refused_cleanly(repo, flagged_post):
     finally:
         repo.client.indices.put_settings(index=posts_index, settings={"index.blocks.write": False})
     assert repo.get_post(flagged_post).source["status"] == "flagged" and repo.events_for(flagged_post) == []
+
+
+def test_claim_next_never_gives_one_post_to_two_reviewers(repo):
+    urls = [f"http://f.example/q/{n}" for n in range(6)]
+    repo.bulk_upsert_posts([{"id": post_id_for(u), "url": u, "text": "x", "status": "flagged", "priority": 1.0 + n,
+                             "collected_at": "2026-11-20T00:00:00+00:00"} for n, u in enumerate(urls)])
+    repo.refresh()
+    claimed, barrier = [], threading.Barrier(4)
+
+    def reviewer(name):
+        barrier.wait()
+        for _ in range(2):
+            post = lifecycle.claim_next(repo, reviewer=name)
+            if post:
+                claimed.append((name, post["id"]))
+
+    threads = [threading.Thread(target=reviewer, args=(f"r{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [post_id for _, post_id in claimed]
+    assert len(ids) == len(set(ids)) == 6
+    assert lifecycle.claim_next(repo, reviewer="late") is None
+    for name, post_id in claimed:
+        assert repo.get_post(post_id).source["claimed_by"] == name

@@ -70,7 +70,12 @@ def test_monthly_figures_with_comparison_and_removed_items(repo):
     assert f.removal_rate == 0.5 and f.within_deadline == 0.0
     assert f.median_hours_to_removal == pytest.approx(30.0)
     assert f.by["platform"] == {"forum": {"collected": 3, "removed": 1}, "facebook": {"collected": 1}}
+    assert f.by["status"]["removed"] == {"collected": 1, "removed": 1}
+    assert f.by["status"]["collected"] == {"collected": 1}
     assert report.previous.collected == 2 and report.previous.within_deadline == 1.0
+    assert f.collected_per_month == [("2026-11", 4)]
+    year = build_report(repo, period("year", date(2026, 5, 1)), now=NOV + timedelta(days=3))
+    assert year.figures.collected_per_month == [("2026-10", 2), ("2026-11", 4)]
     assert report.change("collected") == 1.0
     assert [item["content_hash"] for item in report.removed_items] == ["hash10"]
     assert report.removed_items[0]["takedown_requested_at"] and report.removed_items[0]["removed_at"]

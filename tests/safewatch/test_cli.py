@@ -36,3 +36,32 @@ def test_unreachable_elasticsearch_gives_a_clear_message(tmp_path):
                             text=True, env=env)
     assert result.returncode == 1
     assert "Elasticsearch is not reachable" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_notices_overdue_and_report_commands(config, repo):
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    from index import lifecycle, notices
+    from index.notices import NoticeDraft
+    from safewatch.records import post_id_for
+
+    url = "http://f.example/late"
+    repo.bulk_upsert_posts([{"id": post_id_for(url), "url": url, "text": "x", "status": "flagged",
+                             "labels": ["scam"], "collected_at": datetime.now(UTC).isoformat()}])
+    earlier = datetime.now(UTC) - timedelta(hours=30)
+    lifecycle.claim(repo, post_id_for(url), reviewer="lan", now=earlier)
+    lifecycle.decide(repo, post_id_for(url), reviewer="lan", confirm=True, categories=["scam"], now=earlier)
+    notice = notices.draft(repo, NoticeDraft("warning", "poster", "kiet9x", (post_id_for(url),)), actor="lan",
+                           now=earlier)
+    notices.send(repo, notice["notice_id"], channel="phone", actor="lan", now=earlier)
+    env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": repo.prefix}
+    run = [sys.executable, "-m", "safewatch.cli"]
+    listed = subprocess.run([*run, "notices", "overdue", "--mark"], capture_output=True, text=True, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "Marked 1 notice(s) overdue" in listed.stdout and notice["reference"] in listed.stdout
+    assert "(6 h late)" in listed.stdout
+    assert repo.get_post(post_id_for(url)).source["status"] == "overdue"
+    report = subprocess.run([*run, "report", "--period", "month"], capture_output=True, text=True, env=env)
+    assert report.returncode == 0, report.stderr
+    assert "Thu thập" in report.stdout and "Quá hạn" in report.stdout
