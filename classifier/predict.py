@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from classifier import artefacts
+from classifier.rules import RuleHit, WatchRules
 from safewatch.errors import SafeWatchError
 from safewatch.taxonomy import BY_CODE
 
@@ -16,9 +17,11 @@ class ModelMissing(SafeWatchError):
 
 @dataclass(frozen=True)
 class Prediction:
-    scores: dict[str, float]
+    scores: dict[str, float]  # the model's scores combined with rule hits (see classifier.rules)
     labels: list[str]  # categories at or above their threshold
     model_version: str
+    model_scores: dict[str, float] = field(default_factory=dict)
+    rule_hits: list[RuleHit] = field(default_factory=list)
 
     @property
     def flagged(self) -> bool:
@@ -35,26 +38,39 @@ class Prediction:
 
 
 class Classifier:
-    def __init__(self, artefact: artefacts.Artefact) -> None:
+    def __init__(self, artefact: artefacts.Artefact, rules: WatchRules | None = None) -> None:
         self._pipeline = artefact.pipeline
+        self.rules = rules
         self.labels: list[str] = artefact.metadata["labels"]
         self.thresholds: dict[str, float] = artefact.metadata["thresholds"]
         self.version: str = artefact.metadata["version"]
 
     @classmethod
-    def load(cls, models_dir: Path) -> Classifier:
+    def load(cls, models_dir: Path, rules_file: Path | None = None, *, use_rules: bool = True) -> Classifier:
         folder = artefacts.current_path(models_dir)
         if folder is None:
             raise ModelMissing(f"No trained model in {models_dir}; run `safewatch train` first.")
-        return cls(artefacts.load(folder))
+        rules = (WatchRules.load(rules_file) if rules_file else WatchRules.load()) if use_rules else None
+        return cls(artefacts.load(folder), rules)
+
+    def model_probabilities(self, texts: list[str]):
+        """The model's probabilities alone (no rules), one row per text in `labels` order."""
+        return self._pipeline.predict_proba(texts)
+
+    def explain(self, text: str, prediction: Prediction, *, top: int = 5) -> dict[str, list]:
+        """Spans of `text` that drove each flagged category (see classifier.explain)."""
+        from classifier.explain import explain
+        return explain(self.model_probabilities, text, prediction.labels, self.labels, top=top)
 
     def predict(self, texts: list[str]) -> list[Prediction]:
         if not texts:
             return []
-        probabilities = self._pipeline.predict_proba(texts)
+        probabilities = self.model_probabilities(texts)
         results = []
-        for row in probabilities:
-            scores = {code: round(float(p), 4) for code, p in zip(self.labels, row, strict=True)}
+        for text, row in zip(texts, probabilities, strict=True):
+            model_scores = {code: round(float(p), 4) for code, p in zip(self.labels, row, strict=True)}
+            hits = self.rules.match(text) if self.rules else []
+            scores = self.rules.combine(model_scores, hits) if hits else model_scores
             labels = [code for code in self.labels if scores[code] >= self.thresholds[code]]
-            results.append(Prediction(scores, labels, self.version))
+            results.append(Prediction(scores, labels, self.version, model_scores, hits))
         return results

@@ -22,6 +22,7 @@ MAX_TEXT_CHARS = 50_000
 class ScoredPost:
     record: PostRecord
     prediction: Prediction
+    explanations: dict = field(default_factory=dict)  # only for flagged posts
 
     def to_document(self) -> dict:
         doc = self.record.to_document()
@@ -29,6 +30,8 @@ class ScoredPost:
             id=self.record.post_id,
             scores=self.prediction.scores,
             labels=self.prediction.labels,
+            rule_hits=sorted({f"{hit.category}:{hit.rule}" for hit in self.prediction.rule_hits}),
+            explanations={code: [span.to_dict() for span in spans] for code, spans in self.explanations.items()},
             max_score=self.prediction.max_score,
             priority=self.prediction.priority,
             model_version=self.prediction.model_version,
@@ -69,11 +72,12 @@ class ScorePipeline:
         return cls(crawler.settings["SAFEWATCH_CONFIG"])
 
     def open_spider(self, spider):
-        self.classifier = Classifier.load(self.config.models_path)
+        self.classifier = Classifier.load(self.config.models_path, self.config.rules_file)
 
     def process_item(self, item: PostRecord, spider):
         [prediction] = self.classifier.predict([item.text])
-        return ScoredPost(item, prediction)
+        explanations = self.classifier.explain(item.text, prediction) if prediction.flagged else {}
+        return ScoredPost(item, prediction, explanations)
 
 
 class IndexPipeline:

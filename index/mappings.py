@@ -50,6 +50,9 @@ POSTS = {
         # Classifier output.
         "scores": {"properties": {code: {"type": "float"} for code in CODES}},
         "labels": _KEYWORD,
+        "rule_hits": _KEYWORD,  # "category:term" of each watch rule that matched
+        # category -> spans of the original text that drove its score: [{start, end, text, weight}]
+        "explanations": {"type": "object", "enabled": False},
         "max_score": {"type": "float"},
         "priority": {"type": "float"},
         "model_version": _KEYWORD,

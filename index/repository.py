@@ -20,8 +20,8 @@ from safewatch.errors import SafeWatchError
 
 # Fields a re-crawl may refresh; review fields (status, reviewer…) are never touched by a crawl.
 CRAWL_FIELDS = ("url", "canonical_url", "thread_url", "source", "platform", "kind", "author", "title",
-                "text", "published_at", "collected_at", "content_hash", "scores", "labels", "max_score",
-                "priority", "model_version")
+                "text", "published_at", "collected_at", "content_hash", "scores", "labels", "rule_hits",
+                "explanations", "max_score", "priority", "model_version")
 
 
 class PostNotFound(SafeWatchError, LookupError):

@@ -48,12 +48,36 @@ def status_label(status: str | None) -> str:
     return STATUS_LABELS.get(status or "", status or "")
 
 
+def explained(text: str, explanations: dict | None, category: str | None = None) -> Markup:
+    """The post text, escaped, with the spans that drove the classifier marked. Spans come from
+    the index and are checked against the text: nothing but <mark> is ever added."""
+    spans = []
+    for code, items in (explanations or {}).items():
+        if category and code != category:
+            continue
+        for item in items:
+            start, end = item.get("start"), item.get("end")
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+                spans.append((start, end, code))
+    spans.sort()
+    pieces, position = [], 0
+    for start, end, code in spans:
+        if start < position:  # overlaps the previous span
+            continue
+        pieces.append(str(escape(text[position:start])))
+        pieces.append(f'<mark class="why" title="{escape(category_name(code))}">{escape(text[start:end])}</mark>')
+        position = end
+    pieces.append(str(escape(text[position:])))
+    return Markup("".join(pieces))
+
+
 def reject_key(mapping: dict, key: str) -> dict:
     return {k: v for k, v in mapping.items() if k != key}
 
 
 def init_app(app) -> None:
     app.add_template_filter(reject_key)
+    app.add_template_filter(explained)
     app.add_template_filter(highlighted)
     app.add_template_filter(category_name)
     app.add_template_filter(status_label)

@@ -42,6 +42,7 @@ class Config:
     notice_reference_suffix: str = "SW"  # reference numbers read "0001/2026/SW"
     # Classifier and crawling.
     model_dir: Path | None = None
+    rules_file: Path | None = None  # default: classifier/rules/watch_rules.yml
     user_agent: str = "SafeWatchBot/0.1 (+child-protection crawler of a police cyber unit)"
     demo_site_port: int = 8765
     # Review UI.
@@ -69,6 +70,7 @@ class Config:
             embedded_es_port=int(env.get("SAFEWATCH_ES_PORT", base.embedded_es_port)),
             embedded_es_heap=env.get("SAFEWATCH_ES_HEAP", base.embedded_es_heap),
             model_dir=Path(env["SAFEWATCH_MODEL_DIR"]) if env.get("SAFEWATCH_MODEL_DIR") else None,
+            rules_file=Path(env["SAFEWATCH_RULES_FILE"]) if env.get("SAFEWATCH_RULES_FILE") else None,
             demo_site_port=int(env.get("SAFEWATCH_DEMO_SITE_PORT", base.demo_site_port)),
             ui_host=env.get("SAFEWATCH_UI_HOST", base.ui_host),
             ui_port=int(env.get("SAFEWATCH_UI_PORT", base.ui_port)),
