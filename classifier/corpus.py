@@ -54,3 +54,16 @@ def corpus_hash(examples: list[Example]) -> str:
     for example in examples:
         digest.update(json.dumps([example.id, example.text, example.labels], ensure_ascii=False).encode())
     return digest.hexdigest()
+
+
+HOLDOUT_SHARE = 0.15
+
+
+def split_holdout(examples: list[Example], share: float = HOLDOUT_SHARE) -> tuple[list[Example], list[Example]]:
+    """A fixed held-out set: an example is held out by a hash of its id, so the split never changes
+    when examples are added, and no model is ever trained on it."""
+    train, holdout = [], []
+    for example in examples:
+        bucket = int(hashlib.sha256(example.id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        (holdout if bucket < share else train).append(example)
+    return train, holdout

@@ -62,6 +62,14 @@ class Classifier:
         from classifier.explain import explain
         return explain(self.model_probabilities, text, prediction.labels, self.labels, top=top)
 
+    def score_matrix(self, texts: list[str]):
+        """(scores, flags) as arrays, one row per text, columns in `labels` order."""
+        import numpy as np
+        predictions = self.predict(texts)
+        scores = np.array([[p.scores[c] for c in self.labels] for p in predictions])
+        flags = np.array([[c in p.labels for c in self.labels] for p in predictions])
+        return scores, flags
+
     def predict(self, texts: list[str]) -> list[Prediction]:
         if not texts:
             return []

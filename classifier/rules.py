@@ -101,3 +101,13 @@ class WatchRules:
             weight = self.rules[code].weight
             combined[code] = round(1 - (1 - combined.get(code, 0.0)) * (1 - weight), 4)
         return combined
+
+
+def rules_only_scores(rules: WatchRules, texts: list[str]):
+    """The keyword-only baseline: a category scores its rule weight when a rule hits, else 0."""
+    import numpy as np
+    scores = np.zeros((len(texts), len(CODES)))
+    for row, text in enumerate(texts):
+        for hit in rules.match(text):
+            scores[row, CODES.index(hit.category)] = rules.rules[hit.category].weight
+    return scores, scores > 0

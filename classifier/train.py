@@ -12,7 +12,7 @@ from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from classifier import artefacts
-from classifier.corpus import SEED_DIR, CorpusError, Example, corpus_hash, load_seed
+from classifier.corpus import SEED_DIR, CorpusError, Example, corpus_hash, load_seed, split_holdout
 from classifier.model import build_pipeline
 from safewatch.taxonomy import BY_CODE, CODES
 
@@ -37,7 +37,9 @@ def choose_threshold(scores: np.ndarray, truth: np.ndarray, target_recall: float
 
 def train(models_dir: Path, *, seed_dir: Path = SEED_DIR, target_recall: float = DEFAULT_TARGET_RECALL,
           random_state: int = 0, log: Callable[[str], None] = print) -> Path:
-    examples: list[Example] = load_seed(seed_dir)
+    everything: list[Example] = load_seed(seed_dir)
+    examples, holdout = split_holdout(everything)
+    log(f"{len(holdout)} examples held out for `safewatch eval`; training on the other {len(examples)}.")
     texts = [example.text for example in examples]
     binarizer = MultiLabelBinarizer(classes=list(CODES))
     labels = binarizer.fit_transform([example.labels for example in examples])
@@ -79,6 +81,7 @@ def train(models_dir: Path, *, seed_dir: Path = SEED_DIR, target_recall: float =
     folder = artefacts.save(models_dir, final, {
         "labels": list(CODES), "thresholds": thresholds, "target_recall": target_recall,
         "metrics": metrics, "training_examples": len(examples), "data_sha256": corpus_hash(examples),
+        "holdout_examples": len(holdout), "holdout_sha256": corpus_hash(holdout),
     })
     log(f"Model saved to {folder}")
     return folder

@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from safewatch.config import Config
 
@@ -83,6 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
     classify = commands.add_parser("classify", help="score texts with the current model (prints JSON lines)")
     classify.add_argument("texts", nargs="*", help="texts to score; read one per line from stdin if none")
     classify.set_defaults(handler=_classify)
+
+    evaluate = commands.add_parser(
+        "eval", help="precision, recall, F1, PR-AUC per category: keyword rules vs the current model")
+    evaluate.add_argument("--data", type=Path, help="JSONL with text and labels (default: the seed corpus's "
+                                                    "held-out set)")
+    evaluate.add_argument("--model", type=Path, help="a candidate model folder to compare as a third column")
+    evaluate.add_argument("--errors", type=int, default=15, help="how many misclassified examples to list")
+    evaluate.set_defaults(handler=_eval)
+
+    predict = commands.add_parser("predict", help="score a JSONL file: copies each line adding scores and flags")
+    predict.add_argument("--in", dest="input", type=Path, required=True, help="JSONL with at least \"text\"")
+    predict.add_argument("--out", type=Path, required=True)
+    predict.set_defaults(handler=_predict)
 
     crawl = commands.add_parser("crawl", help="crawl a forum or feed, score the posts and index them")
     crawl.add_argument("url", nargs="?", help="start URL (forum index or RSS feed)")
@@ -171,6 +185,60 @@ def _repository(config: Config):
 def _index_setup(config: Config, args) -> int:
     created = _repository(config).setup()
     print("Created: " + ", ".join(created) if created else "All indices already exist; mappings updated.")
+    return 0
+
+
+def _eval(config: Config, args) -> int:
+    from classifier import artefacts
+    from classifier.corpus import load_seed, split_holdout
+    from classifier.evaluate import evaluate, format_confusion, format_side_by_side, load_labelled
+    from classifier.predict import Classifier
+    from classifier.rules import WatchRules, rules_only_scores
+    examples = load_labelled(args.data) if args.data else split_holdout(load_seed())[1]
+    texts = [e.text for e in examples]
+    source = args.data or "the seed corpus's held-out set"
+    print(f"Evaluating on {len(examples)} examples ({source}).")
+    rules = WatchRules.load(config.rules_file) if config.rules_file else WatchRules.load()
+    results = [evaluate("keyword rules only", examples, *rules_only_scores(rules, texts), max_errors=0)]
+    current = Classifier.load(config.models_path, config.rules_file)
+    results.append(evaluate(f"current {current.version}", examples, *current.score_matrix(texts),
+                            max_errors=args.errors))
+    if args.model:
+        candidate = Classifier(artefacts.load(args.model), rules)
+        results.append(evaluate(f"candidate {candidate.version}", examples, *candidate.score_matrix(texts),
+                                max_errors=args.errors))
+    print(format_side_by_side(results))
+    print()
+    print(format_confusion(results[-1]))
+    if results[-1].errors:
+        print(f"\nErrors of {results[-1].name} (first {len(results[-1].errors)}):")
+        for error in results[-1].errors:
+            print(f"  [{', '.join(error['labels']) or 'safe'} -> {', '.join(error['predicted']) or 'safe'}] "
+                  f"{error['text'][:110]}")
+    return 0
+
+
+def _predict(config: Config, args) -> int:
+    from classifier.predict import Classifier
+    classifier = Classifier.load(config.models_path, config.rules_file)
+    rows = []
+    for number, line in enumerate(args.input.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            str(row["text"])
+        except (ValueError, KeyError, TypeError):
+            print(f"error: {args.input.name}:{number}: each line needs a JSON object with \"text\"", file=sys.stderr)
+            return 1
+        rows.append(row)
+    with args.out.open("w", encoding="utf-8") as out:
+        for start in range(0, len(rows), 1000):
+            batch = rows[start:start + 1000]
+            for row, prediction in zip(batch, classifier.predict([str(r["text"]) for r in batch]), strict=True):
+                out.write(json.dumps({**row, "scores": prediction.scores, "flags": prediction.labels},
+                                     ensure_ascii=False) + "\n")
+    print(f"Scored {len(rows)} line(s) with model {classifier.version} into {args.out}.")
     return 0
 
 
