@@ -223,20 +223,42 @@ class Repository:
                                   request_cache=self.request_cache)
 
     def scan_posts(self, query: dict, *, fields: list[str], sort: list[dict], limit: int) -> list[dict]:
-        """All matching posts (up to `limit`), in `sort` order, paged with search_after."""
+        """All matching posts (up to `limit`), in `sort` order."""
         rows: list[dict] = []
-        after = None
-        sort = [*sort, {"post_id": "asc"}]
-        while len(rows) < limit:
-            page = min(1000, limit - len(rows))
-            response = self.client.search(index=self.posts, query=query, source_includes=fields, sort=sort,
-                                          size=page, search_after=after)
-            hits = response["hits"]["hits"]
-            rows.extend({"id": h["_id"], **h["_source"]} for h in hits)
-            if len(hits) < page:
+        for page in self.iter_post_pages(query, fields=fields, sort=sort, page_size=min(1000, limit)):
+            rows.extend(page[:limit - len(rows)])
+            if len(rows) >= limit:
                 break
-            after = hits[-1]["sort"]
         return rows
+
+    def iter_post_pages(self, query: dict, *, fields: list[str], sort: list[dict] | None = None,
+                        page_size: int = 1000) -> Iterator[list[dict]]:
+        """Matching posts page by page, paged with search_after (no deep-paging limit)."""
+        after = None
+        sort = [*(sort or []), {"post_id": "asc"}]
+        while True:
+            response = self.client.search(index=self.posts, query=query, source_includes=fields, sort=sort,
+                                          size=page_size, search_after=after)
+            hits = response["hits"]["hits"]
+            if hits:
+                yield [{"id": h["_id"], **h["_source"]} for h in hits]
+            if len(hits) < page_size:
+                return
+            after = hits[-1]["sort"]
+
+    def bulk_update_posts(self, updates: list[tuple[str, dict]]) -> BulkResult:
+        """Partial updates of fields that are not the status (the lifecycle owns the status)."""
+        if any("status" in fields for _, fields in updates):
+            raise ValueError("status changes go through index.lifecycle")
+        result = BulkResult()
+        actions = ({"_op_type": "update", "_index": self.posts, "_id": post_id, "doc": fields, "retry_on_conflict": 3}
+                   for post_id, fields in updates)
+        for ok, item in self._bulk(actions, 500, 1):
+            if ok:
+                result.ok += 1
+            else:
+                result.errors.append(item)
+        return result
 
     # ---- events (append-only) -----------------------------------------------------------------
 

@@ -63,6 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
         "migrate", help="rebuild indices whose schema changed: copy, then swap the alias atomically").set_defaults(
         handler=_index_migrate)
 
+    bench = commands.add_parser("bench", help="benchmarks on real labelled data")
+    bench_commands = bench.add_subparsers(title="benchmarks", metavar="NAME")
+    vihsd = bench_commands.add_parser("vihsd", help="train the text pipeline on ViHSD, report macro-F1")
+    vihsd.add_argument("--data", type=Path, default=Path("../shared/data/vihsd"),
+                       help="folder with train.csv and dev.csv (default ../shared/data/vihsd)")
+    vihsd.add_argument("--test", type=Path, help="file to score (default: dev.csv in --data)")
+    vihsd.add_argument("--json", action="store_true", help="print one machine-readable line")
+    vihsd.set_defaults(handler=_bench_vihsd)
+
     notices = commands.add_parser("notices", help="warnings and removal requests")
     notice_commands = notices.add_subparsers(title="notices commands", metavar="ACTION")
     overdue = notice_commands.add_parser(
@@ -81,8 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--target-recall", type=float, default=0.90, help="per-category recall on held-out data")
     train.set_defaults(handler=_train)
 
-    classify = commands.add_parser("classify", help="score texts with the current model (prints JSON lines)")
-    classify.add_argument("texts", nargs="*", help="texts to score; read one per line from stdin if none")
+    classify = commands.add_parser(
+        "classify", help="re-score every indexed post with the current model (or, with --text, score texts)")
+    classify.add_argument("--text", action="append", dest="texts",
+                          help="score this text and print JSON instead (repeatable; '-' reads lines from stdin)")
     classify.set_defaults(handler=_classify)
 
     evaluate = commands.add_parser(
@@ -185,6 +196,22 @@ def _repository(config: Config):
 def _index_setup(config: Config, args) -> int:
     created = _repository(config).setup()
     print("Created: " + ", ".join(created) if created else "All indices already exist; mappings updated.")
+    return 0
+
+
+def _bench_vihsd(config: Config, args) -> int:
+    from classifier import vihsd
+    if not args.json:
+        print(f"Training on {args.data / 'train.csv'} (this takes about a minute)…", flush=True)
+    result = vihsd.run(args.data, args.test)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+        return 0
+    print(f"ViHSD: trained on {result.train_rows:,} rows, scored {result.test_rows:,} rows of {result.test_file} "
+          f"in {result.seconds:.0f}s")
+    print(f"  SafeWatch text pipeline   macro-F1 {result.macro_f1:.3f}   "
+          + "  ".join(f"{name} {f1:.3f}" for name, f1 in result.per_class_f1.items()))
+    print("  published (test split):   " + ", ".join(f"{k} {v:.3f}" for k, v in vihsd.PUBLISHED.items()))
     return 0
 
 
@@ -325,8 +352,16 @@ def _train(config: Config, args) -> int:
 
 def _classify(config: Config, args) -> int:
     from classifier.predict import Classifier
-    texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    classifier = Classifier.load(config.models_path)
+    classifier = Classifier.load(config.models_path, config.rules_file)
+    if not args.texts:
+        from safewatch.rescore import rescore
+        repo = _repository(config)
+        print(f"Re-scoring the index with model {classifier.version}…")
+        summary = rescore(repo, classifier)
+        print(f"Re-scored {summary.posts:,} posts in {summary.seconds:.1f}s: {summary.newly_flagged} newly flagged, "
+              f"{summary.unflagged} no longer flagged, {summary.errors} not updated.")
+        return 1 if summary.errors else 0
+    texts = [line.rstrip("\n") for line in sys.stdin if line.strip()] if args.texts == ["-"] else args.texts
     for text, prediction in zip(texts, classifier.predict(texts), strict=True):
         top = dict(sorted(prediction.scores.items(), key=lambda item: -item[1])[:3])
         print(json.dumps({"text": text, "flagged": prediction.flagged, "labels": prediction.labels,

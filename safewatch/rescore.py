@@ -1,0 +1,60 @@
+"""`safewatch classify`: re-score every indexed post with the current model and watch rules.
+
+Scores, labels, rule hits, explanations and priority are updated in bulk; a post not yet reviewed
+whose flag changes moves between `collected` and `flagged` through the lifecycle (with an event).
+Reviewed posts keep their status and the reviewer's categories.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+UNREVIEWED = ("collected", "flagged")
+
+
+@dataclass
+class RescoreSummary:
+    posts: int = 0
+    newly_flagged: int = 0
+    unflagged: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+
+
+def rescore(repo, classifier, *, batch_size: int = 500, log: Callable[[str], None] = print) -> RescoreSummary:
+    from index import lifecycle
+    summary, started = RescoreSummary(), time.monotonic()
+    total = repo.count_posts()
+    for page in repo.iter_post_pages({"match_all": {}}, fields=["text", "status"], page_size=batch_size):
+        predictions = classifier.predict([post.get("text") or "" for post in page])
+        updates, moves = [], []
+        for post, prediction in zip(page, predictions, strict=True):
+            fields = {
+                "scores": prediction.scores, "labels": prediction.labels,
+                "rule_hits": sorted({f"{h.category}:{h.rule}" for h in prediction.rule_hits}),
+                "max_score": prediction.max_score, "priority": prediction.priority,
+                "model_version": prediction.model_version,
+                "explanations": {code: [s.to_dict() for s in spans] for code, spans in
+                                 classifier.explain(post["text"], prediction).items()} if prediction.flagged else {},
+            }
+            if post.get("status") in UNREVIEWED:
+                fields["categories"] = prediction.labels
+                target = lifecycle.initial_status(prediction.flagged)
+                if target != post["status"]:
+                    moves.append((post["id"], target))
+            updates.append((post["id"], fields))
+        summary.errors += len(repo.bulk_update_posts(updates).errors)
+        for post_id, target in moves:
+            try:
+                lifecycle.transition(repo, post_id, target, actor="classifier",
+                                     reason=f"re-scored with model {classifier.version}")
+            except (lifecycle.ConcurrentChange, lifecycle.TransitionError):
+                continue  # a reviewer took it meanwhile: their decision wins
+            summary.newly_flagged += target == "flagged"
+            summary.unflagged += target == "collected"
+        summary.posts += len(page)
+        log(f"  … {summary.posts:,}/{total:,} posts re-scored")
+    summary.seconds = time.monotonic() - started
+    return summary
