@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from classifier import artefacts
+from classifier.model import text_views
 from classifier.rules import RuleHit, WatchRules
 from safewatch.errors import SafeWatchError
 from safewatch.taxonomy import BY_CODE
@@ -40,6 +41,8 @@ class Prediction:
 class Classifier:
     def __init__(self, artefact: artefacts.Artefact, rules: WatchRules | None = None) -> None:
         self._pipeline = artefact.pipeline
+        if self._pipeline.steps[0][0] != "views":
+            raise artefacts.ArtefactError(f"{artefact.path}: not a SafeWatch text pipeline (no 'views' step).")
         self.rules = rules
         self.labels: list[str] = artefact.metadata["labels"]
         self.thresholds: dict[str, float] = artefact.metadata["thresholds"]
@@ -73,11 +76,13 @@ class Classifier:
     def predict(self, texts: list[str]) -> list[Prediction]:
         if not texts:
             return []
-        probabilities = self.model_probabilities(texts)
+        # Normalise once: the model's later steps and the watch rules share the views.
+        views = text_views(texts)
+        probabilities = self._pipeline[1:].predict_proba(views)
         results = []
-        for text, row in zip(texts, probabilities, strict=True):
+        for folded, row in zip(views[:, 1], probabilities, strict=True):
             model_scores = {code: round(float(p), 4) for code, p in zip(self.labels, row, strict=True)}
-            hits = self.rules.match(text) if self.rules else []
+            hits = self.rules.match_folded(folded) if self.rules else []
             scores = self.rules.combine(model_scores, hits) if hits else model_scores
             labels = [code for code in self.labels if scores[code] >= self.thresholds[code]]
             results.append(Prediction(scores, labels, self.version, model_scores, hits))

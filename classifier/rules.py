@@ -85,7 +85,10 @@ class WatchRules:
         return cls(rules, str(path))
 
     def match(self, text: str) -> list[RuleHit]:
-        folded = fold(normalize(text))
+        return self.match_folded(fold(normalize(text)))
+
+    def match_folded(self, folded: str) -> list[RuleHit]:
+        """Match on the diacritic-free normalised view (what classifier.normalize.views gives)."""
         hits = []
         for code, rules in self.rules.items():
             regex = self._terms.get(code)

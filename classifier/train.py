@@ -22,16 +22,27 @@ DEFAULT_TARGET_RECALL = 0.90
 SEVERITY_RECALL_REDUCTION = {5: 0.0, 4: 0.05, 3: 0.05, 2: 0.05, 1: 0.05}
 THRESHOLD_FLOOR, THRESHOLD_CEILING, THRESHOLD_DEFAULT = 0.01, 0.9, 0.5
 MIN_EXAMPLES = 10
+# Out-of-fold precision a threshold must reach, even at the cost of recall: below it, most of what a
+# category flags would be something else.
+MIN_PRECISION = 0.5
 FOLDS = 4
 
 
-def choose_threshold(scores: np.ndarray, truth: np.ndarray, target_recall: float) -> float:
-    """The highest threshold whose recall on the held-out split still reaches the target."""
+def choose_threshold(scores: np.ndarray, truth: np.ndarray, target_recall: float,
+                     min_precision: float = 0.0) -> float:
+    """The highest threshold whose recall still reaches the target; raised, if needed, until at
+    least `min_precision` of what it flags is truly of the category (a queue reviewers can trust)."""
     positives = np.sort(scores[truth == 1])[::-1]
     if positives.size == 0:
         return THRESHOLD_DEFAULT
     needed = int(np.ceil(target_recall * positives.size))
     threshold = float(positives[needed - 1])
+    if min_precision > 0:
+        for candidate in np.unique(scores[scores >= threshold]):
+            flagged = scores >= candidate
+            if truth[flagged].mean() >= min_precision:
+                threshold = max(threshold, float(candidate))
+                break
     return float(min(max(threshold, THRESHOLD_FLOOR), THRESHOLD_CEILING))
 
 
@@ -56,11 +67,12 @@ def train(models_dir: Path, *, seed_dir: Path = SEED_DIR, target_recall: float =
     thresholds, metrics = {}, {}
     for column, code in enumerate(CODES):
         category_target = target_recall - SEVERITY_RECALL_REDUCTION[BY_CODE[code].severity]
-        threshold = choose_threshold(scores[:, column], labels[:, column], category_target)
+        threshold = choose_threshold(scores[:, column], labels[:, column], category_target, MIN_PRECISION)
         predicted = (scores[:, column] >= threshold).astype(int)
         thresholds[code] = threshold
         metrics[code] = {
             "threshold": round(threshold, 4),
+            "min_precision": MIN_PRECISION,
             "target_recall": round(category_target, 3),
             "precision": round(float(precision_score(labels[:, column], predicted, zero_division=0)), 3),
             "recall": round(float(recall_score(labels[:, column], predicted, zero_division=0)), 3),
