@@ -34,9 +34,9 @@ def test_threshold_reaches_target_recall():
 def test_threshold_is_raised_until_precision_is_trustworthy():
     scores = np.array([0.9, 0.8, 0.5, 0.45, 0.4, 0.35, 0.3, 0.2])
     truth = np.array([1, 1, 0, 0, 0, 1, 0, 1])
-    assert choose_threshold(scores, truth, 0.75) == 0.3  # recall alone: flags 7, 3 of them right
-    raised = choose_threshold(scores, truth, 0.75, min_precision=0.5)
-    assert raised == 0.35 and truth[scores >= raised].mean() >= 0.5
+    assert choose_threshold(scores, truth, 0.75) == 0.35  # recall alone: flags 6, 3 of them right
+    raised = choose_threshold(scores, truth, 0.75, min_precision=0.6)
+    assert raised == 0.5 and truth[scores >= raised].mean() >= 0.6
 
 
 def test_model_flags_harm_and_spares_hard_negatives(classifier):
