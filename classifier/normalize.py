@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 # Teencode and abbreviations that carry meaning for the categories; the classifier issue grows this
 # into a curated dictionary.
@@ -20,6 +21,15 @@ TEENCODE = {
     "trc": "trước", "mn": "mọi người", "ae": "anh em", "tl": "trả lời", "bt": "biết", "bik": "biết",
     "hs": "học sinh", "sv": "sinh viên", "ctv": "cộng tác viên", "free": "miễn phí",
 }
+
+def _load_dictionary() -> dict[str, str]:
+    """Curated teencode from MIT-licensed sources (dictionaries/NOTICE.md); ours take precedence."""
+    path = Path(__file__).resolve().parent / "dictionaries" / "teencode.tsv"
+    entries = dict(line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines() if "\t" in line)
+    return {**entries, **TEENCODE}
+
+
+DICTIONARY = _load_dictionary()
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|vn|info|xyz|top|club|me|io|test|example)"
                   r"(?:/\S*)?\b", re.IGNORECASE)
@@ -58,7 +68,7 @@ def normalize(text: str) -> str:
     text = text.replace("z@lo", "zalo")
     text = _LEET_WORD.sub(_unleet, text)
     text = _REPEAT.sub(r"\1", text)
-    words = [TEENCODE.get(word, word) for word in re.findall(r"\w+|[^\w\s]", text)]
+    words = [DICTIONARY.get(word, word) for word in re.findall(r"\w+|[^\w\s]", text)]
     return " ".join(words)
 
 

@@ -41,7 +41,7 @@ def test_demo_site_to_reviewer_decision(config, repo, trained_models, demo_site)
     caught = sum(statuses[p] == "flagged" for p in harmful) / len(harmful)
     false_alarms = sum(statuses[p] == "flagged" for p in safe) / len(safe)
     print(f"demo: {caught:.0%} of harmful posts flagged, {false_alarms:.0%} of safe posts flagged")
-    # Measured at this commit: 100% and 29% (the demo's safe posts include many warnings and
+    # Measured at this commit: 100% and 30% (the demo's safe posts include many warnings and
     # police news, the hardest negatives). The classifier issue tightens the second figure.
     assert caught >= 0.9 and false_alarms <= 0.35
 

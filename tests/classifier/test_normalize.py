@@ -8,7 +8,10 @@ from classifier.normalize import fold, normalize, views
     ("c0 b4c online", "co bac online"),
     ("ib z@lo nhé", "inbox zalo nhé"),
     ("ko bt j", "không biết gì"),
-    ("đẹppppp quáaaa", "đẹp quáa"),
+    ("đẹppppp quáaaa", "đẹp quá"),
+    ("bik j ko, bjo bnhiuu", "biết gì không , bao giờ bao nhiêu"),
+    ("sau đây khác", "sau đây khác"),  # real words are never rewritten
+    ("ngonnn wá", "ngon quá"),
     ("nạp 50k nhận 500k", "nạp 50k nhận 500k"),
     ("hoà bình, thuỷ", "hòa bình , thủy"),
     ("xem tại https://bit.example/x?y=1", "xem tại xxurl"),

@@ -7,8 +7,8 @@ from safewatch.rescore import rescore
 
 def test_rescore_updates_scores_and_unreviewed_statuses_only(repo, classifier):
     harmful = "Nhà cái uy tín, soi kèo bóng đá mỗi ngày, nạp 50k tặng 200k, ib zalo ngay"
-    rows = [("missed", harmful, "collected"), ("stale", "Cho mình hỏi công thức tính diện tích hình thang với ạ", "flagged"),
-            ("decided", harmful, "confirmed")]
+    homework = "Cho mình hỏi công thức tính diện tích hình thang với ạ"
+    rows = [("missed", harmful, "collected"), ("stale", homework, "flagged"), ("decided", harmful, "confirmed")]
     repo.bulk_upsert_posts([{"id": post_id_for(f"http://f.example/{name}"), "url": f"http://f.example/{name}",
                              "text": text, "status": status, "labels": [], "categories": ["drugs"]}
                             for name, text, status in rows])
