@@ -42,7 +42,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save(models_dir: Path, pipeline: object, metadata: dict) -> Path:
+def save(models_dir: Path, pipeline: object, metadata: dict, *, make_current: bool = True) -> Path:
     version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder = models_dir / version
     folder.mkdir(parents=True, exist_ok=False)
@@ -57,8 +57,15 @@ def save(models_dir: Path, pipeline: object, metadata: dict) -> Path:
                       "joblib": joblib.__version__},
     }
     (folder / METADATA_FILE).write_text(json.dumps(full, ensure_ascii=False, indent=2), encoding="utf-8")
-    (models_dir / CURRENT_POINTER).write_text(version)
+    if make_current:
+        make_current_model(models_dir, folder)
     return folder
+
+
+def make_current_model(models_dir: Path, folder: Path) -> None:
+    pointer = models_dir / CURRENT_POINTER
+    pointer.with_suffix(".tmp").write_text(folder.name)
+    pointer.with_suffix(".tmp").replace(pointer)  # atomic: readers see the old or the new model
 
 
 def current_path(models_dir: Path) -> Path | None:

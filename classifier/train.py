@@ -47,10 +47,13 @@ def choose_threshold(scores: np.ndarray, truth: np.ndarray, target_recall: float
 
 
 def train(models_dir: Path, *, seed_dir: Path = SEED_DIR, target_recall: float = DEFAULT_TARGET_RECALL,
+          extra_examples: list[Example] = (), make_current: bool = True,
           random_state: int = 0, log: Callable[[str], None] = print) -> Path:
     everything: list[Example] = load_seed(seed_dir)
     examples, holdout = split_holdout(everything)
-    log(f"{len(holdout)} examples held out for `safewatch eval`; training on the other {len(examples)}.")
+    examples = [*examples, *extra_examples]  # reviewers' decisions: training only, never the held-out set
+    log(f"{len(holdout)} examples held out for `safewatch eval`; training on the other {len(examples)}"
+        + (f" (of which {len(extra_examples)} from reviewers' decisions)." if extra_examples else "."))
     texts = [example.text for example in examples]
     binarizer = MultiLabelBinarizer(classes=list(CODES))
     labels = binarizer.fit_transform([example.labels for example in examples])
@@ -94,6 +97,7 @@ def train(models_dir: Path, *, seed_dir: Path = SEED_DIR, target_recall: float =
         "labels": list(CODES), "thresholds": thresholds, "target_recall": target_recall,
         "metrics": metrics, "training_examples": len(examples), "data_sha256": corpus_hash(examples),
         "holdout_examples": len(holdout), "holdout_sha256": corpus_hash(holdout),
-    })
+        "review_examples": len(extra_examples),
+    }, make_current=make_current)
     log(f"Model saved to {folder}")
     return folder

@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="score this text and print JSON instead (repeatable; '-' reads lines from stdin)")
     classify.set_defaults(handler=_classify)
 
+    retrain = commands.add_parser(
+        "retrain", help="train on the seed corpus plus reviewers' decisions; keep the better model")
+    retrain.add_argument("--from-index", action="store_true", required=True,
+                         help="take labels from the reviewers' decisions in the index")
+    retrain.set_defaults(handler=_retrain)
+
     evaluate = commands.add_parser(
         "eval", help="precision, recall, F1, PR-AUC per category: keyword rules vs the current model")
     evaluate.add_argument("--data", type=Path, help="JSONL with text and labels (default: the seed corpus's "
@@ -212,6 +218,17 @@ def _bench_vihsd(config: Config, args) -> int:
     print(f"  SafeWatch text pipeline   macro-F1 {result.macro_f1:.3f}   "
           + "  ".join(f"{name} {f1:.3f}" for name, f1 in result.per_class_f1.items()))
     print("  published (test split):   " + ", ".join(f"{k} {v:.3f}" for k, v in vihsd.PUBLISHED.items()))
+    return 0
+
+
+def _retrain(config: Config, args) -> int:
+    from classifier.evaluate import format_side_by_side
+    from safewatch.retrain import retrain
+    report = retrain(config, _repository(config))
+    print(format_side_by_side([report.current, report.candidate]))
+    verdict = "now the current model" if report.promoted else "kept aside; the current model stays"
+    print(f"Candidate {report.candidate_version} ({report.review_examples} reviewer decisions): {verdict}, "
+          f"because {report.reason}.")
     return 0
 
 
