@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train the classifier on the seed corpus")
     train.add_argument("--target-recall", type=float, default=0.90, help="per-category recall on held-out data")
+    train.add_argument("--with-shared-data", action="store_true",
+                       help="also train on ViHOS (clean comments as safe) and Davidson (hate as hate_extremism) "
+                            "from ../shared/data; off by default: it scored lower on the held-out set")
     train.set_defaults(handler=_train)
 
     classify = commands.add_parser(
@@ -362,8 +365,12 @@ def _index_migrate(config: Config, args) -> int:
 
 
 def _train(config: Config, args) -> int:
+    from classifier.corpus import load_external
     from classifier.train import train
-    train(config.models_path, target_recall=args.target_recall)
+    extra = load_external() if args.with_shared_data else []
+    if args.with_shared_data:
+        print(f"Adding {len(extra)} examples from ../shared/data (ViHOS, Davidson).")
+    train(config.models_path, target_recall=args.target_recall, extra_examples=extra)
     return 0
 
 

@@ -75,3 +75,14 @@ def test_artefact_checksum_is_verified_before_loading(trained_models, tmp_path):
 def test_missing_model_says_how_to_train(tmp_path):
     with pytest.raises(ModelMissing, match="safewatch train"):
         Classifier.load(tmp_path)
+
+
+def test_shared_data_is_read_when_present(tmp_path):
+    from classifier.corpus import SHARED_DATA, load_external
+    assert load_external(tmp_path) == []  # absent: nothing, no error
+    if not (SHARED_DATA / "davidson").is_dir():
+        return
+    examples = load_external()
+    hate = [e for e in examples if e.labels == ("hate_extremism",)]
+    assert len(hate) == 1430 and len(examples) - len(hate) == 4000
+    assert load_external() == examples  # same sample every time
