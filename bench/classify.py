@@ -3,7 +3,8 @@
     .venv/bin/python bench/classify.py [--posts 20000] [--single 500]
 
 Not a test: prints posts/s and the ratio to one-post-at-a-time calls measured in the same run.
-Target (issue 4): >= 10,000 posts/s on 50-word posts and >= 20x one-at-a-time.
+Target (issue 4): >= 10,000 posts/s on 50-word posts and >= 20x one-at-a-time. The transformer
+(if one is trained) is measured with and without int8 quantisation.
 The model is the current one in var/models (trained first if there is none). Runs on one core.
 """
 
@@ -38,6 +39,7 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=20_000)
     parser.add_argument("--single", type=int, default=500)
     parser.add_argument("--batch", type=int, default=2_000)
+    parser.add_argument("--transformer-posts", type=int, default=300)
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -69,7 +71,31 @@ def main() -> int:
     print(f"  of which the model  : {model_only:10,.0f} posts/s (without watch rules)")
     met = batched >= 10_000 and batched >= 20 * single
     print(f"target >= 10,000 posts/s and >= 20x one-at-a-time: {'met' if met else 'NOT met'}")
+    transformer_speed(config, posts[:args.transformer_posts])
     return 0
+
+
+def transformer_speed(config: Config, posts: list[str]) -> None:
+    try:
+        import torch
+
+        from classifier.transformer import TransformerClassifier, current_folder
+    except ImportError:
+        print("transformer: torch not installed (pip install -e '.[torch]')")
+        return
+    torch.set_num_threads(1)
+    folder = current_folder(config.models_path / "transformer")
+    if folder is None:
+        print("transformer: no model; train one with `safewatch train --backend transformer --base FOLDER`")
+        return
+    for quantize in (False, True):
+        model = TransformerClassifier.load(folder, quantize=quantize)
+        model.model_probabilities(posts[:16])  # warm-up
+        started = time.perf_counter()
+        model.model_probabilities(posts)
+        rate = len(posts) / (time.perf_counter() - started)
+        print(f"transformer {'int8' if quantize else 'fp32'}      : {rate:10,.0f} posts/s  ({len(posts)} posts, "
+              f"max {model.max_length} tokens, {model.version})")
 
 
 if __name__ == "__main__":

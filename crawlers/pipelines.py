@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from scrapy.exceptions import DropItem
 
+from classifier.backends import load_classifier
 from classifier.predict import Classifier, Prediction
 from index.connection import open_repository
 from index.ingest import Ingestor
@@ -72,7 +73,7 @@ class ScorePipeline:
         return cls(crawler.settings["SAFEWATCH_CONFIG"])
 
     def open_spider(self, spider):
-        self.classifier = Classifier.load(self.config.models_path, self.config.rules_file)
+        self.classifier = load_classifier(self.config)
 
     def process_item(self, item: PostRecord, spider):
         [prediction] = self.classifier.predict([item.text])

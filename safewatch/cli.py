@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--with-shared-data", action="store_true",
                        help="also train on ViHOS (clean comments as safe) and Davidson (hate as hate_extremism) "
                             "from ../shared/data; off by default: it scored lower on the held-out set")
+    train.add_argument("--backend", choices=("sklearn", "transformer"), default="sklearn",
+                       help="transformer: fine-tune the local checkpoint named by --base (needs the torch extra)")
+    train.add_argument("--base", type=Path, help="local checkpoint folder to fine-tune (transformer backend)")
+    train.add_argument("--epochs", type=int, default=3)
+    train.add_argument("--max-length", type=int, default=128)
     train.set_defaults(handler=_train)
 
     classify = commands.add_parser(
@@ -237,6 +242,7 @@ def _retrain(config: Config, args) -> int:
 
 def _eval(config: Config, args) -> int:
     from classifier import artefacts
+    from classifier.backends import load_classifier
     from classifier.corpus import load_seed, split_holdout
     from classifier.evaluate import evaluate, format_confusion, format_side_by_side, load_labelled
     from classifier.predict import Classifier
@@ -247,7 +253,7 @@ def _eval(config: Config, args) -> int:
     print(f"Evaluating on {len(examples)} examples ({source}).")
     rules = WatchRules.load(config.rules_file) if config.rules_file else WatchRules.load()
     results = [evaluate("keyword rules only", examples, *rules_only_scores(rules, texts), max_errors=0)]
-    current = Classifier.load(config.models_path, config.rules_file)
+    current = load_classifier(config)
     results.append(evaluate(f"current {current.version}", examples, *current.score_matrix(texts),
                             max_errors=args.errors))
     if args.model:
@@ -266,8 +272,8 @@ def _eval(config: Config, args) -> int:
 
 
 def _predict(config: Config, args) -> int:
-    from classifier.predict import Classifier
-    classifier = Classifier.load(config.models_path, config.rules_file)
+    from classifier.backends import load_classifier
+    classifier = load_classifier(config)
     rows = []
     for number, line in enumerate(args.input.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -308,6 +314,21 @@ def _notices_overdue(config: Config, args) -> int:
         print(f"  {notice['reference']:<16} {notice['kind']:<9} to {notice['recipient']:<20} "
               f"deadline {notice['deadline'][:16]}  ({hours:.0f} h late)  {len(notice['post_ids'])} post(s): "
               f"{', '.join(notice['post_urls'][:3])}")
+    return 0
+
+
+def _train_transformer(config: Config, args) -> int:
+    from classifier.corpus import load_seed, split_holdout
+    from classifier.transformer import FineTuneSettings, fine_tune
+    if args.base is None:
+        print("error: --backend transformer needs --base CHECKPOINT_FOLDER (a local folder; nothing is downloaded)",
+              file=sys.stderr)
+        return 2
+    examples = split_holdout(load_seed())[0]
+    print(f"Fine-tuning {args.base} on {len(examples)} examples ({args.epochs} epochs, CPU)…", flush=True)
+    fine_tune(args.base, config.models_path / "transformer", examples,
+              FineTuneSettings(epochs=args.epochs, max_length=args.max_length))
+    print("Set SAFEWATCH_BACKEND=transformer (or ensemble) to use it.")
     return 0
 
 
@@ -367,6 +388,8 @@ def _index_migrate(config: Config, args) -> int:
 def _train(config: Config, args) -> int:
     from classifier.corpus import load_external
     from classifier.train import train
+    if args.backend == "transformer":
+        return _train_transformer(config, args)
     extra = load_external() if args.with_shared_data else []
     if args.with_shared_data:
         print(f"Adding {len(extra)} examples from ../shared/data (ViHOS, Davidson).")
@@ -375,8 +398,8 @@ def _train(config: Config, args) -> int:
 
 
 def _classify(config: Config, args) -> int:
-    from classifier.predict import Classifier
-    classifier = Classifier.load(config.models_path, config.rules_file)
+    from classifier.backends import load_classifier
+    classifier = load_classifier(config)
     if not args.texts:
         from safewatch.rescore import rescore
         repo = _repository(config)
