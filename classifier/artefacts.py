@@ -34,7 +34,7 @@ class Artefact:
     path: Path
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
@@ -51,7 +51,7 @@ def save(models_dir: Path, pipeline: object, metadata: dict, *, make_current: bo
         **metadata,
         "version": version,
         "created_at": datetime.now(UTC).isoformat(),
-        "model_sha256": _sha256(folder / MODEL_FILE),
+        "model_sha256": sha256_file(folder / MODEL_FILE),
         "code_version": safewatch.__version__,
         "libraries": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
                       "joblib": joblib.__version__},
@@ -82,7 +82,7 @@ def load(folder: Path) -> Artefact:
     except (FileNotFoundError, json.JSONDecodeError) as error:
         raise ArtefactError(f"No readable model metadata in {folder}: {error}") from None
     model_file = folder / MODEL_FILE
-    if not model_file.is_file() or _sha256(model_file) != metadata.get("model_sha256"):
+    if not model_file.is_file() or sha256_file(model_file) != metadata.get("model_sha256"):
         raise ArtefactError(f"Model file in {folder} is missing or does not match its checksum; "
                             "retrain with `safewatch train`.")
     if metadata.get("libraries", {}).get("scikit-learn") != sklearn.__version__:

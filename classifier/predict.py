@@ -38,6 +38,19 @@ class Prediction:
         return round(max((BY_CODE[c].severity * self.scores[c] for c in self.labels), default=0.0), 4)
 
 
+def make_predictions(classifier, probabilities, folded_texts) -> list[Prediction]:
+    """Model probabilities (+ watch-rule hits on the diacritic-free normalised texts) -> Predictions,
+    for any backend with labels, thresholds, version and rules."""
+    results = []
+    for folded, row in zip(folded_texts, probabilities, strict=True):
+        model_scores = {code: round(float(p), 4) for code, p in zip(classifier.labels, row, strict=True)}
+        hits = classifier.rules.match_folded(folded) if classifier.rules else []
+        scores = classifier.rules.combine(model_scores, hits) if hits else model_scores
+        labels = [code for code in classifier.labels if scores[code] >= classifier.thresholds[code]]
+        results.append(Prediction(scores, labels, classifier.version, model_scores, hits))
+    return results
+
+
 class Classifier:
     def __init__(self, artefact: artefacts.Artefact, rules: WatchRules | None = None) -> None:
         self._pipeline = artefact.pipeline
@@ -78,12 +91,4 @@ class Classifier:
             return []
         # Normalise once: the model's later steps and the watch rules share the views.
         views = text_views(texts)
-        probabilities = self._pipeline[1:].predict_proba(views)
-        results = []
-        for folded, row in zip(views[:, 1], probabilities, strict=True):
-            model_scores = {code: round(float(p), 4) for code, p in zip(self.labels, row, strict=True)}
-            hits = self.rules.match_folded(folded) if self.rules else []
-            scores = self.rules.combine(model_scores, hits) if hits else model_scores
-            labels = [code for code in self.labels if scores[code] >= self.thresholds[code]]
-            results.append(Prediction(scores, labels, self.version, model_scores, hits))
-        return results
+        return make_predictions(self, self._pipeline[1:].predict_proba(views), views[:, 1])

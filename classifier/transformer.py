@@ -15,7 +15,6 @@ exercise the real loading, fine-tuning and inference code.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import warnings
@@ -26,9 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.artefacts import ArtefactError
+from classifier.artefacts import ArtefactError, sha256_file
 from classifier.corpus import Example
-from classifier.predict import Prediction
+from classifier.normalize import fold, normalize
+from classifier.predict import Prediction, make_predictions
 from classifier.rules import WatchRules
 from classifier.train import choose_threshold
 from safewatch.taxonomy import CODES
@@ -46,14 +46,6 @@ def _torch():
     transformers_logging.disable_progress_bar()
     transformers_logging.set_verbosity_error()
     return torch
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -115,7 +107,7 @@ def fine_tune(base: Path, out_dir: Path, examples: list[Example], settings: Fine
     (folder / METADATA).write_text(json.dumps({
         "backend": "transformer", "version": version, "labels": list(CODES), "thresholds": thresholds,
         "max_length": settings.max_length, "base": str(base), "training_examples": len(train),
-        "validation_examples": len(valid), "weights_sha256": _sha256(folder / WEIGHTS),
+        "validation_examples": len(valid), "weights_sha256": sha256_file(folder / WEIGHTS),
         "settings": settings.__dict__, "created_at": datetime.now(UTC).isoformat(),
     }, indent=2), encoding="utf-8")
     pointer = out_dir / "current"
@@ -155,7 +147,7 @@ class TransformerClassifier:
             metadata = json.loads((folder / METADATA).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as error:
             raise ArtefactError(f"No SafeWatch transformer model in {folder}: {error}") from None
-        if not (folder / WEIGHTS).is_file() or _sha256(folder / WEIGHTS) != metadata.get("weights_sha256"):
+        if not (folder / WEIGHTS).is_file() or sha256_file(folder / WEIGHTS) != metadata.get("weights_sha256"):
             raise ArtefactError(f"Weights in {folder} are missing or do not match their checksum.")
         model = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True)
         model.eval()
@@ -186,14 +178,8 @@ class TransformerClassifier:
         return result
 
     def predict(self, texts: list[str]) -> list[Prediction]:
-        results = []
-        for text, row in zip(texts, self.model_probabilities(texts), strict=True):
-            model_scores = {code: round(float(p), 4) for code, p in zip(self.labels, row, strict=True)}
-            hits = self.rules.match(text) if self.rules else []
-            scores = self.rules.combine(model_scores, hits) if hits else model_scores
-            labels = [c for c in self.labels if scores[c] >= self.thresholds[c]]
-            results.append(Prediction(scores, labels, self.version, model_scores, hits))
-        return results
+        folded = [fold(normalize(text)) for text in texts] if self.rules else [""] * len(texts)
+        return make_predictions(self, self.model_probabilities(texts), folded)
 
     def explain(self, text: str, prediction: Prediction, *, top: int = 5) -> dict[str, list]:
         from classifier.explain import explain
