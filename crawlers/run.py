@@ -1,30 +1,44 @@
-"""Runs a crawl in this process (Scrapy's reactor can run once per process)."""
+"""Runs crawls in this process (Scrapy's reactor can run once per process)."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 
 from crawlers.pipelines import CrawlTally
+from crawlers.registry import Source
 from crawlers.settings import scrapy_settings
 from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.forum import ForumSpider
 from safewatch.config import Config
 
-SPIDERS = {"forum": ForumSpider, "feed": FeedSpider}
+SPIDERS = {"html": ForumSpider, "rss": FeedSpider}
 
 
-def crawl(config: Config, jobs: list[tuple[str, str, str]]) -> tuple[CrawlTally, dict]:
-    """jobs: (spider kind, start URL, source id). Returns the tally and Scrapy's stats."""
+def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None) -> tuple[CrawlTally, dict]:
+    """Crawl the sources (their start URLs, "{demo}" replaced by demo_base); returns the tally and
+    Scrapy's stats summed over them."""
     tally = CrawlTally()
     settings = scrapy_settings(config)
     settings["SAFEWATCH_TALLY"] = tally
     settings["LOG_INSTALL_ROOT_HANDLER"] = False
+    # Per-host politeness from the registry: the strictest source on a host sets its limits.
+    slots: dict[str, dict] = {}
+    for source in sources:
+        for url in source.urls(demo_base):
+            host = urlsplit(url).netloc
+            slot = slots.setdefault(host, {"concurrency": source.rate_limit.concurrency,
+                                           "delay": source.rate_limit.delay})
+            slot["concurrency"] = min(slot["concurrency"], source.rate_limit.concurrency)
+            slot["delay"] = max(slot["delay"], source.rate_limit.delay)
+    settings["DOWNLOAD_SLOTS"] = slots
     process = CrawlerProcess(settings)
     crawlers = []
-    for kind, url, source in jobs:
-        crawler = process.create_crawler(SPIDERS[kind])
+    for source in sources:
+        crawler = process.create_crawler(SPIDERS[source.kind])
         crawlers.append(crawler)
-        process.crawl(crawler, start_url=url, source=source)
+        process.crawl(crawler, source=source, start_urls=source.urls(demo_base))
     process.start()
     stats: dict = {}
     for crawler in crawlers:

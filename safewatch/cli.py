@@ -123,12 +123,25 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--out", type=Path, required=True)
     predict.set_defaults(handler=_predict)
 
-    crawl = commands.add_parser("crawl", help="crawl a forum or feed, score the posts and index them")
-    crawl.add_argument("url", nargs="?", help="start URL (forum index or RSS feed)")
-    crawl.add_argument("--kind", choices=("forum", "feed"), default="forum")
-    crawl.add_argument("--source", default="manual", help="source id recorded on every post")
-    crawl.add_argument("--demo", action="store_true", help="crawl the shipped demo forum and its feed")
+    crawl = commands.add_parser("crawl", help="crawl sources of the registry, score the posts and index them")
+    crawl.add_argument("ids", nargs="*", metavar="ID", help="source ids from the registry (see `sources list`)")
+    crawl.add_argument("--all", action="store_true", help="every source in the registry")
+    crawl.add_argument("--demo", action="store_true", help="serve the shipped demo site and crawl its sources")
+    crawl.add_argument("--url", help="crawl one URL that is not in the registry (with --kind and --source)")
+    crawl.add_argument("--kind", choices=("html", "rss"), default="html")
+    crawl.add_argument("--source", default="manual", help="source id recorded on posts crawled with --url")
+    crawl.add_argument("--delay", type=float, default=1.0, help="seconds between requests to the --url host")
     crawl.set_defaults(handler=_crawl)
+
+    sources = commands.add_parser("sources", help="the source registry (crawlers/sources.yml)")
+    source_commands = sources.add_subparsers(title="sources commands", metavar="ACTION")
+    source_commands.add_parser("list", help="one line per source").set_defaults(handler=_sources_list)
+    validate = source_commands.add_parser("validate", help="check the registry; says which source and field")
+    validate.add_argument("file", nargs="?", type=Path, help="default: SAFEWATCH_SOURCES_FILE or crawlers/sources.yml")
+    validate.set_defaults(handler=_sources_validate)
+    show = source_commands.add_parser("show", help="everything about one source")
+    show.add_argument("id")
+    show.set_defaults(handler=_sources_show)
 
     serve = commands.add_parser("serve", help="serve the review UI")
     serve.add_argument("--host", help="default 127.0.0.1 (SAFEWATCH_UI_HOST)")
@@ -416,22 +429,66 @@ def _classify(config: Config, args) -> int:
     return 0
 
 
+def _registry(config: Config):
+    from crawlers.registry import DEFAULT_FILE, load_sources
+    return load_sources(config.sources_file or DEFAULT_FILE)
+
+
+def _sources_list(config: Config, args) -> int:
+    for source in _registry(config):
+        print(f"{source.id:<20} {source.kind:<6} {source.platform:<10} every {source.schedule_text:<4} "
+              f"{source.name}")
+    return 0
+
+
+def _sources_validate(config: Config, args) -> int:
+    from crawlers.registry import DEFAULT_FILE, load_sources
+    path = args.file or config.sources_file or DEFAULT_FILE
+    sources = load_sources(path)
+    print(f"{path}: {len(sources)} source(s), all valid.")
+    return 0
+
+
+def _sources_show(config: Config, args) -> int:
+    from crawlers.registry import find
+    source = find(_registry(config), args.id)
+    print(f"id          {source.id}\nname        {source.name}\nplatform    {source.platform}\n"
+          f"kind        {source.kind}\nlanguage    {source.language}\nschedule    every {source.schedule_text}\n"
+          f"rate limit  {source.rate_limit.concurrency} at once, {source.rate_limit.delay:g}s apart")
+    for url in source.start_urls:
+        print(f"start URL   {url}")
+    for name, selector in source.rules.items():
+        print(f"rule        {name}: {selector}")
+    return 0
+
+
 def _crawl(config: Config, args) -> int:
+    from crawlers.registry import RateLimit, Source, find
     if args.demo:
         return crawl_demo(config)
-    if not args.url:
-        print("error: give a start URL or --demo", file=sys.stderr)
-        return 2
-    return run_crawl(config, [(args.kind, args.url, args.source)])
+    if args.url:
+        return run_crawl(config, [Source(args.source, args.source, "web", args.kind, (args.url,),
+                                         rate_limit=RateLimit(concurrency=2, delay=max(0.0, args.delay)))])
+    sources = _registry(config)
+    if not args.all:
+        if not args.ids:
+            print("error: give source ids, --all, --demo or --url (see `safewatch sources list`)", file=sys.stderr)
+            return 2
+        sources = [find(sources, source_id) for source_id in args.ids]
+    if any("{demo}" in url for source in sources for url in source.start_urls):
+        from crawlers.demo_server import DemoSite
+        with DemoSite(port=config.demo_site_port) as site:  # demo sources live on the shipped site
+            return run_crawl(config, sources, demo_base=site.base_url)
+    return run_crawl(config, sources)
 
 
-def run_crawl(config: Config, jobs: list[tuple[str, str, str]]) -> int:
+def run_crawl(config: Config, sources, *, demo_base: str | None = None) -> int:
     from crawlers.run import crawl
     _repository(config).setup()
     started = time.monotonic()
-    for kind, url, source in jobs:
-        print(f"Crawling {url} ({kind}, source {source})…")
-    tally, stats = crawl(config, jobs)
+    for source in sources:
+        print(f"Crawling {source.id} ({source.kind}): {', '.join(source.urls(demo_base))}")
+    tally, stats = crawl(config, sources, demo_base=demo_base)
     seconds = time.monotonic() - started
     print(f"Crawl finished in {seconds:.1f}s: {stats.get('downloader/response_count', 0)} pages fetched, "
           f"{len(tally.distinct)} posts collected, {len(tally.flagged_ids)} flagged, {tally.indexed} captures indexed, "
@@ -441,6 +498,12 @@ def run_crawl(config: Config, jobs: list[tuple[str, str, str]]) -> int:
     if tally.spooled:
         print(f"  {tally.spooled} post(s) kept in the spool (Elasticsearch unavailable); the next crawl "
               "or `safewatch index replay` writes them.")
+    problems = {key.rsplit("/", 1)[-1].rsplit(".", 1)[-1]: value for key, value in stats.items()
+                if key.startswith("downloader/exception_type_count/")}
+    problems.update({f"HTTP {key.rsplit('/', 1)[-1]}": value for key, value in stats.items()
+                     if key.startswith("downloader/response_status_count/") and key[-3] in "45"})
+    if problems:
+        print("  fetch problems: " + ", ".join(f"{kind} × {count}" for kind, count in sorted(problems.items())))
     for error in tally.errors[:10]:
         print(f"  not indexed: {error}", file=sys.stderr)
     return 1 if tally.errors else 0
@@ -448,10 +511,10 @@ def run_crawl(config: Config, jobs: list[tuple[str, str, str]]) -> int:
 
 def crawl_demo(config: Config) -> int:
     from crawlers.demo_server import DemoSite
+    demo_sources = [s for s in _registry(config) if any("{demo}" in url for url in s.start_urls)]
     with DemoSite(port=config.demo_site_port) as site:
         print(f"Demo site served at {site.base_url}/")
-        return run_crawl(config, [("forum", f"{site.base_url}/index.html", "demo-forum"),
-                                   ("feed", f"{site.base_url}/feed.xml", "demo-forum")])
+        return run_crawl(config, demo_sources, demo_base=site.base_url)
 
 
 def _serve(config: Config, args) -> int:

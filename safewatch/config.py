@@ -45,6 +45,7 @@ class Config:
     rules_file: Path | None = None  # default: classifier/rules/watch_rules.yml
     backend: str = "sklearn"  # sklearn | transformer | ensemble
     quantize: bool = False  # int8 dynamic quantisation of the transformer on CPU
+    sources_file: Path | None = None  # default: crawlers/sources.yml
     user_agent: str = "SafeWatchBot/0.1 (+child-protection crawler of a police cyber unit)"
     demo_site_port: int = 8765
     # Review UI.
@@ -74,6 +75,7 @@ class Config:
             model_dir=Path(env["SAFEWATCH_MODEL_DIR"]) if env.get("SAFEWATCH_MODEL_DIR") else None,
             rules_file=Path(env["SAFEWATCH_RULES_FILE"]) if env.get("SAFEWATCH_RULES_FILE") else None,
             backend=env.get("SAFEWATCH_BACKEND", base.backend),
+            sources_file=Path(env["SAFEWATCH_SOURCES_FILE"]) if env.get("SAFEWATCH_SOURCES_FILE") else None,
             quantize=env.get("SAFEWATCH_QUANTIZE", "0") == "1",
             demo_site_port=int(env.get("SAFEWATCH_DEMO_SITE_PORT", base.demo_site_port)),
             ui_host=env.get("SAFEWATCH_UI_HOST", base.ui_host),

@@ -17,13 +17,14 @@ LABELS = json.loads((Path(__file__).parent / "fixtures" / "demo_labels.json").re
 pytestmark = pytest.mark.e2e
 
 
-def crawl(config, url, kind="forum"):
+def crawl(config, url, kind="html"):
     env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": config.index_prefix,
            "SAFEWATCH_MODEL_DIR": str(config.models_path)}
     if config.es_url:
         env["SAFEWATCH_ES_URL"] = config.es_url
-    return subprocess.run([sys.executable, "-m", "safewatch.cli", "crawl", url, "--kind", kind,
-                           "--source", "demo-forum"], capture_output=True, text=True, env=env, timeout=300)
+    command = [sys.executable, "-m", "safewatch.cli", "crawl", "--url", url, "--kind", kind,
+               "--source", "demo-forum", "--delay", "0"]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
 
 
 def test_demo_site_to_reviewer_decision(config, repo, trained_models, demo_site):
@@ -61,7 +62,7 @@ def test_demo_site_to_reviewer_decision(config, repo, trained_models, demo_site)
 
     # Crawling again (forum and feed) changes nothing: same documents, decision kept.
     assert crawl(config, f"{demo_site.base_url}/index.html").returncode == 0
-    assert crawl(config, f"{demo_site.base_url}/feed.xml", kind="feed").returncode == 0
+    assert crawl(config, f"{demo_site.base_url}/feed.xml", kind="rss").returncode == 0
     repo.refresh()
     assert repo.count_posts() == 200
     assert repo.get_post(top["id"]).source["status"] == "confirmed"

@@ -1,25 +1,26 @@
-"""Forum spider: follows sub-forums, thread lists and pages; hands every post on."""
+"""HTML listing + detail pages (forums): follows sub-forums, thread lists and pages with the
+source's CSS rules; hands every post on."""
 
 from __future__ import annotations
 
 import scrapy
 
-from crawlers.pages.forum import DEFAULT_RULES, listing_links, thread_posts
+from crawlers.pages.forum import listing_links, thread_posts
+from crawlers.registry import Source
 
 
 class ForumSpider(scrapy.Spider):
-    name = "forum"
+    name = "html"
 
-    def __init__(self, start_url: str, source: str, platform: str = "forum", **kwargs) -> None:
+    def __init__(self, source: Source, start_urls: list[str], **kwargs) -> None:
         super().__init__(**kwargs)
-        self.start_urls = [start_url]
         self.source = source
-        self.platform = platform
-        self.rules = DEFAULT_RULES
+        self.start_urls = start_urls
+        self.rules = source.forum_rules
 
     def parse(self, response):
         if not hasattr(response, "css"):  # not HTML (an image, a binary): nothing to read
             return
-        yield from thread_posts(response, source=self.source, platform=self.platform, rules=self.rules)
+        yield from thread_posts(response, source=self.source.id, platform=self.source.platform, rules=self.rules)
         for url in listing_links(response, self.rules):
             yield response.follow(url, callback=self.parse)

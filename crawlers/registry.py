@@ -1,0 +1,160 @@
+"""The source registry (crawlers/sources.yml, or SAFEWATCH_SOURCES_FILE): loaded and validated with
+messages that say which source, which field and what is wrong."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from crawlers.pages.forum import ForumRules
+from safewatch.errors import SafeWatchError
+
+DEFAULT_FILE = Path(__file__).resolve().parent / "sources.yml"
+IMPLEMENTED_KINDS = ("html", "rss")
+PLANNED_KINDS = ("sitemap", "xenforo", "mastodon", "json_api")
+LANGUAGES = ("vi", "en", "mixed")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
+_SCHEDULE = re.compile(r"^(\d+)([mhd])$")
+RULE_NAMES = tuple(f.name for f in fields(ForumRules))
+
+
+class SourceError(SafeWatchError, ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    concurrency: int = 2
+    delay: float = 1.0
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    name: str
+    platform: str
+    kind: str
+    start_urls: tuple[str, ...]
+    language: str = "vi"
+    schedule: timedelta = timedelta(hours=6)
+    rate_limit: RateLimit = field(default_factory=RateLimit)
+    rules: dict[str, str] = field(default_factory=dict)
+
+    def urls(self, demo_base: str | None = None) -> list[str]:
+        return [url.replace("{demo}", demo_base or "{demo}") for url in self.start_urls]
+
+    @property
+    def forum_rules(self) -> ForumRules:
+        return ForumRules(**self.rules)
+
+    @property
+    def schedule_text(self) -> str:
+        minutes = int(self.schedule.total_seconds() // 60)
+        return f"{minutes // 1440}d" if minutes % 1440 == 0 else (f"{minutes // 60}h" if minutes % 60 == 0
+                                                                   else f"{minutes}m")
+
+
+def load_sources(path: Path = DEFAULT_FILE) -> list[Source]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SourceError(f"Cannot read the source registry {path}: {error.strerror}.") from None
+    except yaml.YAMLError as error:
+        raise SourceError(f"{path.name}: not valid YAML ({error}).") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("sources"), list):
+        raise SourceError(f"{path.name}: expected a top-level 'sources:' list.")
+    sources, seen = [], set()
+    for position, entry in enumerate(raw["sources"], start=1):
+        source = _parse(entry, f"{path.name}: source #{position}")
+        if source.id in seen:
+            raise SourceError(f"{path.name}: source '{source.id}': id used twice.")
+        seen.add(source.id)
+        sources.append(source)
+    return sources
+
+
+def find(sources: list[Source], source_id: str) -> Source:
+    for source in sources:
+        if source.id == source_id:
+            return source
+    raise SourceError(f"No source '{source_id}'; known: {', '.join(s.id for s in sources)}.")
+
+
+def _parse(entry: object, where: str) -> Source:
+    if not isinstance(entry, dict):
+        raise SourceError(f"{where}: expected a mapping of fields.")
+    if isinstance(entry.get("id"), str):
+        where = where.split(": ")[0] + f": source '{entry['id']}'"
+
+    def fail(field_name: str, problem: str) -> SourceError:
+        return SourceError(f"{where}, field '{field_name}': {problem}")
+
+    known = {"id", "name", "platform", "kind", "start_urls", "language", "schedule", "rate_limit", "rules"}
+    for unknown in sorted(set(entry) - known):
+        raise fail(unknown, f"unknown field (known: {', '.join(sorted(known))}).")
+    for required in ("id", "name", "platform", "kind", "start_urls"):
+        if required not in entry:
+            raise fail(required, "missing.")
+    source_id = entry["id"]
+    if not isinstance(source_id, str) or not _ID.match(source_id):
+        raise fail("id", "2-63 characters: lower-case letters, digits, '-' or '_'.")
+    for text_field in ("name", "platform"):
+        if not isinstance(entry[text_field], str) or not entry[text_field].strip():
+            raise fail(text_field, "must be a non-empty text.")
+    kind = entry["kind"]
+    if kind in PLANNED_KINDS:
+        raise fail("kind", f"'{kind}' is planned but not available yet (available: {', '.join(IMPLEMENTED_KINDS)}).")
+    if kind not in IMPLEMENTED_KINDS:
+        raise fail("kind", f"unknown kind '{kind}' (known: {', '.join(IMPLEMENTED_KINDS + PLANNED_KINDS)}).")
+    urls = entry["start_urls"]
+    if isinstance(urls, str):
+        urls = [urls]
+    if not isinstance(urls, list) or not urls:
+        raise fail("start_urls", "give at least one URL.")
+    for url in urls:
+        parts = urlsplit(str(url).replace("{demo}", "http://demo.invalid"))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise fail("start_urls", f"'{url}' is not an http(s) URL.")
+    language = entry.get("language", "vi")
+    if language not in LANGUAGES:
+        raise fail("language", f"'{language}' is not one of {', '.join(LANGUAGES)}.")
+    schedule = _SCHEDULE.match(str(entry.get("schedule", "6h")))
+    if not schedule or int(schedule.group(1)) == 0:
+        raise fail("schedule", f"'{entry.get('schedule')}' is not like 30m, 6h or 1d.")
+    unit = {"m": "minutes", "h": "hours", "d": "days"}[schedule.group(2)]
+    rate = entry.get("rate_limit") or {}
+    if not isinstance(rate, dict) or set(rate) - {"concurrency", "delay"}:
+        raise fail("rate_limit", "expected {concurrency: N, delay: seconds}.")
+    concurrency, delay = rate.get("concurrency", 2), rate.get("delay", 1.0)
+    if not isinstance(concurrency, int) or not 1 <= concurrency <= 32:
+        raise fail("rate_limit", "concurrency must be a whole number from 1 to 32.")
+    if not isinstance(delay, int | float) or not 0 <= delay <= 3600:
+        raise fail("rate_limit", "delay must be a number of seconds from 0 to 3600.")
+    rules = entry.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise fail("rules", "expected a mapping of selector names to CSS selectors.")
+    for name, selector in rules.items():
+        if name not in RULE_NAMES:
+            raise fail("rules", f"unknown rule '{name}' (known: {', '.join(RULE_NAMES)}).")
+        if not isinstance(selector, str) or not selector.strip():
+            raise fail("rules", f"rule '{name}' must be a CSS selector.")
+        _check_selector(selector, fail, name)
+    if rules and kind != "html":
+        raise fail("rules", f"only kind html uses rules, this source is '{kind}'.")
+    return Source(source_id, entry["name"].strip(), entry["platform"].strip(), kind, tuple(map(str, urls)),
+                  language, timedelta(**{unit: int(schedule.group(1))}), RateLimit(concurrency, float(delay)),
+                  {k: v.strip() for k, v in rules.items()})
+
+
+def _check_selector(selector: str, fail, name: str) -> None:
+    from parsel import Selector
+    try:
+        for part in selector.split(","):
+            Selector(text="<html></html>").css(part.strip())
+    except Exception as error:  # parsel raises several kinds for a bad selector
+        raise fail("rules", f"rule '{name}': bad CSS selector '{selector}' ({error}).") from None

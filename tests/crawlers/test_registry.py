@@ -1,0 +1,70 @@
+"""The source registry: the shipped file is valid; every mistake names the source and the field."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from crawlers.registry import DEFAULT_FILE, SourceError, find, load_sources
+
+
+def test_shipped_registry_is_valid():
+    sources = load_sources()
+    demo = find(sources, "demo-forum")
+    assert demo.kind == "html" and demo.urls("http://127.0.0.1:1") == ["http://127.0.0.1:1/index.html"]
+    assert demo.forum_rules.post == "article.post" and demo.schedule_text == "6h"
+
+
+GOOD = """sources:
+  - id: f1
+    name: Forum one
+    platform: forum
+    kind: html
+    start_urls: ["https://forum.example/"]
+"""
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("kind: html", "kind: forumm"), "source 'f1', field 'kind': unknown kind 'forumm'"),
+    (("kind: html", "kind: mastodon"), "field 'kind': 'mastodon' is planned but not available yet"),
+    (('start_urls: ["https://forum.example/"]', "start_urls: [forum.example]"), "field 'start_urls'"),
+    (("    platform: forum\n", ""), "field 'platform': missing"),
+    (("id: f1", "id: F 1"), "field 'id'"),
+    (("kind: html", "kind: html\n    schedule: weekly"), "field 'schedule': 'weekly' is not like"),
+    (("kind: html", "kind: html\n    rate_limit: {concurrency: 0}"), "concurrency must be"),
+    (("kind: html", "kind: html\n    rules: {post: 'div[[['}"), "rule 'post': bad CSS selector"),
+    (("kind: html", "kind: html\n    rules: {postt: div}"), "unknown rule 'postt'"),
+    (("kind: html", "kind: html\n    colour: red"), "field 'colour': unknown field"),
+])
+def test_mistakes_are_reported_with_source_and_field(tmp_path, change, message):
+    path = tmp_path / "sources.yml"
+    path.write_text(GOOD.replace(*change), encoding="utf-8")
+    with pytest.raises(SourceError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        load_sources(path)
+
+
+def test_duplicate_ids_and_bad_yaml(tmp_path):
+    path = tmp_path / "sources.yml"
+    path.write_text(GOOD + GOOD.replace("sources:\n", ""), encoding="utf-8")
+    with pytest.raises(SourceError, match="id used twice"):
+        load_sources(path)
+    path.write_text("sources: [", encoding="utf-8")
+    with pytest.raises(SourceError, match="not valid YAML"):
+        load_sources(path)
+
+
+def test_sources_commands(tmp_path):
+    run = [sys.executable, "-m", "safewatch.cli", "sources"]
+    listed = subprocess.run([*run, "list"], capture_output=True, text=True)
+    assert "demo-forum" in listed.stdout and "demo-feed" in listed.stdout
+    shown = subprocess.run([*run, "show", "demo-forum"], capture_output=True, text=True)
+    assert "rule        post: article.post" in shown.stdout
+    assert subprocess.run([*run, "validate"], capture_output=True, text=True).returncode == 0
+    bad = tmp_path / "bad.yml"
+    bad.write_text(GOOD.replace("kind: html", "kind: forumm"), encoding="utf-8")
+    failed = subprocess.run([*run, "validate", str(bad)], capture_output=True, text=True)
+    assert failed.returncode == 1 and "source 'f1', field 'kind'" in failed.stderr
+    missing = subprocess.run([*run, "show", "nope"], capture_output=True, text=True,
+                             env={**os.environ, "SAFEWATCH_SOURCES_FILE": str(DEFAULT_FILE)})
+    assert missing.returncode == 1 and "No source 'nope'" in missing.stderr
