@@ -133,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--delay", type=float, default=1.0, help="seconds between requests to the --url host")
     crawl.set_defaults(handler=_crawl)
 
+    scheduler = commands.add_parser(
+        "scheduler", help="crawl each source when due and mark overdue notices, until stopped")
+    scheduler.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
+    scheduler.add_argument("--interval", type=float, default=60.0, help="seconds between rounds")
+    scheduler.set_defaults(handler=_scheduler)
+
     sources = commands.add_parser("sources", help="the source registry (crawlers/sources.yml)")
     source_commands = sources.add_subparsers(title="sources commands", metavar="ACTION")
     source_commands.add_parser("list", help="one line per source").set_defaults(handler=_sources_list)
@@ -459,6 +465,24 @@ def _sources_show(config: Config, args) -> int:
         print(f"start URL   {url}")
     for name, selector in source.rules.items():
         print(f"rule        {name}: {selector}")
+    return 0
+
+
+def _scheduler(config: Config, args) -> int:
+    from crawlers.scheduler import Scheduler
+    from index import notices
+
+    def mark_overdue(now):
+        changed = notices.mark_overdue(_repository(config), now=now)
+        if changed:
+            print(f"  {len(changed)} notice(s) now overdue: {', '.join(n['reference'] for n in changed)}")
+
+    scheduler = Scheduler(_registry(config), config.var_dir / "scheduler.json", after_tick=mark_overdue)
+    if args.once:
+        runs = scheduler.tick()
+        print(f"{len(runs)} crawl(s) run, {sum(r.exit_code != 0 for r in runs)} failed.")
+        return 1 if any(r.exit_code for r in runs) else 0
+    scheduler.run_forever(args.interval)
     return 0
 
 
