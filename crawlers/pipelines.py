@@ -17,6 +17,7 @@ from safewatch.records import PostRecord
 
 log = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 50_000
+PROGRESS_EVERY = 100
 
 
 @dataclass
@@ -101,6 +102,9 @@ class IndexPipeline:
 
     def process_item(self, item: ScoredPost, spider):
         self.tally.collected += 1
+        if self.tally.collected % PROGRESS_EVERY == 0:  # a live line for long crawls
+            print(f"  … {len(self.tally.distinct):,} posts, {len(self.tally.flagged_ids):,} flagged, "
+                  f"{self.tally.indexed:,} indexed", flush=True)
         self.tally.distinct.add(item.record.post_id)
         if item.prediction.flagged:
             self.tally.flagged_ids.add(item.record.post_id)
