@@ -50,6 +50,9 @@ class CrawlTally:
     distinct: set[str] = field(default_factory=set)
     flagged_ids: set[str] = field(default_factory=set)
     indexed: int = 0
+    new: int = 0
+    updated: int = 0  # edited since the last crawl (earlier text kept)
+    unchanged: int = 0
     spooled: int = 0  # kept on disk for later: Elasticsearch was down or busy
     replayed: int = 0  # written from the spool of an earlier run
     errors: list[str] = field(default_factory=list)
@@ -130,6 +133,9 @@ class IndexPipeline:
             self._count(self.ingestor.replay())
 
     def _count(self, result) -> None:
+        self.tally.new += result.created
+        self.tally.updated += result.updated
+        self.tally.unchanged += result.unchanged
         self.tally.indexed += result.indexed + result.replayed
         self.tally.replayed += result.replayed
         self.tally.spooled = self.ingestor.pending()

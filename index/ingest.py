@@ -29,6 +29,9 @@ BACKOFF_SECONDS = (0.5, 1.0, 2.0)
 @dataclass
 class IngestResult:
     indexed: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
     spooled: int = 0
     replayed: int = 0
     rejected: list[dict] = field(default_factory=list)  # permanent per-document errors
@@ -59,6 +62,9 @@ class Ingestor:
             documents = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
             result, retry = self._send(documents)
             total.replayed += result.indexed
+            total.created += result.created
+            total.updated += result.updated
+            total.unchanged += result.unchanged
             total.rejected.extend(result.rejected)
             if retry:
                 self._write_file(path, retry)  # same name: keeps its place in the order
@@ -74,6 +80,9 @@ class Ingestor:
         for delay in (*BACKOFF_SECONDS, None):
             result, retry, transient = self._send_once(pending)
             total.indexed += result.indexed
+            total.created += result.created
+            total.updated += result.updated
+            total.unchanged += result.unchanged
             total.rejected.extend(result.rejected)
             if not retry or not transient or delay is None:
                 return total, retry
@@ -90,6 +99,7 @@ class Ingestor:
         except TransportError:  # unreachable: no point waiting here, spool
             return result, list(documents), False
         result.indexed = outcome.ok
+        result.created, result.updated, result.unchanged = outcome.created, outcome.updated, outcome.unchanged
         rejected_ids, transient = set(), False
         for error in outcome.errors:
             detail = next(iter(error.values()))

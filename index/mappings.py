@@ -47,6 +47,8 @@ POSTS = {
         "published_at": _DATE,
         "collected_at": _DATE,
         "content_hash": _KEYWORD,
+        # Earlier texts of an edited post, newest last: [{text, content_hash, collected_at}]
+        "previous_versions": {"type": "object", "enabled": False},
         # Classifier output.
         "scores": {"properties": {code: {"type": "float"} for code in CODES}},
         "labels": _KEYWORD,

@@ -18,6 +18,8 @@ from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError,
 from index.queries import FACETS, SearchRequest, queue_body, search_body
 from safewatch.errors import SafeWatchError
 
+MAX_VERSIONS = 10  # earlier texts kept per post
+
 # Fields a re-crawl may refresh; review fields (status, reviewer…) are never touched by a crawl.
 CRAWL_FIELDS = ("url", "canonical_url", "thread_url", "source", "platform", "kind", "author", "title",
                 "text", "published_at", "collected_at", "content_hash", "scores", "labels", "rule_hits",
@@ -66,9 +68,13 @@ class SearchResult:
 
 @dataclass
 class BulkResult:
-    ok: int = 0
+    ok: int = 0  # written or confirmed unchanged
     errors: list[dict] = field(default_factory=list)
     ok_ids: set[str] = field(default_factory=set)
+    created: int = 0
+    updated: int = 0  # the text changed: the earlier text is kept in previous_versions
+    unchanged: int = 0  # same text as stored: nothing written
+    refreshed: int = 0  # same text, new classifier output written
 
 
 def _now() -> str:
@@ -128,8 +134,9 @@ class Repository:
         """Insert new posts; for posts already stored, update only the crawl fields (never status,
         review or notices). Per-document errors are returned, never dropped.
 
-        New posts are the common case, so each goes first as a cheap `create`; only those that
-        already exist (409) are sent again as partial updates."""
+        New posts are the common case, so each goes first as a cheap `create`. For those that already
+        exist (409), the stored version is read: the same text and scores -> nothing is written; an
+        edited text -> updated, the earlier text kept in previous_versions (last MAX_VERSIONS)."""
         documents = [dict(doc) for doc in documents]
         by_id = {doc["id"]: doc for doc in documents}
 
@@ -146,20 +153,48 @@ class Repository:
             detail = next(iter(item.values()))
             if ok:
                 result.ok += 1
+                result.created += 1
                 result.ok_ids.add(detail.get("_id"))
             elif detail.get("status") == 409 and detail.get("_id") in by_id:
                 existing.append(by_id[detail["_id"]])
             else:
                 result.errors.append(item)
-        updates = ({"_op_type": "update", "_index": self.posts, "_id": doc["id"], "retry_on_conflict": 3,
-                    "doc": {k: doc[k] for k in CRAWL_FIELDS if k in doc}} for doc in existing)
-        for ok, item in self._bulk(updates, chunk_size, threads):
+        updates = list(self._changes(existing, result))
+        for ok, item in self._bulk(iter(updates), chunk_size, threads):
             if ok:
                 result.ok += 1
                 result.ok_ids.add(next(iter(item.values())).get("_id"))
             else:
                 result.errors.append(item)
         return result
+
+    def _changes(self, documents: list[dict], result: BulkResult) -> Iterator[dict]:
+        """Update actions for stored posts whose text or scores changed; counts the rest unchanged."""
+        stored = {}
+        for start in range(0, len(documents), 1000):
+            ids = [d["id"] for d in documents[start:start + 1000]]
+            response = self.client.mget(index=self.posts, ids=ids,
+                                        source_includes=["text", "content_hash", "collected_at", "scores",
+                                                         "previous_versions"])
+            stored.update({d["_id"]: d["_source"] for d in response["docs"] if d.get("found")})
+        for doc in documents:
+            before = stored.get(doc["id"], {})
+            fields = {k: doc[k] for k in CRAWL_FIELDS if k in doc}
+            if doc.get("content_hash") and before.get("content_hash") == doc["content_hash"]:
+                if "scores" not in doc or before.get("scores") == doc["scores"]:
+                    result.unchanged += 1
+                    result.ok += 1
+                    result.ok_ids.add(doc["id"])
+                    continue
+                result.refreshed += 1
+                fields.pop("collected_at", None)  # the text was not collected again in a new form
+            elif before:
+                result.updated += 1
+                fields["previous_versions"] = [*(before.get("previous_versions") or []), {
+                    "text": before.get("text"), "content_hash": before.get("content_hash"),
+                    "collected_at": before.get("collected_at")}][-MAX_VERSIONS:]
+            yield {"_op_type": "update", "_index": self.posts, "_id": doc["id"], "retry_on_conflict": 3,
+                   "doc": fields}
 
     def _bulk(self, actions: Iterator[dict], chunk_size: int, threads: int):
         if threads > 1:  # overlaps building requests with Elasticsearch's work; no retry on 429

@@ -137,3 +137,23 @@ def test_queue_orders_by_priority_and_shows_expired_claims(repo):
     after_expiry = [p["url"] for p in repo.review_queue(now="2026-11-20T00:15:00+00:00")]
     assert before_expiry == ["http://f.example/high", "http://f.example/low"]
     assert after_expiry == ["http://f.example/high", "http://f.example/claimed", "http://f.example/low"]
+
+
+def test_recrawl_counts_new_unchanged_and_edited_and_keeps_earlier_text(repo):
+    from safewatch.records import content_hash
+    url = "http://f.example/t/5#post-5"
+
+    def crawled(text, scores):
+        return _doc(url, text, content_hash=content_hash(text), scores=scores)
+
+    first = repo.bulk_upsert_posts([crawled("bán kẹo", {"drugs": 0.9})])
+    assert (first.created, first.updated, first.unchanged) == (1, 0, 0)
+    same = repo.bulk_upsert_posts([crawled("bán kẹo", {"drugs": 0.9})])
+    assert (same.created, same.updated, same.unchanged, same.ok) == (0, 0, 1, 1)
+    edited = repo.bulk_upsert_posts([crawled("bán kẹo ngọt cho bé", {"drugs": 0.2})])
+    assert (edited.created, edited.updated, edited.unchanged) == (0, 1, 0)
+    post = repo.get_post(post_id_for(url)).source
+    assert post["text"] == "bán kẹo ngọt cho bé" and post["status"] == "flagged"
+    assert [v["text"] for v in post["previous_versions"]] == ["bán kẹo"]
+    rescored = repo.bulk_upsert_posts([crawled("bán kẹo ngọt cho bé", {"drugs": 0.3})])
+    assert rescored.refreshed == 1 and repo.get_post(post_id_for(url)).source["scores"] == {"drugs": 0.3}
