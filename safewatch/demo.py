@@ -33,7 +33,7 @@ def run_demo(config: Config, *, serve: bool = True) -> int:
         print(f"  using the trained model in {current_path(config.models_path)}")
 
     next(step)("Crawl the demo site, classify, index")
-    from safewatch.cli import crawl_demo
+    from safewatch.commands.crawling import crawl_demo
     status = crawl_demo(config)
     repo.refresh()
     flagged = repo.count_posts(status="flagged")

@@ -1,0 +1,133 @@
+"""Handlers of `safewatch es`, `index`, `notices` and `report`."""
+
+from __future__ import annotations
+
+from safewatch.commands import repository
+from safewatch.config import Config
+
+
+def es_build(config: Config, args) -> int:
+    if not config.uses_embedded_es:
+        print(f"SAFEWATCH_ES_URL is set ({config.es_url}); no embedded node to build.")
+        return 0
+    from index import embedded
+    paths = embedded.build(config, force=args.force)
+    print(f"Embedded Elasticsearch ready in {paths.home}")
+    return 0
+
+
+def es_start(config: Config, args) -> int:
+    if not config.uses_embedded_es:
+        print(f"SAFEWATCH_ES_URL is set ({config.es_url}); nothing to start.")
+        return 0
+    from index import embedded
+    embedded.start(config)
+    return 0
+
+
+def es_stop(config: Config, args) -> int:
+    if not config.uses_embedded_es:
+        print(f"SAFEWATCH_ES_URL is set ({config.es_url}); nothing to stop.")
+        return 0
+    from index import embedded
+    embedded.stop(config)
+    return 0
+
+
+def es_status(config: Config, args) -> int:
+    from index.connection import make_client
+    client = make_client(config)
+    try:
+        info = client.info()
+        health = client.cluster.health()
+    except Exception as error:
+        print(f"Elasticsearch at {config.es_address} is not reachable: {error.__class__.__name__}: {error}")
+        if config.uses_embedded_es:
+            print("Start the embedded node with `safewatch es start`.")
+        return 1
+    mode = "embedded" if config.uses_embedded_es else "external"
+    print(f"Elasticsearch {info['version']['number']} ({mode}) at {config.es_address}")
+    print(f"cluster {health['cluster_name']}: status {health['status']}, {health['number_of_nodes']} node(s), "
+          f"{health['active_shards']} active shard(s)")
+    return 0
+
+
+def index_setup(config: Config, args) -> int:
+    created = repository(config).setup()
+    print("Created: " + ", ".join(created) if created else "All indices already exist; mappings updated.")
+    return 0
+
+
+def index_replay(config: Config, args) -> int:
+    from index.ingest import Ingestor
+    repo = repository(config)
+    events = repo.replay_events()
+    if events:
+        print(f"Audit: {events} spooled event(s) written.")
+    ingestor = Ingestor(repo, config.var_dir / "spool" / config.index_prefix)
+    before = ingestor.pending()
+    result = ingestor.replay()
+    print(f"Spool: {before} post(s) pending, {result.replayed} written, {ingestor.pending()} still pending, "
+          f"{len(result.rejected)} rejected.")
+    return 1 if result.rejected or ingestor.pending() else 0
+
+
+def index_migrate(config: Config, args) -> int:
+    from index.schema import migrate
+    done = migrate(repository(config))
+    print(f"Migrated {len(done)} index(es)." if done else "Every index already has the current schema.")
+    return 0
+
+
+def notices_overdue(config: Config, args) -> int:
+    from datetime import UTC, datetime
+
+    from index import notices
+    repo = repository(config)
+    now = datetime.now(UTC)
+    if args.mark:
+        changed = notices.mark_overdue(repo, now=now)
+        print(f"Marked {len(changed)} notice(s) overdue.")
+    late = notices.overdue(repo, now=now)
+    if not late:
+        print("No overdue notices.")
+        return 0
+    print(f"{len(late)} overdue notice(s), oldest deadline first:")
+    for notice in late:
+        hours = (now - datetime.fromisoformat(notice["deadline"])).total_seconds() / 3600
+        print(f"  {notice['reference']:<16} {notice['kind']:<9} to {notice['recipient']:<20} "
+              f"deadline {notice['deadline'][:16]}  ({hours:.0f} h late)  {len(notice['post_ids'])} post(s): "
+              f"{', '.join(notice['post_urls'][:3])}")
+    return 0
+
+
+def report(config: Config, args) -> int:
+    from datetime import date
+
+    from index.periods import PeriodError, period
+    from index.reports import build_report
+    try:
+        anchor = date.fromisoformat(args.date) if args.date else date.today()
+        end = date.fromisoformat(args.end) if args.end else None
+    except ValueError:
+        raise PeriodError("Dates are written YYYY-MM-DD.") from None
+    report = build_report(repository(config), period(args.period, anchor, end))
+    print(f"Báo cáo / Report {report.period.label} (previous: {report.period.previous().label})")
+    rows = [("collected", "Thu thập"), ("flagged", "Gắn cờ"), ("reviewed", "Đã xem xét"), ("confirmed", "Xác nhận"),
+            ("warnings", "Cảnh báo"), ("removal_requests", "Yêu cầu gỡ"), ("removed", "Đã gỡ"),
+            ("removal_rate", "Tỷ lệ gỡ"), ("median_hours_to_removal", "Trung vị giờ đến khi gỡ"),
+            ("p90_hours_to_removal", "P90 giờ đến khi gỡ"), ("within_deadline", "Gỡ trong hạn 24 giờ"),
+            ("overdue", "Quá hạn")]
+    for name, label in rows:
+        now, before = getattr(report.figures, name), getattr(report.previous, name)
+        change = report.change(name)
+        print(f"  {label:<26} {fmt(now):>10} {fmt(before):>10}  {'' if change is None else f'{change:+.0%}'}")
+    print(f"  {len(report.removed_items)} removed item(s) in the period.")
+    return 0
+
+
+def fmt(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1%}" if isinstance(value, float) and value <= 1 else (
+        f"{value:.1f}" if isinstance(value, float) else str(value))

@@ -1,0 +1,47 @@
+"""Handlers of `safewatch serve`, `users` and `demo`."""
+
+from __future__ import annotations
+
+from safewatch.commands import repository
+from safewatch.config import Config
+
+
+def serve(config: Config, args) -> int:
+    from review_ui import create_app
+    repository(config).setup()
+    app = create_app(config)
+    host = args.host or config.ui_host
+    port = args.port or config.ui_port
+    print(f"SafeWatch review UI on http://{host}:{port}/  (Ctrl-C to stop)")
+    from werkzeug.serving import run_simple
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+    return 0
+
+
+def users_add(config: Config, args) -> int:
+    from index.accounts import create_user, generate_password
+    repo = repository(config)
+    repo.setup()
+    password = generate_password()
+    create_user(repo, args.username, password, sorted(set(args.roles)), args.name)
+    print(f"Created {args.username} ({', '.join(sorted(set(args.roles)))}). Password (shown once): {password}")
+    return 0
+
+
+def users_list(config: Config, args) -> int:
+    for user in repository(config).list_users():
+        state = "disabled" if user.get("disabled") else "active"
+        print(f"{user['username']:<24} {','.join(user['roles']):<30} {state}")
+    return 0
+
+
+def users_disable(config: Config, args) -> int:
+    from index.accounts import set_disabled
+    set_disabled(repository(config), args.username, True)
+    print(f"Disabled {args.username}.")
+    return 0
+
+
+def demo(config: Config, args) -> int:
+    from safewatch.demo import run_demo
+    return run_demo(config, serve=not args.no_serve)
