@@ -41,6 +41,7 @@ POSTS = {
         "source": _KEYWORD,
         "platform": _KEYWORD,
         "kind": _KEYWORD,
+        "language": _KEYWORD,
         "author": _KEYWORD_CI,
         "title": _TEXT,
         "text": _TEXT,

@@ -21,7 +21,7 @@ from safewatch.errors import SafeWatchError
 MAX_VERSIONS = 10  # earlier texts kept per post
 
 # Fields a re-crawl may refresh; review fields (status, reviewer…) are never touched by a crawl.
-CRAWL_FIELDS = ("url", "canonical_url", "thread_url", "source", "platform", "kind", "author", "title",
+CRAWL_FIELDS = ("url", "canonical_url", "thread_url", "source", "platform", "kind", "language", "author", "title",
                 "text", "published_at", "collected_at", "content_hash", "scores", "labels", "rule_hits",
                 "explanations", "max_score", "priority", "model_version")
 

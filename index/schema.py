@@ -8,7 +8,8 @@ a change Elasticsearch cannot apply in place (an analyzer, a field type) needs `
 
   1. create <alias>-v<N+1> with the new schema;
   2. block writes on the old index (writers get a 403 and spool or retry: nothing is lost);
-  3. copy every document (scroll + bulk, ids kept);
+  3. copy every document (scroll + bulk, ids kept), again until the old index stops growing (a
+     write already in flight when the block arrived can land late);
   4. check the counts match;
   5. move the alias to the new index in one atomic call, then remove the old index.
 On any failure before step 5, the old index is unblocked and the new one removed.
@@ -121,6 +122,17 @@ def migrate(repo: Repository, *, specs: list[IndexSpec] | None = None,
     return done
 
 
+def _copy(client, source: str, target: str) -> None:
+    _, errors = helpers.bulk(client, (
+        {"_op_type": "create", "_index": target, "_id": hit["_id"], "_source": hit["_source"]}
+        for hit in helpers.scan(client, index=source, size=1000, preserve_order=False)
+    ), chunk_size=1000, raise_on_error=False, stats_only=False)
+    real = [e for e in errors if next(iter(e.values())).get("status") != 409]  # 409: copied already
+    if real:
+        raise SchemaOutdated(f"copying {source} to {target} failed for {len(real)} document(s): "
+                             f"{next(iter(real[0].values())).get('error')}")
+
+
 def _migrate_one(repo: Repository, spec: IndexSpec, log: Callable[[str], None]) -> Migration:
     client = repo.client
     alias = spec.alias(repo.prefix)
@@ -133,16 +145,21 @@ def _migrate_one(repo: Repository, spec: IndexSpec, log: Callable[[str], None]) 
     client.indices.create(index=new, **_body(spec, repo, with_alias=False))
     client.indices.put_settings(index=old, settings={"index.blocks.write": True})
     try:
-        client.indices.refresh(index=old)
-        expected = client.count(index=old)["count"]
-        copied, errors = helpers.bulk(client, (
-            {"_op_type": "create", "_index": new, "_id": hit["_id"], "_source": hit["_source"]}
-            for hit in helpers.scan(client, index=old, size=1000, preserve_order=False)
-        ), chunk_size=1000, raise_on_error=False, stats_only=False)
+        # A bulk request already past the block check when the block arrived may still land, after
+        # the first copy started: copy until the old index stops growing (ids kept; what is already
+        # in the new index is skipped).
+        copied_from = -1
+        for _ in range(5):
+            client.indices.refresh(index=old)
+            expected = client.count(index=old)["count"]
+            if expected == copied_from:
+                break
+            _copy(client, old, new)
+            copied_from = expected
         client.indices.refresh(index=new)
         actual = client.count(index=new)["count"]
-        if errors or actual != expected:
-            raise SchemaOutdated(f"{alias}: copied {actual} of {expected} documents ({len(errors)} errors); "
+        if actual != expected:
+            raise SchemaOutdated(f"{alias}: copied {actual} of {expected} documents; "
                                  "the old index is kept and unblocked.")
         client.indices.update_aliases(actions=[
             {"remove": {"index": old, "alias": alias}},

@@ -64,6 +64,7 @@ class PostRecord:
     published_at: datetime | None = None
     collected_at: datetime = field(default_factory=utcnow)
     thread_url: str | None = None
+    language: str | None = None  # vi | en | mixed | unknown (crawlers.pages.language)
 
     @property
     def canonical_url(self) -> str:

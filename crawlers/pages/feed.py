@@ -6,6 +6,7 @@ from email.utils import parsedate_to_datetime
 
 from scrapy.http import XmlResponse
 
+from crawlers.pages.language import detect_language
 from crawlers.pages.text import clean_text
 from safewatch.records import PostRecord
 
@@ -24,6 +25,7 @@ def feed_posts(response: XmlResponse, *, source: str, platform: str = "forum") -
             title=clean_text(item.xpath("title/text()").get() or "") or None,
             author=author.strip() if author else None,
             published_at=_rfc822(item.xpath("pubDate/text()").get()),
+            language=detect_language(text),
         ))
     return records
 

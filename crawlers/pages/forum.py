@@ -7,10 +7,11 @@ them into the source registry).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from scrapy.http import HtmlResponse
 
+from crawlers.pages.dates import parse_datetime
+from crawlers.pages.language import detect_language
 from crawlers.pages.text import clean_text
 from safewatch.records import PostRecord
 
@@ -62,8 +63,9 @@ def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum"
         records.append(PostRecord(
             url=url, source=source, platform=platform, kind="forum", text=text, title=title,
             author=_author(node, rules),
-            published_at=parse_time(node.css(rules.time).get()),
+            published_at=parse_datetime(node.css(rules.time).get()),
             thread_url=response.url.split("#")[0],
+            language=detect_language(text),
         ))
     return records
 
@@ -85,13 +87,3 @@ def _author(node, rules: ForumRules) -> str | None:
         if handle:
             return handle
     return clean_text(node.css(rules.author).get() or "") or None
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None

@@ -74,3 +74,11 @@ def test_demo_site_is_self_contained():
     for page in Path(DEMO_SITE).rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "<script" not in html.lower() and "http://" not in html and "https://" not in html, page
+
+
+def test_records_carry_a_language():
+    records = [r for path in sorted((DEMO_SITE / "threads").glob("*.html"))
+               for r in thread_posts(_page(f"threads/{path.name}"), source="demo")]
+    languages = {r.language for r in records}
+    assert "vi" in languages and "en" in languages
+    assert sum(r.language == "vi" for r in records) > len(records) / 2
