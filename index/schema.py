@@ -8,8 +8,9 @@ a change Elasticsearch cannot apply in place (an analyzer, a field type) needs `
 
   1. create <alias>-v<N+1> with the new schema;
   2. block writes on the old index (writers get a 403 and spool or retry: nothing is lost);
-  3. copy every document (scroll + bulk, ids kept), again until the old index stops growing (a
-     write already in flight when the block arrived can land late);
+  3. copy every document (scroll + bulk, ids kept) once every write the old index accepted is
+     applied, and again if its write position moved meanwhile (a write in flight when the block
+     arrived lands late);
   4. check the counts match;
   5. move the alias to the new index in one atomic call, then remove the old index.
 On any failure before step 5, the old index is unblocked and the new one removed.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -123,14 +125,28 @@ def migrate(repo: Repository, *, specs: list[IndexSpec] | None = None,
 
 
 def _copy(client, source: str, target: str) -> None:
+    """Copy every document (ids kept; a second pass overwrites with the latest version). Nothing
+    else writes to the target: the alias still points at the source."""
     _, errors = helpers.bulk(client, (
-        {"_op_type": "create", "_index": target, "_id": hit["_id"], "_source": hit["_source"]}
+        {"_op_type": "index", "_index": target, "_id": hit["_id"], "_source": hit["_source"]}
         for hit in helpers.scan(client, index=source, size=1000, preserve_order=False)
     ), chunk_size=1000, raise_on_error=False, stats_only=False)
-    real = [e for e in errors if next(iter(e.values())).get("status") != 409]  # 409: copied already
-    if real:
-        raise SchemaOutdated(f"copying {source} to {target} failed for {len(real)} document(s): "
-                             f"{next(iter(real[0].values())).get('error')}")
+    if errors:
+        raise SchemaOutdated(f"copying {source} to {target} failed for {len(errors)} document(s): "
+                             f"{next(iter(errors[0].values())).get('error')}")
+
+
+def _settled_position(client, index: str, *, timeout: float = 30.0) -> tuple:
+    """The index's write position (max sequence number per shard copy), once every operation it
+    accepted has been applied (local checkpoint caught up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stats = client.indices.stats(index=index, level="shards")["indices"][index]["shards"]
+        copies = [(shard, c["seq_no"]["max_seq_no"], c["seq_no"]["local_checkpoint"])
+                  for shard, shard_copies in sorted(stats.items()) for c in shard_copies]
+        if all(max_seq == checkpoint for _, max_seq, checkpoint in copies) or time.monotonic() > deadline:
+            return tuple((shard, max_seq) for shard, max_seq, _ in copies)
+        time.sleep(0.1)
 
 
 def _migrate_one(repo: Repository, spec: IndexSpec, log: Callable[[str], None]) -> Migration:
@@ -145,17 +161,18 @@ def _migrate_one(repo: Repository, spec: IndexSpec, log: Callable[[str], None]) 
     client.indices.create(index=new, **_body(spec, repo, with_alias=False))
     client.indices.put_settings(index=old, settings={"index.blocks.write": True})
     try:
-        # A bulk request already past the block check when the block arrived may still land, after
-        # the first copy started: copy until the old index stops growing (ids kept; what is already
-        # in the new index is skipped).
-        copied_from = -1
+        # A write already past the block check when the block arrived can still land (a create or an
+        # update). Wait until every write the old index accepted is applied, copy, and copy again
+        # if its write position moved meanwhile: the copy always holds the latest version.
         for _ in range(5):
+            position = _settled_position(client, old)
             client.indices.refresh(index=old)
             expected = client.count(index=old)["count"]
-            if expected == copied_from:
-                break
             _copy(client, old, new)
-            copied_from = expected
+            if _settled_position(client, old) == position:
+                break
+        else:
+            raise SchemaOutdated(f"{alias}: the old index kept changing while blocked; nothing was switched.")
         client.indices.refresh(index=new)
         actual = client.count(index=new)["count"]
         if actual != expected:
