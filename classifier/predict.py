@@ -32,6 +32,15 @@ class Prediction:
     def max_score(self) -> float:
         return max(self.scores.values(), default=0.0)
 
+    def index_fields(self, explanations: dict | None = None) -> dict:
+        """What the index stores of a prediction (crawl pipeline and re-scoring alike)."""
+        return {
+            "scores": self.scores, "labels": self.labels, "max_score": self.max_score,
+            "rule_hits": sorted({f"{hit.category}:{hit.rule}" for hit in self.rule_hits}),
+            "priority": self.priority, "model_version": self.model_version,
+            "explanations": {code: [span.to_dict() for span in spans] for code, spans in (explanations or {}).items()},
+        }
+
     @property
     def priority(self) -> float:
         """Severity-weighted score of the worst flagged category (0 when not flagged)."""
@@ -49,6 +58,14 @@ def make_predictions(classifier, probabilities, folded_texts) -> list[Prediction
         labels = [code for code in classifier.labels if scores[code] >= classifier.thresholds[code]]
         results.append(Prediction(scores, labels, classifier.version, model_scores, hits))
     return results
+
+
+def score_matrix(classifier, texts: list[str]):
+    """(scores, flags) as arrays, one row per text, columns in `labels` order, for any backend."""
+    import numpy as np
+    predictions = classifier.predict(texts)
+    return (np.array([[p.scores[c] for c in classifier.labels] for p in predictions]),
+            np.array([[c in p.labels for c in classifier.labels] for p in predictions]))
 
 
 class Classifier:
@@ -79,12 +96,7 @@ class Classifier:
         return explain(self.model_probabilities, text, prediction.labels, self.labels, top=top)
 
     def score_matrix(self, texts: list[str]):
-        """(scores, flags) as arrays, one row per text, columns in `labels` order."""
-        import numpy as np
-        predictions = self.predict(texts)
-        scores = np.array([[p.scores[c] for c in self.labels] for p in predictions])
-        flags = np.array([[c in p.labels for c in self.labels] for p in predictions])
-        return scores, flags
+        return score_matrix(self, texts)
 
     def predict(self, texts: list[str]) -> list[Prediction]:
         if not texts:

@@ -28,7 +28,7 @@ import numpy as np
 from classifier.artefacts import ArtefactError, sha256_file
 from classifier.corpus import Example
 from classifier.normalize import fold, normalize
-from classifier.predict import Prediction, make_predictions
+from classifier.predict import Prediction, make_predictions, score_matrix
 from classifier.rules import WatchRules
 from classifier.train import choose_threshold
 from safewatch.taxonomy import CODES
@@ -186,9 +186,7 @@ class TransformerClassifier:
         return explain(self.model_probabilities, text, prediction.labels, self.labels, top=top)
 
     def score_matrix(self, texts: list[str]):
-        predictions = self.predict(texts)
-        return (np.array([[p.scores[c] for c in self.labels] for p in predictions]),
-                np.array([[c in p.labels for c in self.labels] for p in predictions]))
+        return score_matrix(self, texts)
 
 
 class EnsembleClassifier:

@@ -28,15 +28,9 @@ class ScoredPost:
 
     def to_document(self) -> dict:
         doc = self.record.to_document()
+        doc.update(self.prediction.index_fields(self.explanations))
         doc.update(
             id=self.record.post_id,
-            scores=self.prediction.scores,
-            labels=self.prediction.labels,
-            rule_hits=sorted({f"{hit.category}:{hit.rule}" for hit in self.prediction.rule_hits}),
-            explanations={code: [span.to_dict() for span in spans] for code, spans in self.explanations.items()},
-            max_score=self.prediction.max_score,
-            priority=self.prediction.priority,
-            model_version=self.prediction.model_version,
             status=initial_status(self.prediction.flagged),
             status_changed_at=doc["collected_at"],
         )

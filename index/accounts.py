@@ -50,6 +50,16 @@ def authenticate(repo: Repository, username: str, password: str) -> dict | None:
     return user
 
 
+def set_password(repo: Repository, username: str, password: str) -> None:
+    """A new password (and the account enabled); the hash scheme lives here only."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    user = repo.get_user(username)
+    if user is None:
+        raise AccountError(f"No user '{username}'.")
+    repo.put_user({**user, "password_hash": generate_password_hash(password), "disabled": False}, create=False)
+
+
 def set_disabled(repo: Repository, username: str, disabled: bool) -> None:
     user = repo.get_user(username)
     if user is None:

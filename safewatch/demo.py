@@ -63,13 +63,10 @@ def _steps():
 
 
 def _demo_account(repo) -> str:
-    from werkzeug.security import generate_password_hash
-
-    from index.accounts import create_user, generate_password
+    from index.accounts import create_user, generate_password, set_password
     password = generate_password()
-    user = repo.get_user(DEMO_USER)
-    if user is None:
+    if repo.get_user(DEMO_USER) is None:
         create_user(repo, DEMO_USER, password, ["reviewer", "analyst"], "Cán bộ rà soát (demo)")
     else:
-        repo.put_user({**user, "password_hash": generate_password_hash(password), "disabled": False}, create=False)
+        set_password(repo, DEMO_USER, password)
     return password

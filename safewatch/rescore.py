@@ -31,14 +31,8 @@ def rescore(repo, classifier, *, batch_size: int = 500, log: Callable[[str], Non
         predictions = classifier.predict([post.get("text") or "" for post in page])
         updates, moves = [], []
         for post, prediction in zip(page, predictions, strict=True):
-            fields = {
-                "scores": prediction.scores, "labels": prediction.labels,
-                "rule_hits": sorted({f"{h.category}:{h.rule}" for h in prediction.rule_hits}),
-                "max_score": prediction.max_score, "priority": prediction.priority,
-                "model_version": prediction.model_version,
-                "explanations": {code: [s.to_dict() for s in spans] for code, spans in
-                                 classifier.explain(post["text"], prediction).items()} if prediction.flagged else {},
-            }
+            explanations = classifier.explain(post["text"], prediction) if prediction.flagged else {}
+            fields = prediction.index_fields(explanations)
             if post.get("status") in UNREVIEWED:
                 fields["categories"] = prediction.labels
                 target = lifecycle.initial_status(prediction.flagged)

@@ -130,3 +130,12 @@ def test_times_are_shown_in_vietnam_time():
     from review_ui.filters import vn_time
     assert vn_time("2026-11-20T00:30:00+00:00") == "20/11/2026 07:30"
     assert vn_time(None) == "—" and vn_time("not a date") == "not a date"
+
+
+def test_a_new_password_replaces_the_old_one(client, users):
+    from index.accounts import AccountError, set_password
+    set_password(users, "lan", "another-long-password")
+    assert login(client).status_code == 401
+    assert login(client, password="another-long-password").status_code == 302
+    with pytest.raises(AccountError, match="at least"):
+        set_password(users, "lan", "short")
