@@ -11,12 +11,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from crawlers.kinds import ALIASES, KINDS
 from crawlers.pages.forum import ForumRules
 from safewatch.errors import SafeWatchError
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "sources.yml"
-IMPLEMENTED_KINDS = ("html", "rss")
-PLANNED_KINDS = ("sitemap", "xenforo", "mastodon", "json_api")
 LANGUAGES = ("vi", "en", "mixed")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 _SCHEDULE = re.compile(r"^(\d+)([mhd])$")
@@ -44,6 +43,7 @@ class Source:
     schedule: timedelta = timedelta(hours=6)
     rate_limit: RateLimit = field(default_factory=RateLimit)
     rules: dict[str, str] = field(default_factory=dict)
+    options: dict = field(default_factory=dict)  # kind-specific, validated by the kind (crawlers/kinds.py)
 
     def urls(self, demo_base: str | None = None) -> list[str]:
         return [url.replace("{demo}", demo_base or "{demo}") for url in self.start_urls]
@@ -94,7 +94,8 @@ def _parse(entry: object, where: str) -> Source:
     def fail(field_name: str, problem: str) -> SourceError:
         return SourceError(f"{where}, field '{field_name}': {problem}")
 
-    known = {"id", "name", "platform", "kind", "start_urls", "language", "schedule", "rate_limit", "rules"}
+    known = {"id", "name", "platform", "kind", "start_urls", "language", "schedule", "rate_limit", "rules",
+             "options"}
     for unknown in sorted(set(entry) - known):
         raise fail(unknown, f"unknown field (known: {', '.join(sorted(known))}).")
     for required in ("id", "name", "platform", "kind", "start_urls"):
@@ -106,11 +107,9 @@ def _parse(entry: object, where: str) -> Source:
     for text_field in ("name", "platform"):
         if not isinstance(entry[text_field], str) or not entry[text_field].strip():
             raise fail(text_field, "must be a non-empty text.")
-    kind = entry["kind"]
-    if kind in PLANNED_KINDS:
-        raise fail("kind", f"'{kind}' is planned but not available yet (available: {', '.join(IMPLEMENTED_KINDS)}).")
-    if kind not in IMPLEMENTED_KINDS:
-        raise fail("kind", f"unknown kind '{kind}' (known: {', '.join(IMPLEMENTED_KINDS + PLANNED_KINDS)}).")
+    kind = ALIASES.get(entry["kind"], entry["kind"])
+    if kind not in KINDS:
+        raise fail("kind", f"unknown kind '{entry['kind']}' (known: {', '.join(KINDS)}).")
     urls = entry["start_urls"]
     if isinstance(urls, str):
         urls = [urls]
@@ -144,11 +143,19 @@ def _parse(entry: object, where: str) -> Source:
         if not isinstance(selector, str) or not selector.strip():
             raise fail("rules", f"rule '{name}' must be a CSS selector.")
         _check_selector(selector, fail, name)
-    if rules and kind != "html":
-        raise fail("rules", f"only kind html uses rules, this source is '{kind}'.")
+    if rules and not KINDS[kind].uses_rules:
+        users = ", ".join(name for name, k in KINDS.items() if k.uses_rules)
+        raise fail("rules", f"only kinds {users} use rules, this source is '{kind}'.")
+    options = entry.get("options") or {}
+    if not isinstance(options, dict):
+        raise fail("options", "expected a mapping of option names to values.")
+    try:
+        options = KINDS[kind].validate_options(options)
+    except ValueError as error:
+        raise fail("options", str(error)) from None
     return Source(source_id, entry["name"].strip(), entry["platform"].strip(), kind, tuple(map(str, urls)),
                   language, timedelta(**{unit: int(schedule.group(1))}), RateLimit(concurrency, float(delay)),
-                  {k: v.strip() for k, v in rules.items()})
+                  {k: v.strip() for k, v in rules.items()}, options)
 
 
 def _check_selector(selector: str, fail, name: str) -> None:

@@ -6,14 +6,11 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 
+from crawlers.kinds import get_kind
 from crawlers.pipelines import CrawlTally
 from crawlers.registry import Source
 from crawlers.settings import scrapy_settings
-from crawlers.spiders.feed import FeedSpider
-from crawlers.spiders.forum import ForumSpider
 from safewatch.config import Config
-
-SPIDERS = {"html": ForumSpider, "rss": FeedSpider}
 
 
 def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None) -> tuple[CrawlTally, dict]:
@@ -36,7 +33,7 @@ def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None
     process = CrawlerProcess(settings)
     crawlers = []
     for source in sources:
-        crawler = process.create_crawler(SPIDERS[source.kind])
+        crawler = process.create_crawler(get_kind(source.kind).spider_class())
         crawlers.append(crawler)
         process.crawl(crawler, source=source, start_urls=source.urls(demo_base))
     process.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from safewatch.records import ENGAGEMENT
 from safewatch.taxonomy import CODES
 
 ANALYSIS = {
@@ -43,13 +44,28 @@ POSTS = {
         "kind": _KEYWORD,
         "language": _KEYWORD,
         "author": _KEYWORD_CI,
+        "author_url": {"type": "keyword", "ignore_above": 2048},
+        "parent_url": {"type": "keyword", "ignore_above": 2048},
+        "media_urls": {"type": "keyword", "ignore_above": 2048, "index": False},
+        "engagement": {"properties": {name: {"type": "long"} for name in ENGAGEMENT}},
+        "boosted_by": _KEYWORD_CI,
         "title": _TEXT,
         "text": _TEXT,
+        "quotes": _TEXT,
+        "signature": {"type": "text", "index": False},
+        "content_warning": _TEXT,
         "published_at": _DATE,
         "collected_at": _DATE,
         "content_hash": _KEYWORD,
         # Earlier texts of an edited post, newest last: [{text, content_hash, collected_at}]
         "previous_versions": {"type": "object", "enabled": False},
+        # The capture the post was read from (crawlers/evidence.py): {id, sha256, captured_at, url}.
+        "evidence": {"properties": {"id": _KEYWORD, "sha256": _KEYWORD, "captured_at": _DATE,
+                                    "url": {"type": "keyword", "ignore_above": 2048}}},
+        # Re-checks of posts under a notice (crawlers/recheck.py).
+        "last_checked_at": _DATE,
+        "last_check": _KEYWORD,  # present | removed | unreachable
+        "check_count": {"type": "integer"},
         # Classifier output.
         "scores": {"properties": {code: {"type": "float"} for code in CODES}},
         "labels": _KEYWORD,

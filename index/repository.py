@@ -23,7 +23,8 @@ MAX_VERSIONS = 10  # earlier texts kept per post
 # Fields a re-crawl may refresh; review fields (status, reviewer…) are never touched by a crawl.
 CRAWL_FIELDS = ("url", "canonical_url", "thread_url", "source", "platform", "kind", "language", "author", "title",
                 "text", "published_at", "collected_at", "content_hash", "scores", "labels", "rule_hits",
-                "explanations", "max_score", "priority", "model_version")
+                "explanations", "max_score", "priority", "model_version", "author_url", "parent_url", "media_urls",
+                "engagement", "boosted_by", "quotes", "signature", "content_warning", "evidence")
 
 
 class PostNotFound(SafeWatchError, LookupError):
@@ -175,7 +176,7 @@ class Repository:
             ids = [d["id"] for d in documents[start:start + 1000]]
             response = self.client.mget(index=self.posts, ids=ids,
                                         source_includes=["text", "content_hash", "collected_at", "scores",
-                                                         "previous_versions"])
+                                                         "previous_versions", "evidence"])
             stored.update({d["_id"]: d["_source"] for d in response["docs"] if d.get("found")})
         for doc in documents:
             before = stored.get(doc["id"], {})
@@ -188,11 +189,12 @@ class Repository:
                     continue
                 result.refreshed += 1
                 fields.pop("collected_at", None)  # the text was not collected again in a new form
+                fields.pop("evidence", None)  # the first capture of this text stays its evidence
             elif before:
                 result.updated += 1
                 fields["previous_versions"] = [*(before.get("previous_versions") or []), {
                     "text": before.get("text"), "content_hash": before.get("content_hash"),
-                    "collected_at": before.get("collected_at")}][-MAX_VERSIONS:]
+                    "collected_at": before.get("collected_at"), "evidence": before.get("evidence")}][-MAX_VERSIONS:]
             yield {"_op_type": "update", "_index": self.posts, "_id": doc["id"], "retry_on_conflict": 3,
                    "doc": fields}
 

@@ -130,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--all", action="store_true", help="every source in the registry")
     crawl.add_argument("--demo", action="store_true", help="serve the shipped demo site and crawl its sources")
     crawl.add_argument("--url", help="crawl one URL that is not in the registry (with --kind and --source)")
-    crawl.add_argument("--kind", choices=("html", "rss"), default="html")
+    crawl.add_argument("--kind", choices=("html", "rss", "sitemap", "xenforo"), default="html",
+                       help="how to read --url (kinds that need options are crawled from the registry)")
     crawl.add_argument("--source", default="manual", help="source id recorded on posts crawled with --url")
     crawl.add_argument("--delay", type=float, default=1.0, help="seconds between requests to the --url host")
     crawl.set_defaults(handler=crawling.crawl)

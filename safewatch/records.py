@@ -46,6 +46,9 @@ def normalize_handle(handle: str | None) -> str | None:
     return cleaned or None
 
 
+ENGAGEMENT = ("replies", "shares", "likes", "views")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -63,8 +66,17 @@ class PostRecord:
     title: str | None = None
     published_at: datetime | None = None
     collected_at: datetime = field(default_factory=utcnow)
-    thread_url: str | None = None
+    thread_url: str | None = None  # the thread, article or timeline page the post belongs to
     language: str | None = None  # vi | en | mixed | unknown (crawlers.pages.language)
+    author_url: str | None = None  # the author's public profile
+    parent_url: str | None = None  # the post this one replies to
+    media_urls: list[str] = field(default_factory=list)  # images/videos as linked (never loaded in the UI)
+    engagement: dict[str, int] = field(default_factory=dict)  # replies, shares, likes, views where shown
+    quotes: list[str] = field(default_factory=list)  # quoted text, kept apart from the post's own words
+    signature: str | None = None  # forum signature, kept apart from the post's own words
+    content_warning: str | None = None  # e.g. Mastodon's spoiler text
+    boosted_by: str | None = None  # the account that shared (boosted, reblogged) it into the timeline
+    evidence: dict | None = None  # the capture this record was read from (crawlers/evidence.py)
 
     @property
     def canonical_url(self) -> str:
@@ -82,6 +94,8 @@ class PostRecord:
         doc = asdict(self)
         doc["canonical_url"] = self.canonical_url
         doc["author"] = normalize_handle(self.author)
+        doc["boosted_by"] = normalize_handle(self.boosted_by)
+        doc["engagement"] = {key: int(value) for key, value in self.engagement.items() if key in ENGAGEMENT}
         doc["content_hash"] = self.content_hash
         for key in ("published_at", "collected_at"):
             if doc[key] is not None:

@@ -37,3 +37,10 @@ def _rfc822(value: str | None):
         return parsedate_to_datetime(value.strip())
     except (TypeError, ValueError):
         return None
+
+
+def validate_options(options: dict) -> dict:
+    """Options of kind rss: none yet."""
+    if options:
+        raise ValueError(f"unknown option(s) {', '.join(sorted(options))}.")
+    return {}

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import scrapy
-
 from crawlers.pages.feed import feed_posts
-from crawlers.registry import Source
+from crawlers.spiders.base import SourceSpider
 
 
-class FeedSpider(scrapy.Spider):
+class FeedSpider(SourceSpider):
     name = "rss"
-
-    def __init__(self, source: Source, start_urls: list[str], **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.source = source
-        self.start_urls = start_urls
 
     def parse(self, response):
         yield from feed_posts(response, source=self.source.id, platform=self.source.platform)

@@ -3,24 +3,17 @@ source's CSS rules; hands every post on."""
 
 from __future__ import annotations
 
-import scrapy
-
 from crawlers.pages.forum import listing_links, thread_posts
-from crawlers.registry import Source
+from crawlers.spiders.base import SourceSpider
 
 
-class ForumSpider(scrapy.Spider):
+class ForumSpider(SourceSpider):
     name = "html"
-
-    def __init__(self, source: Source, start_urls: list[str], **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.source = source
-        self.start_urls = start_urls
-        self.rules = source.forum_rules
 
     def parse(self, response):
         if not hasattr(response, "css"):  # not HTML (an image, a binary): nothing to read
             return
-        yield from thread_posts(response, source=self.source.id, platform=self.source.platform, rules=self.rules)
-        for url in listing_links(response, self.rules):
+        rules = self.source.forum_rules
+        yield from thread_posts(response, source=self.source.id, platform=self.source.platform, rules=rules)
+        for url in listing_links(response, rules):
             yield response.follow(url, callback=self.parse)

@@ -1,0 +1,19 @@
+"""What every kind's spider shares: it is built from a registry Source and its start URLs."""
+
+from __future__ import annotations
+
+import scrapy
+
+from crawlers.registry import Source
+
+
+class SourceSpider(scrapy.Spider):
+    """Base of the generic spiders: `self.source` (the registry entry, with `rules` and `options`)
+    and `self.start_urls` ("{demo}" already replaced). Spiders stay thin: they route responses to the
+    pure extraction functions in crawlers/pages/ and yield PostRecord items and Requests."""
+
+    def __init__(self, source: Source, start_urls: list[str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.source = source
+        self.start_urls = list(start_urls)
+        self.options = dict(source.options)
