@@ -31,6 +31,7 @@ class Evaluation:
     macro_f1: float
     safe_flag_rate: float  # share of safe examples flagged with any category
     harmful_flag_rate: float  # share of harmful examples flagged with any category
+    calibration: dict = field(default_factory=dict)  # brier, ece (calibration_summary)
     confusion: dict[str, Counter] = field(default_factory=dict)  # true category -> predicted -> n
     errors: list[dict] = field(default_factory=list)
 
@@ -55,6 +56,16 @@ def load_labelled(path: Path) -> list[Example]:
             raise CorpusError(f"{path.name}:{number}: unknown category {unknown[0]!r}.")
         examples.append(Example(str(row.get("id", number)), text, labels))
     return examples
+
+
+def calibration_summary(scores: np.ndarray, labels: np.ndarray, bins: int = 10) -> dict:
+    """Brier score and expected calibration error (equal-width bins) over every (post, category)."""
+    flat_scores, flat_labels = scores.ravel(), labels.ravel()
+    brier = float(np.mean((flat_scores - flat_labels) ** 2))
+    which = np.minimum((flat_scores * bins).astype(int), bins - 1)
+    ece = sum(abs(flat_scores[which == b].mean() - flat_labels[which == b].mean()) * (which == b).mean()
+              for b in range(bins) if (which == b).any())
+    return {"brier": round(brier, 4), "ece": round(float(ece), 4)}
 
 
 def evaluate(name: str, examples: list[Example], scores: np.ndarray, flags: np.ndarray, *,
@@ -82,7 +93,8 @@ def evaluate(name: str, examples: list[Example], scores: np.ndarray, flags: np.n
                            "predicted": predicted})
     return Evaluation(name, per_category, float(np.mean([per_category[c].f1 for c in present])) if present else 0.0,
                       float(flagged[safe].mean()) if safe.any() else 0.0,
-                      float(flagged[~safe].mean()) if (~safe).any() else 0.0, confusion, errors)
+                      float(flagged[~safe].mean()) if (~safe).any() else 0.0,
+                      calibration_summary(np.asarray(scores, dtype=float), truth), confusion, errors)
 
 
 def format_side_by_side(evaluations: list[Evaluation]) -> str:
@@ -100,6 +112,8 @@ def format_side_by_side(evaluations: list[Evaluation]) -> str:
     lines.append(f"{'macro F1':<26}  " + "  ".join(f"{e.macro_f1:>22.3f}" for e in evaluations))
     lines.append(f"{'harmful flagged':<26}  " + "  ".join(f"{e.harmful_flag_rate:>22.1%}" for e in evaluations))
     lines.append(f"{'safe flagged':<26}  " + "  ".join(f"{e.safe_flag_rate:>22.1%}" for e in evaluations))
+    lines.append(f"{'Brier (calibration)':<26}  " + "  ".join(f"{e.calibration['brier']:>22.4f}" for e in evaluations))
+    lines.append(f"{'ECE (calibration)':<26}  " + "  ".join(f"{e.calibration['ece']:>22.4f}" for e in evaluations))
     return "\n".join(lines)
 
 

@@ -31,15 +31,15 @@ def _load_dictionary() -> dict[str, str]:
 
 DICTIONARY = _load_dictionary()
 
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|vn|info|xyz|top|club|me|io|test|example)"
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]++\.(?:com|net|org|vn|info|xyz|top|club|me|io|test|example)"
                   r"(?:/\S*)?\b", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<!\w)@[\w.]{2,}")
-_PHONE = re.compile(r"(?<!\w)(?:\+?84|0)(?:[\s.\-]?[\dxX]){8,10}(?!\w)")
+_PHONE = re.compile(r"(?<!\w)(?:\+?84|0)(?:[ .\-]?[\dxX]){8,10}(?!\w)")
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\U0001F000-\U0001F2FF]")
 # Single letters separated by dots, dashes or spaces: "m.a t.u.y", "c-o b-a-c".
 _SPACED = re.compile(r"(?<!\w)(?:\w[.\-_*]){1,}\w(?!\w)")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
-_LEET_WORD = re.compile(r"\b(?=\w*[a-zđ])(?=\w*[013457])[\w@$]+\b")
+_LEET_WORD = re.compile(r"\b(?=\w*[013457])(?=\w*[a-zđ])[\w@$]+\b")
 # Amounts and times keep their digits: "50k", "200tr", "2h", "15p".
 _QUANTITY = re.compile(r"^\d+(?:k|tr|m|d|đ|vnd|h|p|s|g|kg|ml|cm)?$")
 _REPEAT = re.compile(r"(\w)\1{2,}")
@@ -57,8 +57,19 @@ def _unleet(match: re.Match) -> str:
     return word if _QUANTITY.match(word) else word.translate(_LEET)
 
 
-def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).lower()
+_TOKEN = re.compile(r"\w+|[^\w\s]|\n")
+# Zero-width characters, soft hyphens and emoji variation selectors: invisible, and used to split
+# words so that filters miss them ("m\u200ba túy").
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufe00-\ufe0f]")
+_MARKS = re.compile("[\u0300-\u036f]")  # the combining marks Vietnamese letters decompose into
+
+
+def normalize_many(texts) -> list[str]:
+    """normalize() of many texts at once: the texts are joined, one per line, and every step runs once
+    over the whole batch (no step's match can cross a line, see the patterns above), which makes
+    batch prediction several times faster than one text at a time."""
+    text = "\n".join(" ".join(str(t).split()) for t in texts)  # any whitespace -> one space
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text)).lower()
     text = _TONE_FINAL.sub(lambda m: _TONE_MOVE[m.group(1)], text)
     text = _URL.sub(" xxurl ", text)
     text = _HANDLE.sub(" xxhandle ", text)
@@ -68,14 +79,25 @@ def normalize(text: str) -> str:
     text = text.replace("z@lo", "zalo")
     text = _LEET_WORD.sub(_unleet, text)
     text = _REPEAT.sub(r"\1", text)
-    words = [DICTIONARY.get(word, word) for word in re.findall(r"\w+|[^\w\s]", text)]
-    return " ".join(words)
+    get = DICTIONARY.get
+    joined = " ".join([get(word, word) for word in _TOKEN.findall(text)])
+    return [line.strip() for line in joined.split("\n")]
+
+
+def normalize(text: str) -> str:
+    """Canonical view of one text (see the module docstring)."""
+    return normalize_many([text])[0]
 
 
 def fold(text: str) -> str:
     """Remove diacritics ("ma túy" -> "ma tuy", "đ" -> "d")."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return _MARKS.sub("", unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D")))
+
+
+def views_many(texts) -> tuple[list[str], list[str]]:
+    """The two views of many texts: normalised, and normalised without diacritics."""
+    normal = normalize_many(texts)
+    return normal, fold("\n".join(normal)).split("\n")
 
 
 def views(text: str) -> tuple[str, str]:

@@ -50,13 +50,22 @@ class Prediction:
 def make_predictions(classifier, probabilities, folded_texts) -> list[Prediction]:
     """Model probabilities (+ watch-rule hits on the diacritic-free normalised texts) -> Predictions,
     for any backend with labels, thresholds, version and rules."""
+    import numpy as np
+    labels, version, rules = classifier.labels, classifier.version, classifier.rules
+    thresholds = np.array([classifier.thresholds[code] for code in labels])
+    rounded = np.round(np.asarray(probabilities, dtype=float), 4)
+    over = rounded >= thresholds
+    all_hits = rules.match_folded_many(list(folded_texts)) if rules else [[] for _ in rounded]
     results = []
-    for folded, row in zip(folded_texts, probabilities, strict=True):
-        model_scores = {code: round(float(p), 4) for code, p in zip(classifier.labels, row, strict=True)}
-        hits = classifier.rules.match_folded(folded) if classifier.rules else []
-        scores = classifier.rules.combine(model_scores, hits) if hits else model_scores
-        labels = [code for code in classifier.labels if scores[code] >= classifier.thresholds[code]]
-        results.append(Prediction(scores, labels, classifier.version, model_scores, hits))
+    for row, flags, hits in zip(rounded.tolist(), over.tolist(), all_hits, strict=True):
+        model_scores = dict(zip(labels, row, strict=True))
+        if hits:
+            scores = rules.combine(model_scores, hits)
+            flagged = [code for code in labels if scores[code] >= classifier.thresholds[code]]
+        else:
+            scores = model_scores
+            flagged = [code for code, flag in zip(labels, flags, strict=True) if flag]
+        results.append(Prediction(scores, flagged, version, model_scores, hits))
     return results
 
 

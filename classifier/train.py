@@ -7,12 +7,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_score, recall_score
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from classifier import artefacts
 from classifier.corpus import SEED_DIR, CorpusError, Example, corpus_hash, load_seed, split_holdout
+from classifier.evaluate import calibration_summary
 from classifier.model import build_pipeline
 from safewatch.taxonomy import BY_CODE, CODES
 
@@ -46,6 +49,17 @@ def choose_threshold(scores: np.ndarray, truth: np.ndarray, target_recall: float
     return float(min(max(threshold, THRESHOLD_FLOOR), THRESHOLD_CEILING))
 
 
+def fit_calibration(decisions: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Platt scaling: per category, the sigmoid (slope, intercept) that turns out-of-fold decision
+    values into probabilities that match how often the category is really present."""
+    slopes, intercepts = np.ones(labels.shape[1]), np.zeros(labels.shape[1])
+    for column in range(labels.shape[1]):
+        if 0 < labels[:, column].sum() < len(labels):
+            platt = LogisticRegression(C=1e4, max_iter=1000).fit(decisions[:, [column]], labels[:, column])
+            slopes[column], intercepts[column] = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+    return slopes, intercepts
+
+
 def train(models_dir: Path, *, seed_dir: Path = SEED_DIR, target_recall: float = DEFAULT_TARGET_RECALL,
           extra_examples: list[Example] = (), make_current: bool = True,
           random_state: int = 0, log: Callable[[str], None] = print) -> Path:
@@ -64,9 +78,11 @@ def train(models_dir: Path, *, seed_dir: Path = SEED_DIR, target_recall: float =
         raise CorpusError(f"Too few examples (< {MIN_EXAMPLES}) for: {', '.join(thin)}. "
                           f"Add them to {seed_dir} (see classifier/seed/GUIDELINES.md).")
 
-    log(f"Scoring every example out-of-fold ({FOLDS} folds) to choose thresholds…")
-    scores = cross_val_predict(build_pipeline(random_state), texts, labels, method="predict_proba",
-                               cv=KFold(FOLDS, shuffle=True, random_state=random_state))
+    log(f"Scoring every example out-of-fold ({FOLDS} folds) to calibrate and choose thresholds…")
+    decisions = cross_val_predict(build_pipeline(random_state), texts, labels, method="decision_function",
+                                  cv=KFold(FOLDS, shuffle=True, random_state=random_state))
+    slopes, intercepts = fit_calibration(decisions, labels)
+    scores = expit(decisions * slopes + intercepts)
     thresholds, metrics = {}, {}
     for column, code in enumerate(CODES):
         category_target = target_recall - SEVERITY_RECALL_REDUCTION[BY_CODE[code].severity]
@@ -90,9 +106,14 @@ def train(models_dir: Path, *, seed_dir: Path = SEED_DIR, target_recall: float =
     log(f"  out-of-fold: {metrics['harmful_flag_rate']:.1%} of harmful and {metrics['safe_flag_rate']:.1%} "
         "of safe examples flagged (half the safe ones are hard negatives)")
 
+    metrics["calibration"] = calibration_summary(scores, labels)
+    log(f"  calibration (out-of-fold): Brier {metrics['calibration']['brier']:.4f}, "
+        f"expected calibration error {metrics['calibration']['ece']:.4f}")
+
     log("Fitting on all examples…")
     final = build_pipeline(random_state)
     final.fit(texts, labels)
+    final.named_steps["classifier"].set_calibration(slopes, intercepts)
     folder = artefacts.save(models_dir, final, {
         "labels": list(CODES), "thresholds": thresholds, "target_recall": target_recall,
         "metrics": metrics, "training_examples": len(examples), "data_sha256": corpus_hash(examples),

@@ -38,7 +38,8 @@ def _resolve(reference: str):
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("html", "crawlers.spiders.forum:ForumSpider",
          "listing + detail pages read with CSS rules (forums, news comments)", uses_rules=True),
-    Kind("rss", "crawlers.spiders.feed:FeedSpider", "RSS 2.0 and Atom feeds",
+    Kind("rss", "crawlers.spiders.feed:FeedSpider", "RSS 2.0 and Atom feeds (and, optionally, the linked pages)",
+         uses_rules=True,
          options="crawlers.pages.feed:validate_options"),
     Kind("sitemap", "crawlers.spiders.sitemap:SitemapSpider",
          "XML sitemaps, sitemap indexes and news sitemaps; pages read with CSS rules", uses_rules=True,

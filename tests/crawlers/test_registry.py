@@ -29,7 +29,7 @@ GOOD = """sources:
 @pytest.mark.parametrize(("change", "message"), [
     (("kind: html", "kind: forumm"), "source 'f1', field 'kind': unknown kind 'forumm'"),
     (("kind: html", "kind: rss\n    options: {colour: red}"), "source 'f1', field 'options': unknown option(s) colour"),
-    (("kind: html", "kind: rss\n    rules: {post: div}"), "field 'rules': only kinds html, sitemap use rules"),
+    (("kind: html", "kind: mastodon\n    rules: {post: div}"), "field 'rules': only kinds html, rss, sitemap use rules"),
     (("kind: html", "kind: html\n    options: {x: 1}"), "field 'options': kind 'html' takes no options"),
     (('start_urls: ["https://forum.example/"]', "start_urls: [forum.example]"), "field 'start_urls'"),
     (("    platform: forum\n", ""), "field 'platform': missing"),
