@@ -16,7 +16,7 @@ help:
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --config-settings editable_mode=compat -e '.[test,torch]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --config-settings editable_mode=compat -e '.[test,torch,bench]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 setup: $(INSTALLED)

@@ -1,4 +1,4 @@
-"""Item pipelines: validate -> score with the classifier -> bulk-index into Elasticsearch."""
+"""Item pipelines: validate -> score with the classifier and bulk-index, a batch at a time."""
 
 from __future__ import annotations
 
@@ -53,38 +53,29 @@ class CrawlTally:
 
 
 class ValidatePipeline:
+    """Only whole records move on: a post without text or address is dropped (and counted)."""
+
     def process_item(self, item, spider):
-        if not isinstance(item, PostRecord) or not item.text.strip():
-            raise DropItem("empty post")
+        if not isinstance(item, PostRecord) or not item.text.strip() or not item.url:
+            spider.crawler.stats.inc_value("safewatch/dropped/empty_post")
+            raise DropItem("a post without text or address")
         if len(item.text) > MAX_TEXT_CHARS:
+            spider.crawler.stats.inc_value("safewatch/truncated_posts")
             item.text = item.text[:MAX_TEXT_CHARS]
         return item
 
 
-class ScorePipeline:
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.classifier: Classifier | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.settings["SAFEWATCH_CONFIG"])
-
-    def open_spider(self, spider):
-        self.classifier = load_classifier(self.config)
-
-    def process_item(self, item: PostRecord, spider):
-        [prediction] = self.classifier.predict([item.text])
-        explanations = self.classifier.explain(item.text, prediction) if prediction.flagged else {}
-        return ScoredPost(item, prediction, explanations)
-
-
 class IndexPipeline:
+    """Collects records, scores them with the classifier a batch at a time (batches are many times
+    faster than single posts), explains the flagged ones, and bulk-writes them; what Elasticsearch
+    cannot take now is spooled on disk and written by the next run."""
+
     def __init__(self, config: Config, tally: CrawlTally, batch_size: int = 200) -> None:
         self.config = config
         self.tally = tally
         self.batch_size = batch_size
-        self.buffer: list[dict] = []
+        self.buffer: list[PostRecord] = []
+        self.classifier: Classifier | None = None
         self.ingestor: Ingestor | None = None
 
     @classmethod
@@ -93,19 +84,17 @@ class IndexPipeline:
         return cls(crawler.settings["SAFEWATCH_CONFIG"], tally)
 
     def open_spider(self, spider):
+        self.classifier = load_classifier(self.config)
         repository = open_repository(self.config)
         self.ingestor = Ingestor(repository, self.config.var_dir / "spool" / self.config.index_prefix)
         self._replay()
 
-    def process_item(self, item: ScoredPost, spider):
+    def process_item(self, item: PostRecord, spider):
         self.tally.collected += 1
         if self.tally.collected % PROGRESS_EVERY == 0:  # a live line for long crawls
             print(f"  … {len(self.tally.distinct):,} posts, {len(self.tally.flagged_ids):,} flagged, "
                   f"{self.tally.indexed:,} indexed", flush=True)
-        self.tally.distinct.add(item.record.post_id)
-        if item.prediction.flagged:
-            self.tally.flagged_ids.add(item.record.post_id)
-        self.buffer.append(item.to_document())
+        self.buffer.append(item)
         if len(self.buffer) >= self.batch_size:
             self._flush()
         return item
@@ -119,7 +108,15 @@ class IndexPipeline:
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
-        self._count(self.ingestor.write(batch))
+        predictions = self.classifier.predict([record.text for record in batch])
+        documents = []
+        for record, prediction in zip(batch, predictions, strict=True):
+            explanations = self.classifier.explain(record.text, prediction) if prediction.flagged else {}
+            self.tally.distinct.add(record.post_id)
+            if prediction.flagged:
+                self.tally.flagged_ids.add(record.post_id)
+            documents.append(ScoredPost(record, prediction, explanations).to_document())
+        self._count(self.ingestor.write(documents))
 
     def _replay(self) -> None:
         self.ingestor.repo.replay_events()

@@ -43,3 +43,18 @@ def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None
             if isinstance(value, int):
                 stats[key] = stats.get(key, 0) + value
     return tally, stats
+
+
+def recheck(config: Config, posts: list[dict]) -> list:
+    """Fetch each post again (politely, robots.txt obeyed); returns one CheckResult per post."""
+    from crawlers.evidence import EvidenceStore
+    from crawlers.middlewares import EvidenceMiddleware
+    from crawlers.spiders.recheck import RecheckSpider
+    settings = scrapy_settings(config)
+    settings.update({"ITEM_PIPELINES": {}, "LOG_INSTALL_ROOT_HANDLER": False, "HTTPERROR_ALLOW_ALL": True})
+    evidence = EvidenceMiddleware(EvidenceStore(config.evidence_path))
+    results: list = []
+    process = CrawlerProcess(settings)
+    process.crawl(RecheckSpider, posts=posts, results=results, capture=evidence.capture)
+    process.start()
+    return results

@@ -16,9 +16,10 @@ def scrapy_settings(config: Config) -> dict:
         "AUTOTHROTTLE_ENABLED": True,
         "AUTOTHROTTLE_START_DELAY": 0.1,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 4.0,
-        "DOWNLOAD_TIMEOUT": 30,
-        "DOWNLOAD_MAXSIZE": 10 * 1024 * 1024,
-        "DOWNLOAD_WARNSIZE": 2 * 1024 * 1024,
+        "DOWNLOAD_TIMEOUT": config.download_timeout,
+        "DOWNLOAD_MAXSIZE": config.max_page_bytes,  # also the limit on unpacked size (compression bombs)
+        "DOWNLOAD_WARNSIZE": min(2 * 1024 * 1024, config.max_page_bytes),
+        "REDIRECT_MAX_TIMES": 10,
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 2,
         "COOKIES_ENABLED": False,
@@ -27,8 +28,18 @@ def scrapy_settings(config: Config) -> dict:
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "ITEM_PIPELINES": {
             "crawlers.pipelines.ValidatePipeline": 100,
-            "crawlers.pipelines.ScorePipeline": 300,
             "crawlers.pipelines.IndexPipeline": 500,
+        },
+        "SPIDER_MIDDLEWARES": {"crawlers.middlewares.EvidenceMiddleware": 950},
+        # Responses pass through these from the highest number down: validators and 304s first, then
+        # redirect loops (before Scrapy's redirects, 600), decompression with bomb counting (590),
+        # then charsets on the unpacked text (580).
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawlers.middlewares.ConditionalRequestsMiddleware": 650,
+            "crawlers.middlewares.RedirectLoopMiddleware": 610,
+            "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+            "crawlers.middlewares.CountedHttpCompressionMiddleware": 590,
+            "crawlers.middlewares.CharsetMiddleware": 580,
         },
         "SAFEWATCH_CONFIG": config,
     }

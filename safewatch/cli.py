@@ -152,6 +152,24 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     show.set_defaults(handler=crawling.sources_show)
 
+    evidence = commands.add_parser("evidence", help="captures kept as evidence: export a post's, verify a zip")
+    evidence_commands = evidence.add_subparsers(title="evidence commands", metavar="ACTION")
+    export = evidence_commands.add_parser(
+        "export", help="write a zip of a post's captures, the post and a manifest of SHA-256 sums")
+    export.add_argument("post_id", help="the post's id (as shown in the review UI) or its URL")
+    export.add_argument("--out", type=Path, help="zip to write (default: evidence-<post id>.zip)")
+    export.add_argument("--by", default="", help="who exports it (recorded in the manifest and the audit trail)")
+    export.set_defaults(handler=crawling.evidence_export)
+    check = evidence_commands.add_parser("verify", help="check an exported zip offline (exit 1 if altered)")
+    check.add_argument("zip", type=Path)
+    check.set_defaults(handler=crawling.evidence_verify)
+
+    recheck = commands.add_parser(
+        "recheck", help="fetch posts under a warning or removal request again; record removals and overdue")
+    recheck.add_argument("--all", action="store_true", help="every post under a notice, not only those due")
+    recheck.add_argument("post_ids", nargs="*", metavar="POST_ID", help="only these posts")
+    recheck.set_defaults(handler=crawling.recheck)
+
     serve = commands.add_parser("serve", help="serve the review UI")
     serve.add_argument("--host", help="default 127.0.0.1 (SAFEWATCH_UI_HOST)")
     serve.add_argument("--port", type=int, help="default 5000 (SAFEWATCH_UI_PORT)")

@@ -48,6 +48,10 @@ class Config:
     sources_file: Path | None = None  # default: crawlers/sources.yml
     user_agent: str = "SafeWatchBot/0.1 (+child-protection crawler of a police cyber unit)"
     demo_site_port: int = 8765
+    evidence_dir: Path | None = None  # default: <var>/evidence (raw captures, kept as evidence)
+    recheck_hours: float = 6.0  # how often posts under a warning or removal request are fetched again
+    download_timeout: float = 30.0  # seconds for one page (a slow server costs no more)
+    max_page_bytes: int = 10 * 1024 * 1024  # a larger page, or one that unpacks larger, is dropped
     # Review UI.
     ui_host: str = "127.0.0.1"
     ui_port: int = 5000
@@ -78,6 +82,10 @@ class Config:
             sources_file=Path(env["SAFEWATCH_SOURCES_FILE"]) if env.get("SAFEWATCH_SOURCES_FILE") else None,
             quantize=env.get("SAFEWATCH_QUANTIZE", "0") == "1",
             demo_site_port=int(env.get("SAFEWATCH_DEMO_SITE_PORT", base.demo_site_port)),
+            evidence_dir=Path(env["SAFEWATCH_EVIDENCE_DIR"]) if env.get("SAFEWATCH_EVIDENCE_DIR") else None,
+            recheck_hours=float(env.get("SAFEWATCH_RECHECK_HOURS", base.recheck_hours)),
+            download_timeout=float(env.get("SAFEWATCH_DOWNLOAD_TIMEOUT", base.download_timeout)),
+            max_page_bytes=int(env.get("SAFEWATCH_MAX_PAGE_BYTES", base.max_page_bytes)),
             ui_host=env.get("SAFEWATCH_UI_HOST", base.ui_host),
             ui_port=int(env.get("SAFEWATCH_UI_PORT", base.ui_port)),
             secret_key=env.get("SAFEWATCH_SECRET_KEY") or None,
@@ -94,6 +102,10 @@ class Config:
     @property
     def models_path(self) -> Path:
         return self.model_dir or self.var_dir / "models"
+
+    @property
+    def evidence_path(self) -> Path:
+        return self.evidence_dir or self.var_dir / "evidence"
 
     def with_overrides(self, **changes: object) -> Config:
         return replace(self, **changes)

@@ -7,13 +7,14 @@ them into the source registry).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from scrapy.http import HtmlResponse
 
 from crawlers.pages.dates import parse_datetime
 from crawlers.pages.language import detect_language
 from crawlers.pages.text import clean_text
-from safewatch.records import PostRecord
+from safewatch.records import PostRecord, content_hash
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,7 @@ def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum"
         text = clean_text(_own_text(node, rules))
         if not text:
             continue
-        permalink = node.css(rules.permalink).get()
-        url = response.urljoin(permalink) if permalink else f"{response.url.split('#')[0]}#{node.attrib.get('id', '')}"
+        url = _post_url(response, node, rules, text)
         records.append(PostRecord(
             url=url, source=source, platform=platform, kind="forum", text=text, title=title,
             author=_author(node, rules),
@@ -68,6 +68,19 @@ def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum"
             language=detect_language(text),
         ))
     return records
+
+
+def _post_url(response: HtmlResponse, node, rules: ForumRules, text: str) -> str:
+    """The post's permalink if it has an http(s) one; else the page with the post's element id; else
+    the page with a fragment made from the text (posts without any address stay apart)."""
+    permalink = node.css(rules.permalink).get()
+    if permalink:
+        url = response.urljoin(permalink.strip())
+        if urlsplit(url).scheme in ("http", "https"):
+            return url
+    page = response.url.split("#")[0]
+    element_id = (node.attrib.get("id") or "").strip()
+    return f"{page}#{element_id}" if element_id else f"{page}#sw-{content_hash(text)[:16]}"
 
 
 def _own_text(node, rules: ForumRules) -> str:

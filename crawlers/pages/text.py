@@ -7,16 +7,33 @@ import html
 import re
 import unicodedata
 
-_DROP = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_OPEN_DROPPED = re.compile(r"<(script|style|noscript|template)\b", re.IGNORECASE)
 _BREAK = re.compile(r"<\s*(br|/p|/div|/li|/blockquote|/h\d|/tr)\b[^>]*>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"<[^<>]*>")  # stops at the next "<": linear even on thousands of unclosed tags
 _SPACES = re.compile(r"[ \t\u00a0]+")
 # Control characters, and the two private-use characters the index uses to mark search hits.
 _UNWANTED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ue000\ue001]")
 
 
+def _drop_unreadable(fragment: str) -> str:
+    """Scripts, styles and templates removed with their content, in one pass (an unclosed one runs
+    to the end, as in a browser)."""
+    kept, position = [], 0
+    lowered = fragment.lower()
+    while match := _OPEN_DROPPED.search(fragment, position):
+        kept.append(fragment[position:match.start()])
+        close = lowered.find(f"</{match.group(1).lower()}", match.end())
+        if close < 0:
+            return " ".join(kept)
+        end = fragment.find(">", close)
+        position = len(fragment) if end < 0 else end + 1
+        kept.append(" ")
+    kept.append(fragment[position:])
+    return "".join(kept)
+
+
 def clean_text(fragment: str) -> str:
-    text = _DROP.sub(" ", fragment)
+    text = _drop_unreadable(fragment)
     text = _BREAK.sub("\n", text)
     text = html.unescape(_TAG.sub(" ", text))
     text = _UNWANTED.sub("", unicodedata.normalize("NFC", text))

@@ -12,8 +12,16 @@ class SourceSpider(scrapy.Spider):
     and `self.start_urls` ("{demo}" already replaced). Spiders stay thin: they route responses to the
     pure extraction functions in crawlers/pages/ and yield PostRecord items and Requests."""
 
+    # Start pages fetched only if changed since the last crawl: documents that list everything
+    # (feeds, sitemaps). A forum's front page is always fetched in full, since what changed lies below.
+    conditional_start = False
+
     def __init__(self, source: Source, start_urls: list[str], **kwargs) -> None:
         super().__init__(**kwargs)
         self.source = source
         self.start_urls = list(start_urls)
         self.options = dict(source.options)
+
+    async def start(self):
+        for url in self.start_urls:
+            yield scrapy.Request(url, dont_filter=True, meta={"dont_condition": not self.conditional_start})

@@ -1,13 +1,32 @@
-"""RSS feeds: one request per feed, one record per entry."""
+"""RSS and Atom feeds: one request per feed, one record per entry; with `follow_links`, also each
+entry's page, whose posts (reader comments) are read with the source's CSS rules."""
 
 from __future__ import annotations
 
-from crawlers.pages.feed import feed_posts
+from crawlers.pages.feed import feed_posts, linked_page_posts, validate_options
 from crawlers.spiders.base import SourceSpider
 
 
 class FeedSpider(SourceSpider):
     name = "rss"
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.options = validate_options(self.options)  # fills defaults (a --url source has none)
+        # An unchanged feed can be skipped, unless its entries' pages are read: they gain comments
+        # while the feed stays the same (the pages themselves are still fetched only if changed).
+        self.conditional_start = not self.options["follow_links"]
+
     def parse(self, response):
-        yield from feed_posts(response, source=self.source.id, platform=self.source.platform)
+        entries = feed_posts(response, source=self.source.id, platform=self.source.platform,
+                             since_days=self.options["since_days"])
+        if not entries:  # empty, not a feed, or nothing recent: the page module logged which
+            self.crawler.stats.inc_value("safewatch/problems/feed_without_entries")
+        for entry in entries:
+            yield entry
+            if self.options["follow_links"]:
+                yield response.follow(entry.url, callback=self.parse_linked_page, cb_kwargs={"article_url": entry.url})
+
+    def parse_linked_page(self, response, article_url: str):
+        yield from linked_page_posts(response, article_url=article_url, source=self.source.id,
+                                     platform=self.source.platform, rules=self.source.forum_rules)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
+from pathlib import Path
 
 from safewatch.commands import repository
 from safewatch.config import Config
@@ -14,7 +16,15 @@ def scheduler(config: Config, args) -> int:
     from index import notices
 
     def mark_overdue(now):
-        changed = notices.mark_overdue(repository(config), now=now)
+        import subprocess
+
+        from crawlers.recheck import due_posts
+        repo = repository(config)
+        due = due_posts(repo, now=now, every_hours=config.recheck_hours, limit=1)
+        if due:  # posts under a notice not checked for recheck_hours: `safewatch recheck` in its own process
+            print(f"[{now:%Y-%m-%d %H:%M}] re-checking posts under a notice (every {config.recheck_hours:g}h)")
+            subprocess.run([sys.executable, "-m", "safewatch.cli", "recheck"], check=False)
+        changed = notices.mark_overdue(repo, now=now)
         if changed:
             print(f"  {len(changed)} notice(s) now overdue: {', '.join(n['reference'] for n in changed)}")
 
@@ -80,15 +90,34 @@ def crawl(config: Config, args) -> int:
     return run_crawl(config, sources)
 
 
+class OneLineFormatter(logging.Formatter):
+    """One line per problem: the message and the error, never a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        error = record.exc_info[1] if record.exc_info else None
+        return (f"  {record.levelname.lower()}: {record.getMessage()}"
+                + (f" ({type(error).__name__}: {error})" if error else "")).replace("\n", " ")
+
+
 def run_crawl(config: Config, sources, *, demo_base: str | None = None) -> int:
+    from classifier.artefacts import current_path
+    from classifier.predict import ModelMissing
     from crawlers.run import crawl
+    from crawlers.summary import summary_lines
+    if config.backend != "transformer" and current_path(config.models_path) is None:
+        raise ModelMissing(f"No trained model in {config.models_path}; run `safewatch train` first.")
+    # Warnings and errors of the crawl (bad pages, refused requests) as one line each on stderr.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(OneLineFormatter())
+    logging.getLogger().addHandler(handler)
     repository(config).setup()
     started = time.monotonic()
     for source in sources:
         print(f"Crawling {source.id} ({source.kind}): {', '.join(source.urls(demo_base))}")
     tally, stats = crawl(config, sources, demo_base=demo_base)
     seconds = time.monotonic() - started
-    print(f"Crawl finished in {seconds:.1f}s: {stats.get('downloader/response_count', 0)} pages fetched, "
+    print(f"Crawl finished in {seconds:.1f}s: {stats.get('response_received_count', 0)} pages fetched, "
           f"{len(tally.distinct)} posts collected, {len(tally.flagged_ids)} flagged, {tally.indexed} captures indexed, "
           f"{len(tally.errors)} not indexed, {stats.get('robotstxt/forbidden', 0)} URLs refused by robots.txt.")
     print(f"  {tally.new} new, {tally.updated} edited since the last crawl, {tally.unchanged} unchanged.")
@@ -97,12 +126,8 @@ def run_crawl(config: Config, sources, *, demo_base: str | None = None) -> int:
     if tally.spooled:
         print(f"  {tally.spooled} post(s) kept in the spool (Elasticsearch unavailable); the next crawl "
               "or `safewatch index replay` writes them.")
-    problems = {key.rsplit("/", 1)[-1].rsplit(".", 1)[-1]: value for key, value in stats.items()
-                if key.startswith("downloader/exception_type_count/")}
-    problems.update({f"HTTP {key.rsplit('/', 1)[-1]}": value for key, value in stats.items()
-                     if key.startswith("downloader/response_status_count/") and key[-3] in "45"})
-    if problems:
-        print("  fetch problems: " + ", ".join(f"{kind} × {count}" for kind, count in sorted(problems.items())))
+    for line in summary_lines(stats):
+        print(line)
     for error in tally.errors[:10]:
         print(f"  not indexed: {error}", file=sys.stderr)
     return 1 if tally.errors else 0
@@ -114,3 +139,71 @@ def crawl_demo(config: Config) -> int:
     with DemoSite(port=config.demo_site_port) as site:
         print(f"Demo site served at {site.base_url}/")
         return run_crawl(config, demo_sources, demo_base=site.base_url)
+
+
+def evidence_export(config: Config, args) -> int:
+    import hashlib
+    import json
+
+    from crawlers.evidence import EvidenceStore, export
+    from safewatch.records import post_id_for
+    repo = repository(config)
+    post_id = post_id_for(args.post_id) if "://" in args.post_id else args.post_id
+    post = {**repo.get_post(post_id).source, "post_id": post_id}
+    out = args.out or Path(f"evidence-{post_id}.zip")
+    manifest = export(EvidenceStore(config.evidence_path), post, out, exported_by=args.by)
+    digest = hashlib.sha256(json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")).hexdigest()
+    repo.append_event({"post_id": post_id, "action": "evidence_exported", "actor": args.by or "command line",
+                       "details": {"file": out.name, "manifest_sha256": digest, "captures": len(manifest["captures"])}})
+    print(f"Wrote {out}: {len(manifest['captures'])} capture(s), {len(manifest['files'])} file(s).")
+    print(f"  manifest SHA-256 {digest} (recorded in the audit trail)")
+    return 0
+
+
+def evidence_verify(config: Config, args) -> int:
+    import hashlib
+    import zipfile
+
+    from crawlers.evidence import MANIFEST, verify
+    problems = verify(args.zip)
+    if problems:
+        print(f"{args.zip}: NOT intact")
+        for problem in problems:
+            print(f"  - {problem}")
+        return 1
+    with zipfile.ZipFile(args.zip) as archive:
+        digest = hashlib.sha256(archive.read(MANIFEST)).hexdigest()
+        files = len(archive.namelist()) - 1
+    print(f"{args.zip}: intact ({files} file(s) match the manifest).")
+    print(f"  manifest SHA-256 {digest}: compare with the audit trail entry of the export.")
+    return 0
+
+
+def recheck(config: Config, args) -> int:
+    from datetime import UTC, datetime
+
+    from crawlers import recheck as checks
+    from crawlers.run import recheck as fetch_again
+    from index import notices
+    repo = repository(config)
+    now = datetime.now(UTC)
+    posts = checks.due_posts(repo, now=now, every_hours=config.recheck_hours, post_ids=args.post_ids or None,
+                             everything=args.all)
+    if not posts:
+        print(f"Nothing to re-check: no post under a notice was last checked more than "
+              f"{config.recheck_hours:g} hours ago.")
+    else:
+        print(f"Re-checking {len(posts)} post(s) under a warning or removal request…")
+        started = time.monotonic()
+        results = fetch_again(config, posts)
+        counts = checks.apply(repo, results)
+        print(f"Re-check finished in {time.monotonic() - started:.1f}s: {counts['removed']} removed, "
+              f"{counts['present']} still online, {counts['unreachable']} could not be checked "
+              "(nothing changed for those).")
+        for result in results:
+            if result.outcome != "present":
+                print(f"  {result.outcome:<11} {result.post_id}  {result.reason}")
+    overdue = notices.mark_overdue(repo, now=now)
+    if overdue:
+        print(f"{len(overdue)} notice(s) now overdue: {', '.join(n['reference'] for n in overdue)}")
+    return 0

@@ -57,7 +57,13 @@ class FixtureServer:
             def log_message(self, format, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 64
+
+            def handle_error(self, request, client_address):  # clients that hang up (time-outs) are expected
+                pass
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="fixture-server", daemon=True)
 

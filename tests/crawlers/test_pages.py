@@ -82,3 +82,15 @@ def test_records_carry_a_language():
     languages = {r.language for r in records}
     assert "vi" in languages and "en" in languages
     assert sum(r.language == "vi" for r in records) > len(records) / 2
+
+
+def test_posts_without_a_usable_address_stay_apart():
+    html = """<h1 class="thread-title">T</h1>
+    <article class="post"><div class="post-body">một</div>
+      <a class="post-permalink" href="javascript:alert(1)">#</a></article>
+    <article class="post"><div class="post-body">hai</div></article>
+    <article class="post" id="p9"><div class="post-body">ba</div></article>"""
+    response = HtmlResponse(f"{BASE}/threads/x.html", body=html.encode(), encoding="utf-8")
+    urls = [record.url for record in thread_posts(response, source="demo")]
+    assert len(set(urls)) == 3 and all(url.startswith(f"{BASE}/threads/x.html#") for url in urls)
+    assert urls[2].endswith("#p9")

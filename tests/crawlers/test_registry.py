@@ -29,7 +29,7 @@ GOOD = """sources:
 @pytest.mark.parametrize(("change", "message"), [
     (("kind: html", "kind: forumm"), "source 'f1', field 'kind': unknown kind 'forumm'"),
     (("kind: html", "kind: rss\n    options: {colour: red}"), "source 'f1', field 'options': unknown option(s) colour"),
-    (("kind: html", "kind: mastodon\n    rules: {post: div}"), "field 'rules': only kinds html, rss, sitemap use rules"),
+    (("kind: html", "kind: mastodon\n    rules: {post: div}"), "only kinds html, rss, sitemap use rules"),
     (("kind: html", "kind: html\n    options: {x: 1}"), "field 'options': kind 'html' takes no options"),
     (('start_urls: ["https://forum.example/"]', "start_urls: [forum.example]"), "field 'start_urls'"),
     (("    platform: forum\n", ""), "field 'platform': missing"),
@@ -71,3 +71,15 @@ def test_sources_commands(tmp_path):
     missing = subprocess.run([*run, "show", "nope"], capture_output=True, text=True,
                              env={**os.environ, "SAFEWATCH_SOURCES_FILE": str(DEFAULT_FILE)})
     assert missing.returncode == 1 and "No source 'nope'" in missing.stderr
+
+
+def test_commented_examples_of_every_kind_in_the_shipped_registry_are_valid():
+    import yaml
+
+    from crawlers.kinds import KINDS
+    from crawlers.registry import _parse
+    examples = DEFAULT_FILE.read_text(encoding="utf-8").split("# Examples of the other kinds")[1]
+    lines = [line[2:] for line in examples.splitlines() if line.startswith("# ")]
+    entries = yaml.safe_load("\n".join(line for line in lines if line.startswith((" ", "-"))))
+    sources = [_parse(entry, f"example #{n}") for n, entry in enumerate(entries)]
+    assert {s.kind for s in sources} | {s.kind for s in load_sources()} == set(KINDS)

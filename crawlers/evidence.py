@@ -1,0 +1,201 @@
+"""Evidence of each capture: the raw response as the crawler received it, kept so that a removal
+request or a court can be shown exactly what was online, when, and where.
+
+Layout of the store (a folder, SAFEWATCH_EVIDENCE_DIR, default <var>/evidence):
+
+    bodies/ab/<sha256>.gz        the raw response body, gzip-compressed, stored once per content
+    captures/<id[:2]>/<id>.json  one per capture: requested and final URL, status, headers, time,
+                                 crawler version, the body's SHA-256 and size
+
+Every file is written to a temporary name and renamed, so a crash never leaves half a capture.
+An export is a zip: the body (decompressed), the capture record, the indexed post and a manifest
+with the SHA-256 of every file; `verify` re-checks it offline, without this store.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import platform
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from safewatch import __version__
+from safewatch.errors import SafeWatchError
+
+CRAWLER_VERSION = f"SafeWatch {__version__}"
+MANIFEST = "manifest.json"
+
+
+class EvidenceError(SafeWatchError):
+    pass
+
+
+@dataclass
+class Capture:
+    requested_url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    captured_at: str  # ISO 8601, UTC
+    sha256: str  # of the raw body as received (after transfer decoding)
+    size: int
+    crawler_version: str = CRAWLER_VERSION
+    redirects: list[str] = field(default_factory=list)  # URLs passed through, in order
+    ip_address: str | None = None
+
+    @property
+    def id(self) -> str:
+        """Same response at the same time -> same id; any other capture -> another one."""
+        record = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(record.encode("utf-8")).hexdigest()[:32]
+
+    def reference(self) -> dict:
+        """What the indexed post keeps of its capture."""
+        return {"id": self.id, "sha256": self.sha256, "captured_at": self.captured_at, "url": self.final_url}
+
+
+class EvidenceStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def save(self, *, requested_url: str, final_url: str, status: int, headers: dict[str, str], body: bytes,
+             redirects: list[str] = (), ip_address: str | None = None,
+             captured_at: datetime | None = None) -> Capture:
+        digest = hashlib.sha256(body).hexdigest()
+        capture = Capture(requested_url, final_url, status, dict(headers),
+                          (captured_at or datetime.now(UTC)).isoformat(timespec="milliseconds"),
+                          digest, len(body), redirects=list(redirects), ip_address=ip_address)
+        body_path = self._body_path(digest)
+        if not body_path.exists():
+            _write_atomically(body_path, gzip.compress(body, mtime=0))
+        record = json.dumps({**asdict(capture), "id": capture.id}, ensure_ascii=False, indent=1)
+        _write_atomically(self._capture_path(capture.id), record.encode("utf-8"))
+        return capture
+
+    def load(self, capture_id: str) -> tuple[Capture, bytes]:
+        """The capture and its raw body, checked against the SHA-256 recorded at capture time."""
+        path = self._capture_path(capture_id)
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise EvidenceError(f"No capture {capture_id} in the evidence store {self.root}.") from None
+        record.pop("id", None)
+        capture = Capture(**record)
+        try:
+            body = gzip.decompress(self._body_path(capture.sha256).read_bytes())
+        except (OSError, EOFError) as error:
+            raise EvidenceError(f"The body of capture {capture_id} cannot be read: {error}.") from None
+        if hashlib.sha256(body).hexdigest() != capture.sha256:
+            raise EvidenceError(f"The body of capture {capture_id} no longer matches its SHA-256: "
+                                "the evidence store has been altered.")
+        return capture, body
+
+    def _body_path(self, digest: str) -> Path:
+        return self.root / "bodies" / digest[:2] / f"{digest}.gz"
+
+    def _capture_path(self, capture_id: str) -> Path:
+        if not capture_id.isalnum():
+            raise EvidenceError(f"'{capture_id}' is not a capture id.")
+        return self.root / "captures" / capture_id[:2] / f"{capture_id}.json"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _extension(capture: Capture) -> str:
+    content_type = next((v for k, v in capture.headers.items() if k.lower() == "content-type"), "").lower()
+    for marker, extension in (("html", "html"), ("json", "json"), ("xml", "xml"), ("rss", "xml"),
+                              ("atom", "xml"), ("text/plain", "txt")):
+        if marker in content_type:
+            return extension
+    return "bin"
+
+
+def export(store: EvidenceStore, post: dict, zip_path: Path, *, exported_by: str = "") -> dict:
+    """A zip of the post's captures (the current text's and those of earlier versions), the post as
+    indexed, and a manifest with the SHA-256 of every file. Returns the manifest."""
+    references = [version["evidence"] for version in post.get("previous_versions") or [] if version.get("evidence")]
+    if post.get("evidence"):
+        references.append(post["evidence"])
+    if not references:
+        raise EvidenceError(f"Post {post.get('post_id')} has no capture in the evidence store "
+                            "(collected before evidence capture existed, or entered by hand).")
+    files: dict[str, bytes] = {}
+    captures = []
+    for number, reference in enumerate(references, start=1):
+        capture, body = store.load(reference["id"])
+        folder = f"capture-{number}"
+        files[f"{folder}/response.{_extension(capture)}"] = body
+        files[f"{folder}/capture.json"] = json.dumps({**asdict(capture), "id": capture.id}, ensure_ascii=False,
+                                                     indent=1).encode("utf-8")
+        captures.append({"id": capture.id, "folder": folder, "final_url": capture.final_url,
+                         "captured_at": capture.captured_at, "body_sha256": capture.sha256})
+    post_record = {k: v for k, v in post.items() if k not in ("explanations",)}
+    files["post.json"] = json.dumps(post_record, ensure_ascii=False, indent=1, default=str).encode("utf-8")
+    manifest = {
+        "format": "safewatch-evidence/1",
+        "post_id": post.get("post_id"), "url": post.get("url"), "content_hash": post.get("content_hash"),
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"), "exported_by": exported_by,
+        "exported_with": f"{CRAWLER_VERSION} (Python {platform.python_version()})",
+        "captures": captures,
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+    }
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = zip_path.with_name(f".{zip_path.name}.tmp")
+    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(files.items()):
+            archive.writestr(name, data)
+        archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    os.replace(temporary, zip_path)
+    return manifest
+
+
+def verify(zip_path: Path) -> list[str]:
+    """Problems found in an exported zip (empty: intact). Offline: needs only the zip."""
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except (OSError, zipfile.BadZipFile) as error:
+        return [f"{zip_path}: not a readable zip ({error})."]
+    with archive:
+        names = set(archive.namelist())
+        if MANIFEST not in names:
+            return [f"{zip_path.name}: no {MANIFEST}."]
+        try:
+            manifest = json.loads(archive.read(MANIFEST))
+            listed = dict(manifest["files"])
+        except (ValueError, KeyError, TypeError) as error:
+            return [f"{MANIFEST} is not a SafeWatch manifest ({error})."]
+        problems = []
+        for name, expected in sorted(listed.items()):
+            if name not in names:
+                problems.append(f"{name}: listed in the manifest but missing.")
+                continue
+            if hashlib.sha256(archive.read(name)).hexdigest() != expected:
+                problems.append(f"{name}: SHA-256 differs from the manifest (altered).")
+        for name in sorted(names - set(listed) - {MANIFEST}):
+            problems.append(f"{name}: not listed in the manifest (added).")
+        for capture in manifest.get("captures", []):
+            bodies = [n for n in listed if n.startswith(f"{capture.get('folder')}/response.")]
+            if not bodies or listed[bodies[0]] != capture.get("body_sha256"):
+                problems.append(f"{capture.get('folder')}: the response body is not the one captured "
+                                f"(SHA-256 {capture.get('body_sha256')}).")
+        if "post.json" in names and "post.json" in listed and not problems:
+            post = json.loads(archive.read("post.json"))
+            if post.get("content_hash") != manifest.get("content_hash"):
+                problems.append("post.json: its content hash differs from the manifest's.")
+        return problems

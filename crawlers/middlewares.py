@@ -1,0 +1,187 @@
+"""Scrapy middlewares of SafeWatch: evidence of every response posts are read from; conditional
+requests from the validators of the last crawl."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from scrapy import signals
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
+
+from crawlers.evidence import EvidenceStore
+from safewatch.records import PostRecord
+
+log = logging.getLogger(__name__)
+
+
+def _headers(response) -> dict[str, str]:
+    return {name.decode("latin-1"): b", ".join(values).decode("latin-1") for name, values in response.headers.items()}
+
+
+class EvidenceMiddleware:
+    """Stores the raw response of every page that yields posts (once per response, before any of its
+    posts moves on) and gives each post the reference of its capture."""
+
+    def __init__(self, store: EvidenceStore, stats=None) -> None:
+        self.store = store
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(EvidenceStore(crawler.settings["SAFEWATCH_CONFIG"].evidence_path), crawler.stats)
+
+    def capture(self, response) -> dict:
+        redirects = list(response.request.meta.get("redirect_urls", [])) if response.request else []
+        requested = redirects[0] if redirects else (response.request.url if response.request else response.url)
+        ip_address = str(response.ip_address) if getattr(response, "ip_address", None) else None
+        capture = self.store.save(requested_url=requested, final_url=response.url, status=response.status,
+                                  headers=_headers(response), body=response.body, redirects=redirects,
+                                  ip_address=ip_address)
+        if self.stats:
+            self.stats.inc_value("safewatch/evidence_captures")
+        return capture.reference()
+
+    def _with_evidence(self, response, item, reference: list):
+        if isinstance(item, PostRecord):
+            if not reference:
+                reference.append(self.capture(response))
+            item.evidence = reference[0]
+        return item
+
+    def process_spider_output(self, response, result, spider):
+        reference: list = []
+        for item in result:
+            yield self._with_evidence(response, item, reference)
+
+    async def process_spider_output_async(self, response, result, spider):
+        reference: list = []
+        async for item in result:
+            yield self._with_evidence(response, item, reference)
+
+
+class ConditionalRequestsMiddleware:
+    """Asks servers for a page only if it changed since the last crawl (If-None-Match with the ETag,
+    If-Modified-Since with Last-Modified). A 304 answer ends that request quietly and is counted.
+    Requests with meta `dont_condition` (start pages of listings, re-checks) are always full."""
+
+    def __init__(self, state, stats) -> None:
+        self.state = state
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from crawlers.state import CrawlState
+        from index.connection import open_repository
+        config = crawler.settings["SAFEWATCH_CONFIG"]
+        instance = cls(None, crawler.stats)
+        try:
+            instance.state = CrawlState.for_repository(config.var_dir, open_repository(config))
+        except Exception as error:  # Elasticsearch down: crawl in full, the spool keeps the posts
+            log.warning("conditional requests off for this crawl (crawl state unavailable: %s)", error)
+        crawler.signals.connect(instance.close, signal=signals.spider_closed)
+        return instance
+
+    def close(self, spider) -> None:
+        if self.state:
+            self.state.close()
+
+    def process_request(self, request, spider):
+        if not self.state or request.method != "GET" or request.meta.get("dont_condition"):
+            return None
+        etag, last_modified = self.state.validators(request.url)
+        if etag:
+            request.headers.setdefault(b"If-None-Match", etag.encode("latin-1"))
+        if last_modified:
+            request.headers.setdefault(b"If-Modified-Since", last_modified.encode("latin-1"))
+        return None
+
+    def process_response(self, request, response, spider):
+        if not self.state or request.meta.get("dont_condition"):
+            return response
+        if response.status == 304:
+            self.stats.inc_value("safewatch/not_modified")
+            raise IgnoreRequest(f"not modified since the last crawl: {request.url}")
+        if response.status == 200:
+            header = response.headers.get
+            self.state.remember(request.url, _text(header(b"ETag")), _text(header(b"Last-Modified")),
+                                datetime.now(UTC).isoformat())
+        return response
+
+
+def _text(value: bytes | None) -> str | None:
+    return value.decode("latin-1") if value else None
+
+
+class CharsetMiddleware:
+    """Pages whose declared charset is wrong or missing: when the bytes are valid UTF-8 with
+    non-ASCII text but the page says (or is guessed as) something else, they are read as UTF-8 (the
+    usual case: an old server's default header). Invalid UTF-8 is read with replacement characters.
+    Both are logged and counted."""
+
+    def __init__(self, stats) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_response(self, request, response, spider):
+        if not isinstance(response, TextResponse) or response.encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+            if isinstance(response, TextResponse) and not _decodes(response.body):
+                self.stats.inc_value("safewatch/problems/invalid_utf8")
+                log.warning("invalid UTF-8 in %s: unreadable bytes replaced", response.url)
+            return response
+        if response.body.isascii() or not _decodes(response.body):
+            return response
+        self.stats.inc_value("safewatch/problems/charset_corrected")
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        declared = content_type.partition("charset=")[2].strip() or f"no charset (guessed {response.encoding})"
+        log.warning("%s declares %s but is UTF-8: read as UTF-8", response.url, declared)
+        return response.replace(encoding="utf-8")
+
+
+def _decodes(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class CountedHttpCompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression, which refuses bodies that unpack beyond DOWNLOAD_MAXSIZE (compression
+    bombs); the refusals are counted for the crawl summary."""
+
+    def process_response(self, request, response, spider=None):
+        try:
+            return super().process_response(request, response, spider)
+        except IgnoreRequest:
+            self.stats.inc_value("safewatch/problems/oversized_when_unpacked")
+            raise
+
+
+class RedirectLoopMiddleware:
+    """A redirect back to an address already passed through is a loop: dropped, logged, counted
+    (instead of going round until the redirect limit)."""
+
+    def __init__(self, stats) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_response(self, request, response, spider):
+        location = response.headers.get(b"Location")
+        if response.status in (301, 302, 303, 307, 308) and location:
+            target = request.urljoin(location.decode("latin-1")) if hasattr(request, "urljoin") else None
+            target = target or response.urljoin(location.decode("latin-1"))
+            seen = [*request.meta.get("redirect_urls", []), request.url]
+            if target in seen:
+                self.stats.inc_value("safewatch/problems/redirect_loop")
+                log.warning("redirect loop: %s -> %s (passed through %s)", request.url, target, " -> ".join(seen))
+                raise IgnoreRequest(f"redirect loop at {request.url}")
+        return response

@@ -1,0 +1,309 @@
+"""XenForo 2 forums (index -> forums -> threads -> posts), read from XenForo's own markup.
+
+A post's `url` is its stable permalink `…/posts/N/` (the route as the forum names it, taken from the
+posts' own `itemid`), never the thread page: XenForo redirects it to the post wherever it is, so it
+survives title edits, thread moves and new pages, and a quote's `data-source="post: N"` gives the same
+URL for the quoted post.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import unquote, urlsplit
+
+from lxml import html as lxml_html
+from scrapy.http import HtmlResponse
+
+from crawlers.pages.dates import VIETNAM, parse_datetime
+from crawlers.pages.language import detect_language
+from crawlers.pages.text import clean_text
+from safewatch.records import PostRecord
+
+DEFAULT_MAX_PAGES = 50
+OPTIONS = ("max_pages", "since_days")
+
+_PAGE_SUFFIX = re.compile(r"page-(\d+)(/?)$")
+_THREAD_SUFFIX = re.compile(r"(?:page-\d+|post-\d+|unread|latest)/?$")
+_FORUM_ROOT = re.compile(r"^(.*?[/?])(?:threads|posts|forums)/")
+_POST_IN_URL = re.compile(r"[/?][\w-]+/(\d+)/?(?:#.*)?$|[/#]post-(\d+)/?$")  # …/posts/12/, …/p/12/, …#post-12
+_QUOTE_SOURCE = re.compile(r"^\s*post:\s*(\d+)\s*$")
+_HANDLE = re.compile(r"[/?]([^/?#=&]*\d)/?$")  # members/name.123/ -> name.123
+_NUMBER = re.compile(r"\d+")
+_QUOTE = "blockquote.bbCodeBlock--quote"
+_INSIDE_QUOTE = "ancestor::blockquote[contains(concat(' ', normalize-space(@class), ' '), ' bbCodeBlock--quote ')]"
+_USER_LINK = ".message-name a.username, .message-userDetails a.username, .message-attribution-user a.username"
+# XenForo's messages for a thread that is gone or hidden from guests (English and Vietnamese packs).
+_GONE = re.compile(r"could not be found|không tìm thấy|must be logged.in|phải đăng nhập|do not have permission"
+                   r"|không có quyền", re.IGNORECASE)
+
+
+def validate_options(options: dict) -> dict:
+    """max_pages (default 50): pages read per forum listing and per thread; since_days: skip older posts."""
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise ValueError(f"unknown option(s) {', '.join(unknown)}.")
+    cleaned = {"max_pages": _whole_number(options, "max_pages", DEFAULT_MAX_PAGES)}
+    if options.get("since_days") is not None:
+        cleaned["since_days"] = _whole_number(options, "since_days", None)
+    return cleaned
+
+
+def _whole_number(options: dict, name: str, default: int | None) -> int:
+    value = options.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"option '{name}' must be a whole number of at least 1, not {value!r}.")
+    return value
+
+
+def is_thread_page(response: HtmlResponse) -> bool:
+    thread_markup = "html[data-template=thread_view], article.message[data-content]"
+    return isinstance(response, HtmlResponse) and bool(response.css(thread_markup))
+
+
+def listing_links(response: HtmlResponse, *, max_pages: int = DEFAULT_MAX_PAGES,
+                  since: datetime | None = None) -> list[str]:
+    """From a forum index or forum page: its sub-forums, its threads (those active since `since`) and
+    its next page (up to page `max_pages`, and only while the page still holds recent threads)."""
+    if not isinstance(response, HtmlResponse):
+        return []
+    links = [href for href in response.css(".node-title a::attr(href)").getall() if "link-forums/" not in href]
+    latest_times = []
+    for item in response.css(".structItem--thread"):
+        titles = item.css(".structItem-title a:not(.labelLink)::attr(href)").getall()
+        latest = _time_of(item.css(".structItem-cell--latest time.u-dt"))
+        latest_times.append(latest)
+        if titles and not (since and latest and latest < since):
+            links.append(_first_page(response.urljoin(titles[-1])))
+    next_page = response.css("a.pageNav-jump--next::attr(href)").get()
+    all_stale = bool(latest_times) and all(t is not None and since and t < since for t in latest_times)
+    if next_page and _page_number(response.urljoin(next_page)) <= max_pages and not all_stale:
+        links.append(next_page)
+    return _same_site(response, links)
+
+
+def thread_page_links(response: HtmlResponse, *, max_pages: int = DEFAULT_MAX_PAGES) -> list[str]:
+    """From a thread's first page, its other pages; with more than `max_pages`, page 1 and the newest
+    `max_pages - 1` pages (new posts land on the last pages)."""
+    if not isinstance(response, HtmlResponse) or _page_number(response.url) != 1:
+        return []
+    page_links = {}
+    for href in response.css(".pageNav-main a::attr(href), a.pageNav-jump--next::attr(href)").getall():
+        url = response.urljoin(href).split("#")[0]
+        page_links[_page_number(url)] = url
+    last = max(page_links, default=1)
+    if last < 2:
+        return []
+    urls = [_with_page(page_links[last], number) for number in range(max(2, last - max_pages + 2), last + 1)]
+    return _same_site(response, urls)
+
+
+def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum",
+                 since: datetime | None = None) -> list[PostRecord]:
+    """The posts of a thread page with text (posts older than `since` left out)."""
+    if not isinstance(response, HtmlResponse):
+        return []
+    heading = response.css("h1.p-title-value")
+    title = " ".join(clean_text(_html_without(heading[0], ".label, .label-append")).split()) if heading else ""
+    thread = _Thread(response, title or None, _posts_route(response), _first_page(response.url))
+    records = []
+    for node in response.css("article.message"):
+        record = _post(node, thread, source=source, platform=platform)
+        if record and not (since and record.published_at and record.published_at < since):
+            records.append(record)
+    return records
+
+
+def still_there(response: HtmlResponse, doc: dict) -> bool | None:
+    """Whether a stored post (its `url`) is on this page: True, False when the thread page loads
+    without it or XenForo says the thread is gone or needs a login, None when it cannot tell."""
+    found = _POST_IN_URL.search(doc.get("url") or "")
+    if not found or not isinstance(response, HtmlResponse):
+        return None
+    post_id = int(found.group(1) or found.group(2))
+    if response.css(f'article.message[data-content="post-{post_id}"], article#js-post-{post_id}'):
+        return True
+    template = response.css("html::attr(data-template)").get()
+    if template == "login":
+        return False
+    if template == "error" or response.status in (403, 404, 410):
+        notice = clean_text(" ".join(response.css(".blockMessage, .p-body-pageContent").getall()))
+        return False if _GONE.search(notice) else None
+    ids = [int(i) for i in response.css("article.message::attr(data-content)").re(r"^post-(\d+)$")]
+    whole_thread_page = response.css("html[data-template=thread_view]") and response.css(".p-footer")
+    if not ids or not whole_thread_page or response.status != 200:
+        return None
+    could_be_later = post_id > max(ids) and response.css("a.pageNav-jump--next")
+    could_be_earlier = post_id < min(ids) and _page_number(response.url) > 1
+    return None if could_be_later or could_be_earlier else False
+
+
+@dataclass(frozen=True)
+class _Thread:
+    """What every post of one thread page shares: the page, its title, the posts' route and first page."""
+
+    response: HtmlResponse
+    title: str | None
+    posts_route: str  # "https://forum.example/posts/"
+    url: str
+
+    def permalink(self, post_id: int | str) -> str:
+        return f"{self.posts_route}{post_id}/"
+
+
+def _post(node, thread: _Thread, *, source: str, platform: str) -> PostRecord | None:
+    post_id = (node.attrib.get("data-content", "").removeprefix("post-")
+               or node.attrib.get("id", "").removeprefix("js-post-"))
+    body = node.css(".message-body .bbWrapper")
+    if not post_id.isdigit() or not body:
+        return None
+    text = clean_text(_html_without(body[0], _QUOTE))
+    if not text:
+        return None
+    quotes = [quote for quote in body[0].css(_QUOTE) if not quote.xpath(_INSIDE_QUOTE)]
+    sources = (_QUOTE_SOURCE.match(quote.attrib.get("data-source", "")) for quote in quotes)
+    quoted_ids = [found.group(1) for found in sources if found]
+    author, author_url = _author(node, thread.response)
+    likes = _reaction_count(node)
+    return PostRecord(
+        url=thread.permalink(post_id), source=source, platform=platform, kind="xenforo", text=text,
+        author=author, title=thread.title,
+        published_at=_time_of(node.css(".message-attribution-main time.u-dt, .message-attribution time.u-dt")),
+        thread_url=thread.url, language=detect_language(text), author_url=author_url,
+        parent_url=thread.permalink(quoted_ids[0]) if quoted_ids else None,
+        media_urls=_media(node, thread.response),
+        engagement={"likes": likes} if likes is not None else {},
+        quotes=[q for q in (_quote_text(quote) for quote in quotes) if q],
+        signature=clean_text(node.css(".message-signature").get() or "") or None,
+    )
+
+
+def _html_without(selector, css: str) -> str:
+    """The element's HTML with the matching descendants taken out (their tail text kept)."""
+    root = copy.deepcopy(selector.root)
+    for element in list(root.cssselect(css)):
+        parent = element.getparent()
+        if parent is None:
+            continue
+        tail = "\n" + (element.tail or "")
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+        parent.remove(element)
+    return lxml_html.tostring(root, encoding="unicode", with_tail=False)
+
+
+def _quote_text(quote) -> str:
+    content = quote.css(".bbCodeBlock-expandContent") or quote.css(".bbCodeBlock-content") or [quote]
+    text = clean_text(content[0].get())
+    author = _plain(quote.attrib.get("data-quote", ""))
+    return f"{author}: {text}" if author and text else text
+
+
+def _author(node, response: HtmlResponse) -> tuple[str | None, str | None]:
+    """The handle from the profile link (`/members/name.123/` -> "name.123": unique and stable, unlike
+    the shown name) and the profile URL; the shown name for guests and deleted accounts."""
+    for href in node.css(_USER_LINK).xpath("@href").getall():
+        url = response.urljoin(href.strip()).split("#")[0]
+        handle = _HANDLE.search(url)
+        if handle and url.startswith(("http://", "https://")):
+            return _plain(unquote(handle.group(1))) or None, url
+    return _plain(node.attrib.get("data-author", "")) or None, None
+
+
+def _media(node, response: HtmlResponse) -> list[str]:
+    """Images and videos of the post as linked (the original behind XenForo's image proxy when given)."""
+    candidates = []
+    for image in node.css(".message-body img.bbImage"):
+        candidates.append([image.attrib.get(name, "") for name in ("data-url", "src", "data-src")])
+    for href in node.css(".message-attachments a.file-preview::attr(href)").getall():
+        candidates.append([href])
+    for video in node.css(".message-body video"):
+        candidates.append([video.attrib.get("src", ""), *video.css("source::attr(src)").getall()])
+    media = []
+    for choices in candidates:
+        url = next((u for u in (response.urljoin(c.strip()) for c in choices if c.strip())
+                    if u.startswith(("http://", "https://"))), None)
+        if url and url not in media:
+            media.append(url)
+    return media
+
+
+def _reaction_count(node) -> int | None:
+    """Reactions as XenForo lists them: "<bdi>A</bdi>, <bdi>B</bdi> và 5 người khác" -> 7."""
+    link = node.css(".reactionsBar-link")
+    if not link:
+        return None
+    others = _NUMBER.search(" ".join(link[0].xpath("text()").getall()))
+    return len(link[0].css("bdi")) + (int(others.group()) if others else 0)
+
+
+def _time_of(times) -> datetime | None:
+    """A `time.u-dt`: its ISO `datetime`, else its Unix `data-time`, else its title or shown text."""
+    if not times:
+        return None
+    time = times[0]
+    parsed = parse_datetime(time.attrib.get("datetime"))
+    if parsed is None and time.attrib.get("data-time", "").isdigit():
+        try:
+            parsed = datetime.fromtimestamp(int(time.attrib["data-time"]), VIETNAM)
+        except (OverflowError, OSError, ValueError):
+            parsed = None
+    return parsed or parse_datetime(time.attrib.get("title")) or parse_datetime(clean_text(time.get()))
+
+
+def _posts_route(response: HtmlResponse) -> str:
+    """Where the forum's post permalinks live: from a post's `itemid` (".../posts/123/", or ".../p/123/"
+    where the forum renames its routes) when it is on this host, else `<forum root>posts/`."""
+    host = urlsplit(response.url).netloc
+    for node in response.css("article.message[data-content][itemid]"):
+        post_id = node.attrib["data-content"].removeprefix("post-")
+        itemid = response.urljoin(node.attrib["itemid"].strip())
+        on_this_site = urlsplit(itemid).scheme in ("http", "https") and urlsplit(itemid).netloc == host
+        if post_id.isdigit() and on_this_site and itemid.endswith(f"/{post_id}/"):
+            return itemid.removesuffix(f"{post_id}/")
+    return f"{_forum_root(response)}posts/"
+
+
+def _forum_root(response: HtmlResponse) -> str:
+    for url in (response.url, response.urljoin(response.css("link[rel=canonical]::attr(href)").get() or "")):
+        found = _FORUM_ROOT.match(url)
+        if found:
+            return found.group(1)
+    return response.urljoin("/")
+
+
+def _first_page(url: str) -> str:
+    return _THREAD_SUFFIX.sub("", url.split("#")[0])
+
+
+def _page_number(url: str) -> int:
+    found = _PAGE_SUFFIX.search(url.split("#")[0])
+    return int(found.group(1)) if found else 1
+
+
+def _with_page(url: str, number: int) -> str:
+    """The URL of another page of the same thread: "…/page-300" -> "…/page-299"."""
+    return _PAGE_SUFFIX.sub(lambda found: f"page-{number}{found.group(2)}", url)
+
+
+def _same_site(response: HtmlResponse, links: list[str]) -> list[str]:
+    """Absolute http(s) links on the response's own host, without fragments, each once."""
+    host = urlsplit(response.url).netloc
+    result = []
+    for link in links:
+        url = response.urljoin(link.strip()).split("#")[0]
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc == host and url not in result:
+            result.append(url)
+    return result
+
+
+def _plain(value: str) -> str:
+    """An attribute value as one line of plain text."""
+    return " ".join(clean_text(html.escape(value)).split())

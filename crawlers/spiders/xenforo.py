@@ -1,0 +1,27 @@
+"""XenForo forums: forum index -> forums (and their pages) -> threads (and their pages) -> posts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from crawlers.pages.xenforo import DEFAULT_MAX_PAGES, is_thread_page, listing_links, thread_page_links, thread_posts
+from crawlers.spiders.base import SourceSpider
+
+
+class XenForoSpider(SourceSpider):
+    name = "xenforo"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_pages = self.options.get("max_pages", DEFAULT_MAX_PAGES)
+        since_days = self.options.get("since_days")
+        self.since = datetime.now(UTC) - timedelta(days=since_days) if since_days else None
+
+    def parse(self, response):
+        if is_thread_page(response):
+            yield from thread_posts(response, source=self.source.id, platform=self.source.platform, since=self.since)
+            links = thread_page_links(response, max_pages=self.max_pages)
+        else:
+            links = listing_links(response, max_pages=self.max_pages, since=self.since)
+        for url in links:
+            yield response.follow(url, callback=self.parse)

@@ -1,0 +1,54 @@
+"""The closing summary of a crawl: what went wrong, by kind, in words a user reads (from Scrapy's
+stats and SafeWatch's own counters)."""
+
+from __future__ import annotations
+
+_EXCEPTIONS = {
+    "DownloadTimeoutError": "time-outs", "TimeoutError": "time-outs", "TCPTimedOutError": "time-outs",
+    "DownloadCancelledError": "pages over the size limit",
+    "ConnectionRefusedError": "connections refused", "DownloadConnectionRefusedError": "connections refused",
+    "DNSLookupError": "unknown host names", "ConnectionLost": "connections lost",
+    "ResponseNeverReceived": "connections lost", "ResponseFailed": "connections lost",
+}
+_OURS = {
+    "safewatch/problems/oversized_when_unpacked": "compressed pages too large when unpacked (bombs)",
+    "safewatch/problems/redirect_loop": "redirect loops",
+    "safewatch/problems/charset_corrected": "pages with a wrong charset (read as UTF-8)",
+    "safewatch/problems/invalid_utf8": "pages with invalid UTF-8 (bytes replaced)",
+    "safewatch/problems/feed_without_entries": "feeds with no entries (empty, or not a feed)",
+    "safewatch/dropped/empty_post": "posts without text or address (dropped)",
+    "safewatch/truncated_posts": "posts cut to 50,000 characters",
+    "retry/max_reached": "requests given up after retries",
+}
+
+
+def problems(stats: dict) -> dict[str, int]:
+    """{what went wrong: how many times}, for the crawl summary."""
+    found: dict[str, int] = {}
+
+    def add(label: str, count: int) -> None:
+        found[label] = found.get(label, 0) + count
+
+    for key, count in stats.items():
+        if key.startswith("downloader/exception_type_count/"):
+            name = key.rsplit("/", 1)[-1].rsplit(".", 1)[-1]
+            add(_EXCEPTIONS.get(name, name), count)
+        elif key.startswith("httperror/response_ignored_status_count/"):
+            add(f"HTTP {key.rsplit('/', 1)[-1]} answers", count)
+        elif key in _OURS:
+            add(_OURS[key], count)
+    return found
+
+
+def summary_lines(stats: dict) -> list[str]:
+    lines = []
+    not_modified = stats.get("safewatch/not_modified", 0)
+    if not_modified:
+        lines.append(f"  {not_modified} page(s) not modified since the last crawl (conditional requests).")
+    found = problems(stats)
+    if found:
+        lines.append("  problems: " + ", ".join(f"{label} × {count}" for label, count in sorted(found.items())))
+    warnings = stats.get("log_count/WARNING", 0) + stats.get("log_count/ERROR", 0)
+    if warnings:
+        lines.append(f"  {warnings} warning(s) logged above.")
+    return lines

@@ -1,0 +1,56 @@
+"""Bad input, all in one crawl of a misbehaving site: each case gives a clear log line and a counter
+in the summary, nothing crashes, and only whole posts reach the index."""
+
+from tests.crawlers import hostile_site
+
+REGISTRY = """sources:
+  - id: hostile
+    name: hostile forum
+    platform: forum
+    kind: html
+    start_urls: ["{base}/index.html"]
+    rate_limit: {{concurrency: 8, delay: 0}}
+  - id: feed-empty
+    name: empty feed
+    platform: news
+    kind: rss
+    start_urls: ["{base}/feed-empty.xml"]
+    rate_limit: {{concurrency: 8, delay: 0}}
+  - id: feed-html
+    name: a feed that is a web page
+    platform: news
+    kind: rss
+    start_urls: ["{base}/feed-html.xml"]
+    rate_limit: {{concurrency: 8, delay: 0}}
+"""
+
+
+def test_a_misbehaving_site_is_survived_counted_and_explained(run_crawl, repo):
+    with hostile_site.server() as server:
+        result = run_crawl(REGISTRY.format(base=server.base_url), "hostile", "feed-empty", "feed-html",
+                           env={"SAFEWATCH_DOWNLOAD_TIMEOUT": "1.5", "SAFEWATCH_MAX_PAGE_BYTES": str(1024 * 1024)})
+    assert result.returncode == 0, result.output
+    out, err = result.stdout, result.stderr
+    assert "5 posts collected" in out, result.output
+    for label in ("time-outs ×", "pages over the size limit × 1",
+                  "compressed pages too large when unpacked (bombs) × 1", "redirect loops × 1",
+                  "pages with a wrong charset (read as UTF-8) × 1", "pages with invalid UTF-8 (bytes replaced) × 1",
+                  "feeds with no entries (empty, or not a feed) × 2", "HTTP 502 answers × 1",
+                  "requests given up after retries ×"):
+        assert label in out, (label, out)
+    for line in ("redirect loop:", "declares iso-8859-1 but is UTF-8", "invalid UTF-8 in", "not a feed",
+                 "with no entries"):
+        assert line in err, (line, err)
+    assert "Traceback" not in result.output
+
+    documents = {hit["_source"]["url"].split("/")[-1]: hit["_source"]
+                 for hit in repo.client.search(index=repo.posts, size=50)["hits"]["hits"]}
+    assert set(documents) == {"good.html#p1", "malformed.html#p1", "no-charset.html#p1",
+                              "latin1-declared.html#p1", "invalid-utf8.html#p1"}
+    assert "Đà Lạt" in documents["latin1-declared.html#p1"]["text"]  # not "Ä\x90Ã\xa0 Láº¡t"
+    assert "Đà Lạt" in documents["no-charset.html#p1"]["text"]
+    assert "\ufffd" in documents["invalid-utf8.html#p1"]["text"]
+    assert "vẫn đọc được" in documents["malformed.html#p1"]["text"]
+    for document in documents.values():  # whole records only
+        assert document["text"].strip() and document["content_hash"] and document["evidence"]["sha256"]
+        assert document["status"] in ("collected", "flagged") and "scores" in document
