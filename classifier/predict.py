@@ -104,6 +104,12 @@ class Classifier:
         from classifier.explain import explain
         return explain(self.model_probabilities, text, prediction.labels, self.labels, top=top)
 
+    def explain_many(self, texts: list[str], predictions: list[Prediction], *, top: int = 5) -> list[dict]:
+        """explain() of many posts in one scoring call (the crawl explains a batch's flagged posts)."""
+        from classifier.explain import explain_many
+        return explain_many(self.model_probabilities, [(t, p.labels) for t, p in zip(texts, predictions, strict=True)],
+                            self.labels, top=top)
+
     def score_matrix(self, texts: list[str]):
         return score_matrix(self, texts)
 

@@ -28,7 +28,7 @@ import numpy as np
 from classifier.artefacts import ArtefactError, sha256_file
 from classifier.corpus import Example
 from classifier.normalize import fold, normalize
-from classifier.predict import Prediction, make_predictions, score_matrix
+from classifier.predict import Classifier, Prediction, make_predictions, score_matrix
 from classifier.rules import WatchRules
 from classifier.train import choose_threshold
 from safewatch.taxonomy import CODES
@@ -181,9 +181,9 @@ class TransformerClassifier:
         folded = [fold(normalize(text)) for text in texts] if self.rules else [""] * len(texts)
         return make_predictions(self, self.model_probabilities(texts), folded)
 
-    def explain(self, text: str, prediction: Prediction, *, top: int = 5) -> dict[str, list]:
-        from classifier.explain import explain
-        return explain(self.model_probabilities, text, prediction.labels, self.labels, top=top)
+    # The same occlusion explanations as the default model's (classifier.explain), over this model.
+    explain = Classifier.explain
+    explain_many = Classifier.explain_many
 
     def score_matrix(self, texts: list[str]):
         return score_matrix(self, texts)
@@ -203,6 +203,7 @@ class EnsembleClassifier:
         return np.mean([m.model_probabilities(texts) for m in self.members], axis=0)
 
     predict = TransformerClassifier.predict
-    explain = TransformerClassifier.explain
+    explain = Classifier.explain
+    explain_many = Classifier.explain_many
     score_matrix = TransformerClassifier.score_matrix
 

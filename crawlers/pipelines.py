@@ -109,9 +109,12 @@ class IndexPipeline:
             return
         batch, self.buffer = self.buffer, []
         predictions = self.classifier.predict([record.text for record in batch])
+        # Explanations of the flagged posts, all in one scoring call.
+        explained = iter(self.classifier.explain_many([r.text for r, p in zip(batch, predictions, strict=True)
+                                                       if p.flagged], [p for p in predictions if p.flagged]))
         documents = []
         for record, prediction in zip(batch, predictions, strict=True):
-            explanations = self.classifier.explain(record.text, prediction) if prediction.flagged else {}
+            explanations = next(explained) if prediction.flagged else {}
             self.tally.distinct.add(record.post_id)
             if prediction.flagged:
                 self.tally.flagged_ids.add(record.post_id)

@@ -28,10 +28,13 @@ def rescore(repo, classifier, *, batch_size: int = 500, log: Callable[[str], Non
     summary, started = RescoreSummary(), time.monotonic()
     total = repo.count_posts()
     for page in repo.iter_post_pages({"match_all": {}}, fields=["text", "status"], page_size=batch_size):
-        predictions = classifier.predict([post.get("text") or "" for post in page])
+        texts = [post.get("text") or "" for post in page]
+        predictions = classifier.predict(texts)
+        explained = iter(classifier.explain_many([t for t, p in zip(texts, predictions, strict=True) if p.flagged],
+                                                 [p for p in predictions if p.flagged]))
         updates, moves = [], []
         for post, prediction in zip(page, predictions, strict=True):
-            explanations = classifier.explain(post["text"], prediction) if prediction.flagged else {}
+            explanations = next(explained) if prediction.flagged else {}
             fields = prediction.index_fields(explanations)
             if post.get("status") in UNREVIEWED:
                 fields["categories"] = prediction.labels

@@ -65,3 +65,12 @@ def test_batch_rule_matching_equals_one_text_at_a_time():
     shipped = WatchRules.load()
     folded = views_many(TRICKY + [e.text for e in load_seed()])[1]
     assert shipped.match_folded_many(folded) == [shipped.match_folded_many([text])[0] for text in folded]
+
+
+def test_batch_explanations_equal_one_at_a_time(classifier):
+    texts = ["Bóng cười giao tận nơi, học sinh có giá riêng, ib shop", "Hôm nay cả lớp đi dã ngoại",
+             "nap 50k nhan 500k tai xiu uy tin", "", "em o nha mot minh a? mo cam len choi voi anh"]
+    predictions = classifier.predict(texts)
+    together = classifier.explain_many(texts, predictions)
+    alone = [classifier.explain(text, prediction) for text, prediction in zip(texts, predictions, strict=True)]
+    assert together == alone and any(together)
