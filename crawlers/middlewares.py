@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
@@ -185,3 +186,20 @@ class RedirectLoopMiddleware:
                 log.warning("redirect loop: %s -> %s (passed through %s)", request.url, target, " -> ".join(seen))
                 raise IgnoreRequest(f"redirect loop at {request.url}")
         return response
+
+
+class RegistryDelayMiddleware:
+    """Keeps the delay a source's registry entry asks for: AutoThrottle may slow a host down further,
+    but never below it (left alone, it lowers every delay towards zero on a fast server)."""
+
+    def __init__(self, slots: dict) -> None:
+        self.hosts = {host for host, slot in slots.items() if slot.get("delay", 0) > 0}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getdict("DOWNLOAD_SLOTS"))
+
+    def process_request(self, request, spider):
+        if self.hosts and urlsplit(request.url).hostname in self.hosts:
+            request.meta["autothrottle_dont_adjust_delay"] = True
+        return None

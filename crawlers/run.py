@@ -24,7 +24,7 @@ def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None
     slots: dict[str, dict] = {}
     for source in sources:
         for url in source.urls(demo_base):
-            host = urlsplit(url).netloc
+            host = urlsplit(url).hostname or ""  # Scrapy's download slots are keyed by host name, port left out
             slot = slots.setdefault(host, {"concurrency": source.rate_limit.concurrency,
                                            "delay": source.rate_limit.delay})
             slot["concurrency"] = min(slot["concurrency"], source.rate_limit.concurrency)

@@ -35,6 +35,7 @@ def scrapy_settings(config: Config) -> dict:
         # redirect loops (before Scrapy's redirects, 600), decompression with bomb counting (590),
         # then charsets on the unpacked text (580).
         "DOWNLOADER_MIDDLEWARES": {
+            "crawlers.middlewares.RegistryDelayMiddleware": 100,
             "crawlers.middlewares.ConditionalRequestsMiddleware": 650,
             "crawlers.middlewares.RedirectLoopMiddleware": 610,
             "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,

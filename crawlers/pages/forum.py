@@ -30,6 +30,7 @@ class ForumRules:
     time: str = "time.post-time::attr(datetime)"
     body: str = ".post-body"
     quote: str = "blockquote"
+    media: str = "img::attr(src), video::attr(src), video source::attr(src)"  # inside the body
 
 
 DEFAULT_RULES = ForumRules()
@@ -66,6 +67,9 @@ def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum"
             published_at=parse_datetime(node.css(rules.time).get()),
             thread_url=response.url.split("#")[0],
             language=detect_language(text),
+            author_url=_web_url(response, node.css(rules.author_link).get()),
+            media_urls=_media(response, node, rules),
+            quotes=[q for q in (clean_text(html) for html in node.css(rules.body).css(rules.quote).getall()) if q],
         ))
     return records
 
@@ -90,6 +94,24 @@ def _own_text(node, rules: ForumRules) -> str:
     for quote in body.css(rules.quote).getall():
         html = html.replace(quote, " ", 1)
     return html
+
+
+def _web_url(response: HtmlResponse, link: str | None) -> str | None:
+    """An absolute http(s) URL, or None (javascript:, data: and the like are never kept)."""
+    if not link:
+        return None
+    url = response.urljoin(link.strip())
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def _media(response: HtmlResponse, node, rules: ForumRules) -> list[str]:
+    found = []
+    for part in rules.media.split(","):
+        for link in node.css(rules.body).css(part.strip()).getall():
+            url = _web_url(response, link)
+            if url and url not in found:
+                found.append(url)
+    return found
 
 
 def _author(node, rules: ForumRules) -> str | None:

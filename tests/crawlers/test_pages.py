@@ -94,3 +94,15 @@ def test_posts_without_a_usable_address_stay_apart():
     urls = [record.url for record in thread_posts(response, source="demo")]
     assert len(set(urls)) == 3 and all(url.startswith(f"{BASE}/threads/x.html#") for url in urls)
     assert urls[2].endswith("#p9")
+
+
+def test_profile_link_media_and_quotes_are_kept_apart():
+    html = """<h1 class="thread-title">T</h1><article class="post" id="p1">
+      <span class="post-author"><a href="/members/kiet9x.html">Kiệt</a></span>
+      <div class="post-body"><blockquote>ai bán pod không</blockquote>Không nha bạn
+      <img src="/img/a.jpg"><img src="javascript:alert(1)"><video src="https://cdn.example/v.mp4"></video></div>
+    </article>"""
+    [record] = thread_posts(HtmlResponse(f"{BASE}/threads/x.html", body=html.encode(), encoding="utf-8"), source="d")
+    assert record.author == "kiet9x" and record.author_url == f"{BASE}/members/kiet9x.html"
+    assert record.media_urls == [f"{BASE}/img/a.jpg", "https://cdn.example/v.mp4"]
+    assert record.quotes == ["ai bán pod không"] and record.text == "Không nha bạn"
