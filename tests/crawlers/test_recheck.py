@@ -90,3 +90,12 @@ def test_recheck_command_records_removals_overdue_and_never_guesses(run_crawl, r
 
     again = run_crawl("sources: []\n", command="recheck")  # all checked just now: nothing is due
     assert "Nothing to re-check" in again.stdout, again.output
+
+
+def test_the_scheduler_runs_the_recheck_when_due(run_crawl, repo):
+    with FixtureServer({"/gone": Reply("<h1>Not found</h1>", status=404)}) as server:
+        post_id = under_notice(repo, server.url("/gone"))
+        result = run_crawl("sources: []\n", args=("--once",), command="scheduler")
+    assert result.returncode == 0, result.output
+    assert "re-checking posts under a notice" in result.stdout and "1 removed" in result.stdout, result.output
+    assert repo.get_post(post_id).source["status"] == "removed"
