@@ -160,8 +160,11 @@ def _parse(entry: object, where: str) -> Source:
 
 def _check_selector(selector: str, fail, name: str) -> None:
     from parsel import Selector
+
+    from crawlers.pages.forum import _alternatives, select
+    language = "XPath expression" if selector.strip().startswith("xpath:") else "CSS selector"
     try:
-        for part in selector.split(","):
-            Selector(text="<html></html>").css(part.strip())
+        for part in _alternatives(selector):
+            select(Selector(text="<html></html>"), part)
     except Exception as error:  # parsel raises several kinds for a bad selector
-        raise fail("rules", f"rule '{name}': bad CSS selector '{selector}' ({error}).") from None
+        raise fail("rules", f"rule '{name}': bad {language} '{selector}' ({error}).") from None

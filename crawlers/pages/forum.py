@@ -19,6 +19,8 @@ from safewatch.records import PostRecord, content_hash
 
 @dataclass(frozen=True)
 class ForumRules:
+    """CSS selectors (or "xpath:..." expressions) for each part of a forum or article page."""
+
     forum_links: str = "a.forum-link::attr(href), ul.forums a::attr(href)"
     thread_links: str = "a.thread-link::attr(href), ul.threads a::attr(href)"
     next_page: str = "a[rel=next]::attr(href)"
@@ -36,12 +38,23 @@ class ForumRules:
 DEFAULT_RULES = ForumRules()
 
 
+def select(node, rule: str):
+    """A rule is a CSS selector, or an XPath expression written "xpath:<expression>"."""
+    rule = rule.strip()
+    return node.xpath(rule[6:].strip()) if rule.startswith("xpath:") else node.css(rule)
+
+
+def _alternatives(rule: str) -> list[str]:
+    """The parts of a comma-separated CSS rule tried one by one (an XPath rule is one part: use |)."""
+    return [rule] if rule.strip().startswith("xpath:") else [part.strip() for part in rule.split(",")]
+
+
 def listing_links(response: HtmlResponse, rules: ForumRules = DEFAULT_RULES) -> list[str]:
     """Links to follow from an index or forum page: sub-forums, threads, the next page."""
     links = []
     for selector in (rules.forum_links, rules.thread_links, rules.next_page):
-        for part in selector.split(","):
-            links.extend(response.css(part.strip()).getall())
+        for part in _alternatives(selector):
+            links.extend(select(response, part).getall())
     seen, result = set(), []
     for link in links:
         url = response.urljoin(link.split("#")[0])
@@ -54,9 +67,9 @@ def listing_links(response: HtmlResponse, rules: ForumRules = DEFAULT_RULES) -> 
 def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum",
                  rules: ForumRules = DEFAULT_RULES) -> list[PostRecord]:
     """Every post of a thread page as a record; posts without text are skipped."""
-    title = clean_text(response.css(rules.thread_title).get() or "") or None
+    title = clean_text(select(response, rules.thread_title).get() or "") or None
     records = []
-    for node in response.css(rules.post):
+    for node in select(response, rules.post):
         text = clean_text(_own_text(node, rules))
         if not text:
             continue
@@ -64,12 +77,12 @@ def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum"
         records.append(PostRecord(
             url=url, source=source, platform=platform, kind="forum", text=text, title=title,
             author=_author(node, rules),
-            published_at=parse_datetime(node.css(rules.time).get()),
+            published_at=parse_datetime(select(node, rules.time).get()),
             thread_url=response.url.split("#")[0],
             language=detect_language(text),
-            author_url=_web_url(response, node.css(rules.author_link).get()),
+            author_url=_web_url(response, select(node, rules.author_link).get()),
             media_urls=_media(response, node, rules),
-            quotes=[q for q in (clean_text(html) for html in node.css(rules.body).css(rules.quote).getall()) if q],
+            quotes=_quotes(node, rules),
         ))
     return records
 
@@ -77,7 +90,7 @@ def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum"
 def _post_url(response: HtmlResponse, node, rules: ForumRules, text: str) -> str:
     """The post's permalink if it has an http(s) one; else the page with the post's element id; else
     the page with a fragment made from the text (posts without any address stay apart)."""
-    permalink = node.css(rules.permalink).get()
+    permalink = select(node, rules.permalink).get()
     if permalink:
         url = response.urljoin(permalink.strip())
         if urlsplit(url).scheme in ("http", "https"):
@@ -89,11 +102,17 @@ def _post_url(response: HtmlResponse, node, rules: ForumRules, text: str) -> str
 
 def _own_text(node, rules: ForumRules) -> str:
     """The post's body without the posts it quotes (quoted text belongs to the quoted post)."""
-    body = node.css(rules.body)
+    body = select(node, rules.body)
     html = body.get() or ""
-    for quote in body.css(rules.quote).getall():
+    for quote in select(body, rules.quote).getall():
         html = html.replace(quote, " ", 1)
     return html
+
+
+def _quotes(node, rules: ForumRules) -> list[str]:
+    """The text of the posts a post quotes, kept apart from its own words."""
+    return [text for text in (clean_text(html) for html in select(select(node, rules.body), rules.quote).getall())
+            if text]
 
 
 def _web_url(response: HtmlResponse, link: str | None) -> str | None:
@@ -106,8 +125,8 @@ def _web_url(response: HtmlResponse, link: str | None) -> str | None:
 
 def _media(response: HtmlResponse, node, rules: ForumRules) -> list[str]:
     found = []
-    for part in rules.media.split(","):
-        for link in node.css(rules.body).css(part.strip()).getall():
+    for part in _alternatives(rules.media):
+        for link in select(select(node, rules.body), part).getall():
             url = _web_url(response, link)
             if url and url not in found:
                 found.append(url)
@@ -116,9 +135,9 @@ def _media(response: HtmlResponse, node, rules: ForumRules) -> list[str]:
 
 def _author(node, rules: ForumRules) -> str | None:
     """The poster's handle (last part of the profile link) or, failing that, the shown name."""
-    link = node.css(rules.author_link).get()
+    link = select(node, rules.author_link).get()
     if link:
         handle = link.rstrip("/").rsplit("/", 1)[-1].removesuffix(".html")
         if handle:
             return handle
-    return clean_text(node.css(rules.author).get() or "") or None
+    return clean_text(select(node, rules.author).get() or "") or None

@@ -106,3 +106,14 @@ def test_profile_link_media_and_quotes_are_kept_apart():
     assert record.author == "kiet9x" and record.author_url == f"{BASE}/members/kiet9x.html"
     assert record.media_urls == [f"{BASE}/img/a.jpg", "https://cdn.example/v.mp4"]
     assert record.quotes == ["ai bán pod không"] and record.text == "Không nha bạn"
+
+
+def test_rules_may_be_xpath_expressions():
+    from crawlers.pages.forum import ForumRules
+    html = """<div class="cmt" data-id="7"><b>nam_2k</b><p>bình luận một</p></div>
+              <div class="cmt" data-id="8"><b>lan</b><p>bình luận hai</p></div>"""
+    rules = ForumRules(post="xpath://div[@class='cmt']", body="xpath:./p", author="xpath:./b",
+                       author_link="xpath:./nothing/@href", permalink="xpath:./nothing/@href")
+    records = thread_posts(HtmlResponse(f"{BASE}/a.html", body=html.encode(), encoding="utf-8"), source="d",
+                           rules=rules)
+    assert [(r.author, r.text) for r in records] == [("nam_2k", "bình luận một"), ("lan", "bình luận hai")]

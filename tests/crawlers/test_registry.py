@@ -83,3 +83,13 @@ def test_commented_examples_of_every_kind_in_the_shipped_registry_are_valid():
     entries = yaml.safe_load("\n".join(line for line in lines if line.startswith((" ", "-"))))
     sources = [_parse(entry, f"example #{n}") for n, entry in enumerate(entries)]
     assert {s.kind for s in sources} | {s.kind for s in load_sources()} == set(KINDS)
+
+
+def test_xpath_rules_are_checked_too(tmp_path):
+    path = tmp_path / "sources.yml"
+    path.write_text(GOOD.replace("kind: html", "kind: html\n    rules: {post: \"xpath://div[@class='c']\"}"),
+                    encoding="utf-8")
+    assert load_sources(path)[0].forum_rules.post == "xpath://div[@class='c']"
+    path.write_text(GOOD.replace("kind: html", "kind: html\n    rules: {post: \"xpath://div[[\"}"), encoding="utf-8")
+    with pytest.raises(SourceError, match="rule 'post': bad XPath expression"):
+        load_sources(path)
