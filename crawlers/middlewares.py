@@ -9,8 +9,11 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
 from crawlers.evidence import EvidenceStore
 from safewatch.records import PostRecord
@@ -203,3 +206,26 @@ class RegistryDelayMiddleware:
         if self.hosts and urlsplit(request.url).hostname in self.hosts:
             request.meta["autothrottle_dont_adjust_delay"] = True
         return None
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, fixed for requests that wait together for a host's robots.txt.
+
+    In Scrapy 2.19 every request arriving while robots.txt is being fetched awaits the same Deferred,
+    and turning a Deferred into an asyncio future consumes its result: the first waiter gets the
+    parser, the others get None, which means "allowed". Disallowed pages were then fetched whenever
+    several requests to a new host started at once (found by tests/crawlers/test_recheck.py). Here
+    each waiter gets its own Deferred, fed without consuming the shared one."""
+
+    async def robot_parser(self, request):
+        netloc = urlsplit(request.url).netloc
+        pending = self._parsers.get(netloc)
+        if isinstance(pending, Deferred):
+            own: Deferred = Deferred()
+
+            def share(result):
+                own.callback(result)
+                return result
+            pending.addBoth(share)
+            return await maybe_deferred_to_future(own)
+        return await super().robot_parser(request)

@@ -35,7 +35,9 @@ def scrapy_settings(config: Config) -> dict:
         # redirect loops (before Scrapy's redirects, 600), decompression with bomb counting (590),
         # then charsets on the unpacked text (580).
         "DOWNLOADER_MIDDLEWARES": {
-            "crawlers.middlewares.RegistryDelayMiddleware": 100,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawlers.middlewares.SharedRobotsTxtMiddleware": 100,
+            "crawlers.middlewares.RegistryDelayMiddleware": 110,
             "crawlers.middlewares.ConditionalRequestsMiddleware": 650,
             "crawlers.middlewares.RedirectLoopMiddleware": 610,
             "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,

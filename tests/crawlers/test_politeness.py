@@ -36,3 +36,19 @@ def test_user_agent_and_per_host_delay_are_honoured(run_crawl):
     gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
     # Scrapy spreads the delay over 0.5-1.5 times the configured 0.5 s; never two requests at once.
     assert len(gaps) == 4 and min(gaps) >= 0.2, gaps
+
+
+def test_robots_txt_holds_for_requests_that_start_together(run_crawl):
+    """Several requests to a new host wait together for its robots.txt; every one must obey it
+    (Scrapy 2.19 let all but the first through: crawlers.middlewares.SharedRobotsTxtMiddleware)."""
+    urls = ", ".join(f'"{{base}}/private/{n}.html"' for n in range(6)) + ', "{base}/ok.html"'
+    registry = REGISTRY.replace('["{base}/index.html"]', f"[{urls}]").replace("concurrency: 1, delay: 0.5",
+                                                                             "concurrency: 8, delay: 0")
+    routes = {"/robots.txt": Reply("User-agent: *\nDisallow: /private/\n", content_type="text/plain"),
+              "/ok.html": Reply(f"<html><body>{POST.format(n=1)}</body></html>")}
+    routes.update({f"/private/{n}.html": Reply(f"<html><body>{POST.format(n=n)}</body></html>") for n in range(6)})
+    with FixtureServer(routes) as server:
+        result = run_crawl(registry.format(base=server.base_url), "slow-forum")
+    assert result.returncode == 0, result.output
+    assert not [path for path in server.paths_requested() if path.startswith("/private/")]
+    assert "6 URLs refused by robots.txt" in result.stdout, result.output
