@@ -5,8 +5,13 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+# The browser tests (tests/browser) drive Debian's Chromium; fonts-dejavu-core has the Vietnamese glyphs.
+# Playwright comes from the test extra and never downloads a browser of its own.
+BROWSER_PACKAGES := chromium fonts-dejavu-core
+BROWSER_FILES := /usr/bin/chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test setup lint clean help
+.PHONY: run test setup browser lint clean help
 
 help:
 	@echo "make run   - the demo end to end: Elasticsearch, crawl, classify, index, review UI on :5000"
@@ -22,10 +27,19 @@ $(INSTALLED): pyproject.toml
 setup: $(INSTALLED)
 	$(BIN)/safewatch es build
 
+# Nothing to do when both are there; otherwise install them (refreshing the package lists only if needed).
+browser:
+	@for file in $(BROWSER_FILES); do test -e $$file || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing $(BROWSER_PACKAGES) for the browser tests"; \
+	  $(APT_GET) install -y --no-install-recommends $(BROWSER_PACKAGES) \
+	  || { $(APT_GET) update && $(APT_GET) install -y --no-install-recommends $(BROWSER_PACKAGES); }; \
+	fi
+
 run: setup
 	$(BIN)/safewatch demo
 
-test: setup lint
+test: setup lint browser
 	$(BIN)/pytest
 
 lint: $(INSTALLED)

@@ -136,6 +136,9 @@ NOTICES = {
         "removal_hours": {"type": "float"},
         "within_deadline": {"type": "boolean"},
         "note": {"type": "text", "analyzer": "vi_text"},
+        # The evidence each post had when the notice was drafted (a re-crawl may capture it again):
+        # [{post_id, url, sha256, captured_at, evidence_id, content_hash}]
+        "evidence": {"type": "object", "enabled": False},
     },
 }
 

@@ -29,6 +29,7 @@ NOTICE_TRANSITIONS = {
     "cancelled": set(),
 }
 SENDABLE_POST_STATUSES = {"confirmed", "warning_issued", "overdue", "reappeared"}
+OPEN_STATUSES = ("draft", "approved", "sent", "overdue")
 DECREE_147 = "Nghị định 147/2024/NĐ-CP (gỡ bỏ trong 24 giờ)"
 
 
@@ -63,6 +64,10 @@ def draft(repo: Repository, request: NoticeDraft, *, actor: str, reference_suffi
     not_ready = [p["id"] for p in posts if p.get("status") not in SENDABLE_POST_STATUSES]
     if not_ready:
         raise NoticeError(f"Only confirmed posts can be in a notice; not confirmed: {', '.join(not_ready)}.")
+    platforms = {p.get("platform") for p in posts}
+    if len(platforms) > 1:
+        raise NoticeError("One notice goes to one platform; these posts are on several: "
+                          f"{', '.join(sorted(str(p) for p in platforms))}.")
     categories = sorted({c for p in posts for c in p.get("categories") or []})
     number = repo.next_in_sequence(f"notice-{now.year}")
     notice_id = str(uuid.uuid4())
@@ -73,6 +78,7 @@ def draft(repo: Repository, request: NoticeDraft, *, actor: str, reference_suffi
         "categories": categories, "post_ids": [p["id"] for p in posts], "post_urls": [p["url"] for p in posts],
         "platform": posts[0].get("platform"), "source": posts[0].get("source"),
         "status": "draft", "created_by": actor, "created_at": now.isoformat(), "note": request.note,
+        "evidence": [_evidence(p) for p in posts],
     }
     repo.create_notice(notice_id, notice)
     _event(repo, notice, "notice_draft", actor, None, "draft", request_id, now)
@@ -81,9 +87,13 @@ def draft(repo: Repository, request: NoticeDraft, *, actor: str, reference_suffi
 
 def approve(repo: Repository, notice_id: str, *, actor: str, request_id: str | None = None,
             now: datetime | None = None) -> dict:
+    """A supervisor approves a draft; never the person who drafted it (four eyes)."""
     now = now or datetime.now(UTC)
+    stored = repo.get_notice(notice_id)
+    if stored.source.get("created_by") == actor:
+        raise NoticeError("The person who drafted a notice cannot approve it; ask another supervisor.")
     return _change(repo, notice_id, "approved", actor, request_id, now,
-                   {"approved_by": actor, "approved_at": now.isoformat()})
+                   {"approved_by": actor, "approved_at": now.isoformat()}, stored=stored)
 
 
 def send(repo: Repository, notice_id: str, *, channel: str, actor: str, deadline_hours: float = 24.0,
@@ -165,6 +175,36 @@ def overdue(repo: Repository, *, now: datetime | None = None) -> list[dict]:
     return [n for n in repo.find_notices(statuses=("sent", "overdue")) if n["deadline"] < now.isoformat()]
 
 
+def listing(repo: Repository, *, statuses: tuple[str, ...] = OPEN_STATUSES, post_id: str | None = None,
+            now: datetime | None = None) -> list[dict]:
+    """Notices for the notice board: overdue first (oldest deadline first; a sent notice whose deadline
+    has passed counts even before mark_overdue runs), then sent by deadline, then the rest, newest first.
+    Each notice gets `is_overdue`."""
+    now_iso = (now or datetime.now(UTC)).isoformat()
+    found = repo.find_notices(statuses=statuses, post_id=post_id)
+    for notice in found:
+        notice["is_overdue"] = notice["status"] == "overdue" or (
+            notice["status"] == "sent" and notice.get("deadline", now_iso) < now_iso)
+    late = sorted((n for n in found if n["is_overdue"]), key=lambda n: n.get("deadline") or "")
+    running = sorted((n for n in found if not n["is_overdue"] and n["status"] == "sent"), key=lambda n: n["deadline"])
+    rest = sorted((n for n in found if not n["is_overdue"] and n["status"] != "sent"),
+                  key=lambda n: n["created_at"], reverse=True)
+    return late + running + rest
+
+
+def candidates(repo: Repository, platform: str | None, *, limit: int = 200) -> list[dict]:
+    """Posts that may go on a notice to `platform` (confirmed, or under a notice and still online),
+    most recently reviewed first."""
+    filters: list[dict] = [{"terms": {"status": sorted(SENDABLE_POST_STATUSES)}}]
+    if platform is None:
+        query = {"bool": {"filter": filters, "must_not": [{"exists": {"field": "platform"}}]}}
+    else:
+        query = {"bool": {"filter": [*filters, {"term": {"platform": platform}}]}}
+    return repo.scan_posts(query, fields=["url", "text", "title", "author", "platform", "source", "status",
+                                          "categories", "evidence", "content_hash", "reviewed_at"],
+                           sort=[{"reviewed_at": {"order": "desc", "missing": "_last"}}], limit=limit)
+
+
 def default_legal_basis(categories: list[str], kind: str) -> str:
     bases = []
     for code in categories:
@@ -174,6 +214,15 @@ def default_legal_basis(categories: list[str], kind: str) -> str:
     if kind == "takedown":
         bases.append(DECREE_147)
     return "; ".join(bases)
+
+
+def _evidence(post: dict) -> dict:
+    """What the letter cites for a post: its capture (may be missing on posts collected before
+    captures were kept) and the hash of its text."""
+    capture = post.get("evidence") or {}
+    return {"post_id": post["id"], "url": post.get("url"), "sha256": capture.get("sha256"),
+            "captured_at": capture.get("captured_at"), "evidence_id": capture.get("id"),
+            "content_hash": post.get("content_hash")}
 
 
 def _change(repo: Repository, notice_id: str, target: str, actor: str, request_id: str | None, now: datetime,

@@ -134,7 +134,23 @@ def figures(repo: Repository, period: Period, now: datetime) -> Figures:
 
 
 def removed_items(repo: Repository, period: Period, *, limit: int = 10_000) -> list[dict]:
-    """Every post removed in the period: URL, categories, request and removal times, evidence hash."""
-    return repo.scan_posts({"range": {"removed_at": {"gte": period.start_iso, "lt": period.end_iso}}},
+    """Every post removed in the period: URL, categories, request and removal times, evidence hash,
+    and `hours_to_removal` / `within_deadline` (None when no removal request was sent for it)."""
+    rows = repo.scan_posts({"range": {"removed_at": {"gte": period.start_iso, "lt": period.end_iso}}},
                            fields=["url", "categories", "platform", "source", "takedown_requested_at",
-                                   "removed_at", "content_hash"], sort=[{"removed_at": "asc"}], limit=limit)
+                                   "takedown_deadline", "removed_at", "content_hash", "evidence"],
+                           sort=[{"removed_at": "asc"}], limit=limit)
+    for row in rows:
+        row["hours_to_removal"], row["within_deadline"] = _timing(row)
+    return rows
+
+
+def _timing(row: dict) -> tuple[float | None, bool | None]:
+    """Hours from the removal request to the removal, and whether the removal met the deadline,
+    counted as index.notices.record_removal counts them for the notice."""
+    if not row.get("takedown_requested_at") or not row.get("removed_at"):
+        return None, None
+    removed_at = datetime.fromisoformat(row["removed_at"])
+    hours = round((removed_at - datetime.fromisoformat(row["takedown_requested_at"])).total_seconds() / 3600, 3)
+    deadline = row.get("takedown_deadline")
+    return hours, (removed_at <= datetime.fromisoformat(deadline)) if deadline else None

@@ -32,13 +32,15 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     app.extensions["safewatch.repository"] = open_repository(config)
 
     csrf.init_app(app)
-    from review_ui import auth, filters, queue, search, security
+    from review_ui import auth, filters, notices, queue, reports, search, security
 
     security.init_app(app)
     filters.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(notices.bp)
+    app.register_blueprint(reports.bp)
     app.add_url_rule("/", endpoint="index", view_func=queue.home)
     return app
 

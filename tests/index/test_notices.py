@@ -105,3 +105,35 @@ def test_concurrent_reference_numbers_are_unique(repo):
     for thread in threads:
         thread.join()
     assert sorted(numbers) == list(range(1, 9))
+
+
+def test_the_drafter_cannot_approve_and_one_notice_is_for_one_platform(repo):
+    notice = takedown(repo, [confirmed_post(repo, 7)])
+    with pytest.raises(NoticeError, match="cannot approve"):
+        notices.approve(repo, notice["notice_id"], actor="lan")
+    url = "http://other.example/8"
+    repo.bulk_upsert_posts([{"id": post_id_for(url), "url": url, "text": "x", "status": "flagged", "priority": 1.0,
+                             "labels": ["drugs"], "platform": "tiktok"}])
+    lifecycle.claim(repo, post_id_for(url), reviewer="lan", now=T0)
+    lifecycle.decide(repo, post_id_for(url), reviewer="lan", confirm=True, categories=["drugs"], now=T0)
+    with pytest.raises(NoticeError, match="one platform"):
+        takedown(repo, [confirmed_post(repo, 9), post_id_for(url)])
+    assert [p["id"] for p in notices.candidates(repo, "tiktok")] == [post_id_for(url)]
+    assert post_id_for(url) not in {p["id"] for p in notices.candidates(repo, "forum")}
+
+
+def test_a_notice_keeps_the_evidence_it_was_drafted_with(repo):
+    post_id = confirmed_post(repo, 10)
+    assert takedown(repo, [post_id])["evidence"] == [{"post_id": post_id, "url": "http://f.example/t/10#post-10",
+                                                      "sha256": None, "captured_at": None, "evidence_id": None,
+                                                      "content_hash": None}]
+
+
+def test_the_notice_board_puts_overdue_first(repo):
+    late, running, draft = (takedown(repo, [confirmed_post(repo, n)]) for n in (11, 12, 13))
+    for notice, sent_at in ((late, T0 - timedelta(hours=30)), (running, T0)):
+        notices.approve(repo, notice["notice_id"], actor="chief", now=T0)
+        notices.send(repo, notice["notice_id"], channel="phone", actor="lan", sent_at=sent_at, now=T0)
+    board = notices.listing(repo, now=T0 + timedelta(hours=1))
+    assert [n["reference"] for n in board] == [late["reference"], running["reference"], draft["reference"]]
+    assert [n["is_overdue"] for n in board] == [True, False, False]

@@ -1,0 +1,60 @@
+"""The letter of a warning or removal request, as PDF, in the Vietnamese administrative layout."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from review_ui.display import VIETNAM, vn_date
+from review_ui.documents import Letterhead, OfficialDocument, place_and_date
+from safewatch.taxonomy import BY_CODE
+
+SUBJECTS = {"takedown": "V/v yêu cầu gỡ bỏ thông tin vi phạm", "warning": "V/v cảnh báo thông tin vi phạm"}
+
+
+def letter_pdf(notice: dict, evidence: list[dict], letterhead: Letterhead, *, deadline_hours: float) -> bytes:
+    """`evidence`: one row per post {url, sha256, captured_at, content_hash} (see notices.evidence_rows)."""
+    kind, reference, recipient = notice["kind"], notice["reference"], notice["recipient"]
+    sent_at = datetime.fromisoformat(notice["sent_at"]).astimezone(VIETNAM) if notice.get("sent_at") else None
+    day = (sent_at or datetime.now(VIETNAM)).date()
+    doc = OfficialDocument(letterhead, title=f"{SUBJECTS[kind][4:]} - {reference}", reference=reference)
+    doc.national_header(number=reference, subject=SUBJECTS[kind], place_date=place_and_date(letterhead.place, day),
+                        draft=notice["status"] == "draft")
+    doc.paragraph(f"Kính gửi: {recipient}", style="B", align="C")
+    doc.ln(2)
+    for basis in (part.strip() for part in (notice.get("legal_basis") or "").split(";")):
+        if basis:
+            doc.paragraph(f"Căn cứ {basis};", style="I")
+    unit = letterhead.unit[:1] + letterhead.unit[1:].lower()
+    categories = ", ".join(BY_CODE[c].name_vi.lower() for c in notice.get("categories") or [] if c in BY_CODE)
+    where = f" trên {notice['platform']}" if notice.get("platform") else ""
+    doc.paragraph(f"Qua công tác theo dõi, phát hiện trên không gian mạng, {unit} phát hiện {len(evidence)} nội dung "
+                  f"đăng tải{where} có dấu hiệu vi phạm pháp luật về bảo vệ trẻ em"
+                  f"{f' ({categories})' if categories else ''}, cụ thể như sau:")
+    rows = []
+    for number, item in enumerate(evidence, 1):
+        if item.get("sha256"):
+            digest = item["sha256"]
+        elif item.get("content_hash"):
+            digest = f"Chưa có bản lưu.\nSHA-256 nội dung:\n{item['content_hash']}"
+        else:
+            digest = "Chưa có bản lưu."
+        rows.append((number, item.get("url") or "—", digest, vn_date(item.get("captured_at"))))
+    doc.grid(("STT", "Đường dẫn (URL)", "Mã SHA-256 của bản lưu chứng cứ", "Ngày lưu"), rows,
+             widths=(0.07, 0.43, 0.33, 0.17), align=("C", "L", "L", "C"), size=10)
+    hours = f"{deadline_hours:g}"
+    due = ""
+    if notice.get("deadline"):
+        deadline = datetime.fromisoformat(notice["deadline"]).astimezone(VIETNAM)
+        due = f" (chậm nhất {deadline:%H} giờ {deadline:%M} ngày {deadline:%d/%m/%Y})"
+    if kind == "takedown":
+        doc.paragraph(f"Đề nghị {recipient} gỡ bỏ các nội dung nêu trên trong thời hạn {hours} giờ kể từ khi nhận "
+                      f"được yêu cầu này{due} theo quy định tại Nghị định 147/2024/NĐ-CP, đồng thời thông báo kết "
+                      f"quả về {unit} để theo dõi.")
+    else:
+        doc.paragraph(f"{unit} cảnh báo {recipient}: các nội dung nêu trên vi phạm quy định của pháp luật về bảo vệ "
+                      f"trẻ em. Yêu cầu chấm dứt ngay hành vi vi phạm và tự gỡ bỏ các nội dung trên trong thời hạn "
+                      f"{hours} giờ kể từ khi nhận được cảnh báo này{due}. Trường hợp tiếp tục vi phạm sẽ bị xử lý "
+                      f"theo quy định của pháp luật.")
+    doc.paragraph(f"Số tham chiếu: {reference}. Mọi trao đổi xin ghi rõ số tham chiếu này.", style="I")
+    doc.signature(recipients=("Như trên;", f"Lưu: VT, hồ sơ {reference}."))
+    return doc.to_bytes()

@@ -1,0 +1,250 @@
+"""Warnings and removal requests: drafted from confirmed posts, approved by a supervisor, sending
+and removal recorded, the board of open notices with their countdown, and the letter as PDF.
+
+Every change goes through index.notices, which checks it and writes the audit trail."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+
+from index import notices
+from index.notices import CHANNELS, KINDS, NOTICE_TRANSITIONS, OPEN_STATUSES, RECIPIENT_TYPES, NoticeDraft
+from index.repository import NoticeNotFound, VersionConflict
+from review_ui import display
+from review_ui.documents import Letterhead
+from review_ui.letters import letter_pdf
+from review_ui.security import login_required, repository
+from safewatch.errors import SafeWatchError
+
+bp = Blueprint("notices", __name__, url_prefix="/notices")
+VIEWERS = ("reviewer", "analyst", "supervisor")
+STATUS_FILTERS = ("open", *NOTICE_TRANSITIONS, "all")
+LABELS = {
+    "warning": ("Cảnh báo", "Warning"), "takedown": ("Yêu cầu gỡ bỏ", "Removal request"),
+    "platform": ("Nền tảng", "Platform"), "poster": ("Người đăng", "Poster"),
+    "phone": ("Điện thoại", "Phone"), "letter": ("Công văn", "Letter"), "electronic": ("Điện tử", "Electronic"),
+    "open": ("Đang mở", "Open"), "all": ("Tất cả", "All"), "draft": ("Dự thảo", "Draft"),
+    "approved": ("Đã duyệt", "Approved"), "sent": ("Đã gửi", "Sent"), "overdue": ("Quá hạn", "Overdue"),
+    "removed": ("Đã gỡ", "Removed"), "cancelled": ("Đã hủy", "Cancelled"),
+}
+CLOCK_SKEW = timedelta(minutes=5)  # a time typed "now" on a slightly fast clock is not the future
+MAX_POSTS = 200
+CHANGED_MEANWHILE = "Có người vừa thay đổi mục này; hãy tải lại trang. / Someone changed it meanwhile; reload."
+
+for _name in ("safe_href", "countdown", "vn_date"):
+    bp.add_app_template_filter(getattr(display, _name), _name)
+
+
+def has_role(*roles: str) -> bool:
+    held = set(g.user.get("roles", [])) if g.get("user") else set()
+    return "admin" in held or bool(held & set(roles))
+
+
+@bp.app_context_processor
+def notice_helpers() -> dict:
+    return {"has_role": has_role, "notice_label": lambda key: LABELS.get(key, (key, key)),
+            "notice_post_statuses": ("confirmed", "warning_issued", "takedown_requested", "overdue", "removed",
+                                     "reappeared"),
+            "sendable_post_statuses": tuple(notices.SENDABLE_POST_STATUSES)}
+
+
+def _may_follow_up(notice: dict) -> bool:
+    """Supervisors (and admins) record sending and removal, and so does the person who drafted it."""
+    return has_role("supervisor") or notice.get("created_by") == g.user["username"]
+
+
+def _notice(notice_id: str) -> dict:
+    try:
+        return {"id": notice_id, **repository().get_notice(notice_id).source}
+    except NoticeNotFound:
+        abort(404)
+
+
+def _config():
+    return current_app.config["SAFEWATCH"]
+
+
+@bp.route("")
+@login_required(*VIEWERS)
+def index():
+    status = request.args.get("status", "open")
+    status = status if status in STATUS_FILTERS else "open"
+    statuses = OPEN_STATUSES if status == "open" else (() if status == "all" else (status,))
+    post_id = (request.args.get("post_id") or "").strip()[:200] or None
+    now = datetime.now(UTC)
+    if status == "overdue":  # a sent notice past its deadline is overdue before the scheduler marks it
+        statuses = ("sent", "overdue")
+    found = notices.listing(repository(), statuses=statuses, post_id=post_id, now=now)
+    if status == "overdue":
+        found = [notice for notice in found if notice["is_overdue"]]
+    return render_template("notices/list.html", notices=found, status=status, post_id=post_id, now=now,
+                           filters=STATUS_FILTERS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required("reviewer")
+def new():
+    form = request.form if request.method == "POST" else request.args
+    kind = form.get("kind") if form.get("kind") in KINDS else "takedown"
+    chosen = list(dict.fromkeys(v[:200] for v in form.getlist("post_id") if v))[:MAX_POSTS]
+    repo = repository()
+    posts = repo.posts_by_ids(chosen) if chosen else []
+    if not posts:
+        flash("Chọn ít nhất một bài đã xác nhận. / Choose at least one confirmed post.", "error")
+        return redirect(url_for("notices.index"))
+    categories = sorted({c for p in posts for c in p.get("categories") or []})
+    default_basis = notices.default_legal_basis(categories, kind)
+    status = 200
+    if request.method == "POST":
+        basis = form.get("legal_basis", "").strip()[:4000]
+        if basis == form.get("default_legal_basis", "").strip():
+            basis = ""  # not edited: the taxonomy's basis for the posts finally chosen
+        draft_request = NoticeDraft(kind, form.get("recipient_type", ""), form.get("recipient", "")[:300],
+                                    tuple(chosen), legal_basis=basis or None, note=form.get("note", "")[:2000])
+        try:
+            created = notices.draft(repo, draft_request, actor=g.user["username"],
+                                    reference_suffix=_config().notice_reference_suffix, request_id=g.request_id)
+        except VersionConflict:
+            flash(CHANGED_MEANWHILE, "error")
+            status = 400
+        except SafeWatchError as error:
+            flash(str(error), "error")
+            status = 400
+        else:
+            flash(f"Đã soạn {created['reference']}. / Drafted {created['reference']}.", "success")
+            return redirect(url_for("notices.show", notice_id=created["notice_id"]))
+    platform = posts[0].get("platform")
+    listed = notices.candidates(repo, platform)
+    listed_ids = {p["id"] for p in listed}
+    listed = [p for p in posts if p["id"] not in listed_ids] + listed
+    return render_template("notices/new.html", kind=kind, posts=listed, chosen=set(chosen), platform=platform,
+                           default_basis=default_basis, form=form, recipient_types=RECIPIENT_TYPES,
+                           deadline_hours=_config().takedown_deadline_hours), status
+
+
+def evidence_rows(notice: dict) -> list[dict]:
+    """Each post of a notice: the evidence recorded when it was drafted (or, for notices drafted
+    before that was kept, the post's current evidence) with the post's current status."""
+    posts = {p["id"]: p for p in repository().posts_by_ids(notice["post_ids"])}
+    recorded = {item["post_id"]: item for item in notice.get("evidence") or []}
+    rows = []
+    for post_id, url in zip(notice["post_ids"], notice["post_urls"], strict=False):
+        post = posts.get(post_id, {})
+        capture = post.get("evidence") or {}
+        rows.append({"post_id": post_id, "url": url, "status": post.get("status"),
+                     "text": post.get("text") or "", "categories": post.get("categories") or [],
+                     **recorded.get(post_id, {"sha256": capture.get("sha256"),
+                                              "captured_at": capture.get("captured_at"),
+                                              "content_hash": post.get("content_hash")})})
+    return rows
+
+
+@bp.route("/<notice_id>")
+@login_required(*VIEWERS)
+def show(notice_id: str):
+    notice = _notice(notice_id)
+    now = datetime.now(UTC)
+    may_follow_up = _may_follow_up(notice)
+    can = {
+        "approve": notice["status"] == "draft" and notice["kind"] == "takedown" and has_role("supervisor")
+        and notice["created_by"] != g.user["username"],
+        "send": may_follow_up and (notice["status"] in ("approved", "overdue")
+                                   or (notice["status"] == "draft" and notice["kind"] == "warning")),
+        "remove": may_follow_up and notice["status"] in ("sent", "overdue"),
+    }
+    return render_template("notices/show.html", notice=notice, rows=evidence_rows(notice), can=can, now=now,
+                           channels=CHANNELS, now_input=display.local_input(now))
+
+
+@bp.route("/<notice_id>/approve", methods=["POST"])
+@login_required("supervisor")
+def approve(notice_id: str):
+    notice = _notice(notice_id)
+    if notice["created_by"] == g.user["username"]:
+        abort(403, "Người soạn không thể tự duyệt. / The drafter cannot approve their own notice.")
+    return _apply(notice_id, lambda: notices.approve(repository(), notice_id, actor=g.user["username"],
+                                                     request_id=g.request_id),
+                  "Đã duyệt. / Approved.")
+
+
+@bp.route("/<notice_id>/send", methods=["POST"])
+@login_required("reviewer", "supervisor")
+def send(notice_id: str):
+    notice = _notice(notice_id)
+    if not _may_follow_up(notice):
+        abort(403)
+    now = datetime.now(UTC)
+    sent_at = _time_field("sent_at", now, not_before=None)
+    if sent_at is None:
+        return redirect(url_for("notices.show", notice_id=notice_id))
+    return _apply(notice_id, lambda: notices.send(
+        repository(), notice_id, channel=request.form.get("channel", ""), actor=g.user["username"],
+        deadline_hours=_config().takedown_deadline_hours, sent_at=sent_at, request_id=g.request_id, now=now),
+        "Đã ghi nhận việc gửi; hạn xử lý bắt đầu tính. / Sending recorded; the deadline runs.")
+
+
+@bp.route("/<notice_id>/removal", methods=["POST"])
+@login_required("reviewer", "supervisor")
+def removal(notice_id: str):
+    notice = _notice(notice_id)
+    if not _may_follow_up(notice):
+        abort(403)
+    now = datetime.now(UTC)
+    sent_at = datetime.fromisoformat(notice["sent_at"]) if notice.get("sent_at") else None
+    removed_at = _time_field("removed_at", now, not_before=sent_at)
+    chosen = [p for p in request.form.getlist("post_ids") if p in notice["post_ids"]]
+    if removed_at is None:
+        return redirect(url_for("notices.show", notice_id=notice_id))
+    if not chosen:
+        flash("Chọn bài đã bị gỡ. / Choose the posts that were removed.", "error")
+        return redirect(url_for("notices.show", notice_id=notice_id))
+
+    def record() -> None:
+        for post in repository().posts_by_ids(chosen):
+            if post.get("status") != "removed":
+                notices.record_removal(repository(), post["id"], actor=g.user["username"], removed_at=removed_at,
+                                       reason=f"{notice['reference']}: nền tảng xác nhận đã gỡ / platform confirmed",
+                                       request_id=g.request_id, now=now)
+    return _apply(notice_id, record, "Đã ghi nhận việc gỡ bỏ. / Removal recorded.")
+
+
+@bp.route("/<notice_id>/letter.pdf")
+@login_required(*VIEWERS)
+def letter(notice_id: str):
+    notice = _notice(notice_id)
+    pdf = letter_pdf(notice, evidence_rows(notice), Letterhead.from_settings(current_app.config),
+                     deadline_hours=_config().takedown_deadline_hours)
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", notice["reference"])
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="safewatch-{name}.pdf"'})
+
+
+def _time_field(name: str, now: datetime, *, not_before: datetime | None) -> datetime | None:
+    """A time typed in the form (Vietnam time; empty = now), checked; None after flashing why not."""
+    try:
+        moment = display.parse_local_time(request.form.get(name)) or now
+    except ValueError:
+        flash("Thời gian không hợp lệ. / The time is not valid.", "error")
+        return None
+    if moment > now + CLOCK_SKEW:
+        flash("Thời gian không thể ở tương lai. / The time cannot be in the future.", "error")
+        return None
+    if not_before is not None and moment < not_before:
+        flash("Thời điểm gỡ không thể trước thời điểm gửi. / Removal cannot be before sending.", "error")
+        return None
+    return moment
+
+
+def _apply(notice_id: str, change, success: str):
+    try:
+        change()
+    except VersionConflict:
+        flash(CHANGED_MEANWHILE, "error")
+    except SafeWatchError as error:
+        flash(str(error), "error")
+    else:
+        flash(success, "success")
+    return redirect(url_for("notices.show", notice_id=notice_id))

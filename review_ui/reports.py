@@ -1,0 +1,131 @@
+"""The report to the steering committee: figures for a period against the one before, breakdowns,
+bar charts drawn as SVG on the server, the removed items, and exports (PDF, XLSX, CSV)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from index.periods import KINDS, Period, PeriodError, period
+from index.reports import Report, build_report
+from review_ui import display, report_exports
+from review_ui.documents import Letterhead
+from review_ui.security import login_required, repository
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+READERS = ("supervisor", "analyst")
+PERIOD_LABELS = {"month": ("Tháng", "Month"), "quarter": ("Quý", "Quarter"), "half": ("6 tháng", "6 months"),
+                 "year": ("Năm", "Year"), "custom": ("Tùy chọn", "Custom range")}
+PARAMETERS = ("period", "date", "from", "to")
+CHART_WIDTH = 380  # px of the longest bar
+
+bp.add_app_template_filter(report_exports.shown, "report_value")
+bp.add_app_template_filter(display.change, "report_change")
+bp.add_app_template_filter(display.safe_href, "safe_href")
+
+
+def today() -> date:
+    return datetime.now(display.VIETNAM).date()
+
+
+def parse_period(args) -> Period:
+    """Query string -> Period; default: the 6 months containing today (Vietnam time)."""
+    kind = args.get("period") or "half"
+    if kind not in KINDS:
+        raise PeriodError(f"Kỳ không hợp lệ / unknown period '{kind[:20]}'.")
+    try:
+        anchor = date.fromisoformat(args["date"]) if args.get("date") else today()
+        if kind == "custom":
+            start, end = date.fromisoformat(args.get("from") or ""), date.fromisoformat(args.get("to") or "")
+            if not (2000 <= start.year and end.year <= 2100 and (end - start).days <= 3700):
+                raise PeriodError("Khoảng thời gian tối đa 10 năm, từ năm 2000. / At most 10 years, from 2000.")
+            return period("custom", start, end)
+    except ValueError as error:
+        if isinstance(error, PeriodError):
+            raise
+        raise PeriodError("Ngày viết dạng YYYY-MM-DD. / Dates are written YYYY-MM-DD.") from None
+    if not 2000 <= anchor.year <= 2100:
+        raise PeriodError("Năm từ 2000 đến 2100. / Years from 2000 to 2100.")
+    return period(kind, anchor)
+
+
+def _report(args) -> tuple[Report, str | None]:
+    error = None
+    try:
+        chosen = parse_period(args)
+    except PeriodError as problem:
+        error, chosen = str(problem), period("half", today())
+    return build_report(repository(), chosen), error
+
+
+def bar_chart(title: tuple[str, str], rows: list[tuple[str, list[int]]], series: tuple[tuple[str, str], ...]) -> dict:
+    """Geometry of a horizontal bar chart: rows of (label, one value per series)."""
+    top = max((v for _label, values in rows for v in values), default=0) or 1
+    return {"title": title, "series": series, "height": 28 + len(rows) * (8 + 12 * len(series)),
+            "row_height": 8 + 12 * len(series),
+            "rows": [{"label": label, "bars": [{"value": v, "width": round(v / top * CHART_WIDTH, 1),
+                                                "cls": f"bar-{n}"} for n, v in enumerate(values)]}
+                     for label, values in rows]}
+
+
+def charts(report: Report) -> list[dict]:
+    both = (("Thu thập", "Collected"), ("Đã gỡ", "Removed"))
+    found = [bar_chart(("Số bài thu thập theo tháng", "Collected per month"),
+                       [(month, [n]) for month, n in report.figures.collected_per_month], both[:1])]
+    for name, vi, en in report_exports.BREAKDOWNS[:3]:
+        rows = report_exports.breakdown_rows(report, name)[:15]
+        found.append(bar_chart((vi, en), [(label, [c, r]) for _key, label, c, r in rows], both))
+    return found
+
+
+@bp.route("")
+@login_required(*READERS)
+def index():
+    report, error = _report(request.args)
+    chosen = {name: request.args.get(name, "") for name in PARAMETERS}
+    exports = {kind: url_for(f"reports.{kind}", **{k: v for k, v in chosen.items() if v})
+               for kind in ("report_pdf", "report_xlsx", "removed_csv")}
+    return render_template("reports/index.html", report=report, error=error, chosen=chosen,
+                           kinds=PERIOD_LABELS, figures=report_exports.figure_rows(report),
+                           breakdowns=[(vi, en, report_exports.breakdown_rows(report, name))
+                                       for name, vi, en in report_exports.BREAKDOWNS],
+                           removed=report_exports.removed_rows(report), charts=charts(report),
+                           exports=exports, previous=report.period.previous()), 400 if error else 200
+
+
+def _download(content: bytes, mimetype: str, report: Report, extension: str, *, inline: bool = False) -> Response:
+    name = f"safewatch-bao-cao-{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}.{extension}"
+    return Response(content, mimetype=mimetype, headers={
+        "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{name}"'})
+
+
+def _checked_report(args) -> Report:
+    try:
+        chosen = parse_period(args)
+    except PeriodError as error:
+        abort(400, str(error))
+    return build_report(repository(), chosen)
+
+
+@bp.route("/report.pdf")
+@login_required(*READERS)
+def report_pdf():
+    report = _checked_report(request.args)
+    pdf = report_exports.report_pdf(report, Letterhead.from_settings(current_app.config), today=today())
+    return _download(pdf, "application/pdf", report, "pdf", inline=True)
+
+
+@bp.route("/report.xlsx")
+@login_required(*READERS)
+def report_xlsx():
+    report = _checked_report(request.args)
+    return _download(report_exports.report_xlsx(report),
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", report, "xlsx")
+
+
+@bp.route("/removed.csv")
+@login_required(*READERS)
+def removed_csv():
+    report = _checked_report(request.args)
+    return _download(report_exports.removed_csv(report), "text/csv; charset=utf-8", report, "csv")

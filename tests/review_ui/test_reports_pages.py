@@ -1,0 +1,184 @@
+"""The report page and its exports, on a small, fully known history: every figure shown is the one
+index.reports computes, exports open in their programs, hostile crawled values stay inert."""
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from index import lifecycle, notices
+from index.accounts import create_user
+from index.notices import NoticeDraft
+from index.periods import period
+from index.reports import build_report
+from review_ui.report_exports import FIGURES, shown
+from safewatch.records import post_id_for
+
+PASSWORD = "correct-horse-battery"
+SEP, OCT = datetime(2026, 9, 10, 3, 0, tzinfo=UTC), datetime(2026, 10, 10, 3, 0, tzinfo=UTC)
+HOSTILE_URL = '=HYPERLINK("javascript:alert(1)")<script>alert(2)</script>'
+OCTOBER = "/reports?period=month&date=2026-10-15"
+USERS = {"lan": ["reviewer"], "an": ["analyst"], "chief": ["supervisor"], "root": ["admin"]}
+
+
+@pytest.fixture
+def people(repo):
+    for name, roles in USERS.items():
+        create_user(repo, name, PASSWORD, roles)
+    return repo
+
+
+def signed_in(app, username):
+    client = app.test_client()
+    if username:
+        assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def add_post(repo, n, collected, *, labels=("drugs",), platform="forum", source="demo", url=None):
+    url = url or f"http://f.example/{n}"
+    repo.bulk_upsert_posts([{"id": post_id_for(url), "url": url, "text": f"bài {n} <script>alert(1)</script>",
+                             "status": "flagged" if labels else "collected", "labels": list(labels),
+                             "collected_at": collected.isoformat(), "platform": platform, "source": source,
+                             "priority": 1.0, "content_hash": f"hash{n}",
+                             "evidence": {"id": f"ev{n}", "sha256": f"{n:02d}" * 32, "url": url,
+                                          "captured_at": collected.isoformat()}}])
+    return post_id_for(url)
+
+
+def review(repo, post_id, when, confirm=True):
+    lifecycle.claim(repo, post_id, reviewer="lan", now=when)
+    lifecycle.decide(repo, post_id, reviewer="lan", confirm=confirm, categories=["drugs"] if confirm else [],
+                     now=when)
+
+
+def request_removal(repo, post_ids, when):
+    notice = notices.draft(repo, NoticeDraft("takedown", "platform", "Forum", tuple(post_ids)), actor="lan",
+                           now=when)
+    notices.approve(repo, notice["notice_id"], actor="chief", now=when)
+    return notices.send(repo, notice["notice_id"], channel="electronic", actor="lan", sent_at=when, now=when)
+
+
+@pytest.fixture
+def history(people):
+    """September: 2 collected, 1 removed in 10 h. October: 5 collected (4 flagged), 3 confirmed,
+    1 dismissed, 3 removal requests: one removed late (30 h), one in 5 h, one still online."""
+    september = [add_post(people, 1, SEP), add_post(people, 2, SEP, labels=())]
+    review(people, september[0], SEP)
+    request_removal(people, [september[0]], SEP)
+    notices.record_removal(people, september[0], actor="recheck", removed_at=SEP + timedelta(hours=10), now=SEP)
+    october = [add_post(people, n, OCT) for n in (10, 11, 12)]
+    add_post(people, 13, OCT, labels=(), platform="facebook")
+    hostile = add_post(people, 14, OCT, platform="@evil", source="+cmd", url=HOSTILE_URL)
+    for post_id in (october[0], october[1], hostile):
+        review(people, post_id, OCT)
+    review(people, october[2], OCT, confirm=False)
+    for post_id in (october[0], october[1], hostile):
+        request_removal(people, [post_id], OCT)
+    notices.record_removal(people, october[0], actor="recheck", removed_at=OCT + timedelta(hours=30), now=OCT)
+    notices.record_removal(people, hostile, actor="recheck", removed_at=OCT + timedelta(hours=5), now=OCT)
+    people.refresh()
+    return people
+
+
+ROUTES = ["/reports", OCTOBER, "/reports/report.pdf", "/reports/report.xlsx", "/reports/removed.csv"]
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_every_route_and_every_role(app, people, path):
+    for username in [None, *USERS]:
+        response = signed_in(app, username).get(path)
+        if username is None:
+            assert response.status_code == 302 and "/login" in response.headers["Location"]
+        elif username == "lan":  # reviewers do not see reports
+            assert response.status_code == 403
+        else:
+            assert response.status_code == 200, (path, username)
+
+
+def test_the_page_shows_exactly_the_figures_of_index_reports(app, history):
+    report = build_report(history, period("month", date(2026, 10, 15)))
+    f = report.figures
+    assert (f.collected, f.flagged, f.reviewed, f.confirmed, f.dismissed) == (5, 4, 4, 3, 1)
+    assert (f.removal_requests, f.removed, f.overdue, f.within_deadline) == (3, 2, 1, 0.5)
+    html = signed_in(app, "chief").get(OCTOBER).get_data(as_text=True)
+    shown_figures = dict(re.findall(r'data-figure="(\w+)">([^<]*)</td>', html))
+    assert shown_figures == {name: shown(getattr(f, name), kind) for name, _vi, _en, kind in FIGURES}
+    assert shown_figures["removal_rate"] == "66,7%" and shown_figures["collected"] == "5"
+    assert "01/10/2026 – 31/10/2026" in html and "01/09/2026 – 30/09/2026" in html
+    assert "+150,0%" in html  # collected: 5 against 2
+    assert "Ma túy, chất kích thích, rượu bia, thuốc lá" in html  # categories by their Vietnamese names
+    assert "<svg" in html and 'class="bar-1"' in html and ' style="' not in html
+    assert "01" * 32 not in html  # September's removed item is not October's
+    assert "10" * 32 in html and "14" * 32 in html
+
+
+def test_hostile_values_are_inert_in_the_page(app, history):
+    html = signed_in(app, "an").get(OCTOBER).get_data(as_text=True)
+    assert "<script>alert" not in html and 'href="=HYPERLINK' not in html and 'href="javascript:' not in html
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+
+
+def test_the_default_period_is_the_current_six_months(app, people):
+    from review_ui.reports import today
+    html = signed_in(app, "an").get("/reports").get_data(as_text=True)
+    assert period("half", today()).label in html
+
+
+def test_bad_periods_are_refused_with_a_message(app, people):
+    client = signed_in(app, "chief")
+    for query in ("period=week", "period=custom&from=2026-10-01", "period=month&date=yesterday",
+                  "period=custom&from=1900-01-01&to=2026-01-01"):
+        response = client.get(f"/reports?{query}")
+        assert response.status_code == 400 and "flash-error" in response.get_data(as_text=True), query
+        assert client.get(f"/reports/report.xlsx?{query}").status_code == 400, query
+    response = client.get("/reports?period=custom&from=2026-10-01&to=2026-10-31")
+    assert response.status_code == 200 and "01/10/2026 – 31/10/2026" in response.get_data(as_text=True)
+
+
+def test_pdf_report(app, history):
+    response = signed_in(app, "chief").get("/reports/report.pdf?period=month&date=2026-10-15")
+    pdf = response.data
+    assert response.mimetype == "application/pdf" and pdf.startswith(b"%PDF") and b"DejaVuSerif" in pdf
+    for marker in (b"/JavaScript", b"/JS", b"/URI", b"/Launch", b"<script"):
+        assert marker not in pdf
+
+
+def test_xlsx_report_has_the_figures_and_no_formulas(app, history):
+    report = build_report(history, period("month", date(2026, 10, 15)))
+    response = signed_in(app, "an").get("/reports/report.xlsx?period=month&date=2026-10-15")
+    assert "attachment" in response.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book["Số liệu"]
+    for row, (name, _vi, _en, _kind) in enumerate(FIGURES, 2):
+        assert sheet.cell(row, 3).value == getattr(report.figures, name), name
+        assert sheet.cell(row, 4).value == getattr(report.previous, name), name
+    platforms = {row[0].value: row for row in book["Nền tảng"].iter_rows(min_row=2)}
+    assert platforms["@evil"][0].data_type == "s" and platforms["forum"][2].value == 3
+    assert [c.value for c in book["Theo tháng"][2]] == ["2026-10", 5]
+    removed = list(book["Đã gỡ"].iter_rows(min_row=2))
+    assert len(removed) == 2
+    hostile = next(row for row in removed if row[1].value == HOSTILE_URL)
+    assert all(cell.data_type != "f" for row in removed for cell in row)
+    assert hostile[1].data_type == "s" and hostile[7].value == 5.0 and hostile[8].value == "Có"
+
+
+def test_csv_of_removed_items_has_a_bom_and_no_formulas(app, history):
+    response = signed_in(app, "chief").get("/reports/removed.csv?period=month&date=2026-10-15")
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][1] == "Đường dẫn (URL)" and len(rows) == 3
+    hostile, late = rows[1], rows[2]  # in order of removal
+    assert late[7] == "30.0" and late[8] == "Không" and late[9] == "10" * 32
+    assert hostile[1] == "'" + HOSTILE_URL and hostile[3] == "'@evil" and hostile[4] == "'+cmd"
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_removed_items_carry_hours_and_deadline(history):
+    report = build_report(history, period("month", date(2026, 10, 15)))
+    assert [(i["hours_to_removal"], i["within_deadline"]) for i in report.removed_items] == [(5.0, True),
+                                                                                            (30.0, False)]
+    assert report.removed_items[1]["evidence"]["sha256"] == "10" * 32
