@@ -55,12 +55,12 @@ class EvidenceMiddleware:
             item.evidence = reference[0]
         return item
 
-    def process_spider_output(self, response, result, spider):
+    def process_spider_output(self, response, result, spider=None):
         reference: list = []
         for item in result:
             yield self._with_evidence(response, item, reference)
 
-    async def process_spider_output_async(self, response, result, spider):
+    async def process_spider_output_async(self, response, result, spider=None):
         reference: list = []
         async for item in result:
             yield self._with_evidence(response, item, reference)
@@ -88,11 +88,11 @@ class ConditionalRequestsMiddleware:
         crawler.signals.connect(instance.close, signal=signals.spider_closed)
         return instance
 
-    def close(self, spider) -> None:
+    def close(self, spider=None) -> None:
         if self.state:
             self.state.close()
 
-    def process_request(self, request, spider):
+    def process_request(self, request, spider=None):
         if not self.state or request.method != "GET" or request.meta.get("dont_condition"):
             return None
         etag, last_modified = self.state.validators(request.url)
@@ -102,7 +102,7 @@ class ConditionalRequestsMiddleware:
             request.headers.setdefault(b"If-Modified-Since", last_modified.encode("latin-1"))
         return None
 
-    def process_response(self, request, response, spider):
+    def process_response(self, request, response, spider=None):
         if not self.state or request.meta.get("dont_condition"):
             return response
         if response.status == 304:
@@ -132,7 +132,7 @@ class CharsetMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler.stats)
 
-    def process_response(self, request, response, spider):
+    def process_response(self, request, response, spider=None):
         if not isinstance(response, TextResponse) or response.encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
             if isinstance(response, TextResponse) and not _decodes(response.body):
                 self.stats.inc_value("safewatch/problems/invalid_utf8")
@@ -161,7 +161,7 @@ class CountedHttpCompressionMiddleware(HttpCompressionMiddleware):
 
     def process_response(self, request, response, spider=None):
         try:
-            return super().process_response(request, response, spider)
+            return super().process_response(request, response)
         except IgnoreRequest:
             self.stats.inc_value("safewatch/problems/oversized_when_unpacked")
             raise
@@ -178,7 +178,7 @@ class RedirectLoopMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler.stats)
 
-    def process_response(self, request, response, spider):
+    def process_response(self, request, response, spider=None):
         location = response.headers.get(b"Location")
         if response.status in (301, 302, 303, 307, 308) and location:
             target = request.urljoin(location.decode("latin-1")) if hasattr(request, "urljoin") else None
@@ -202,7 +202,7 @@ class RegistryDelayMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler.settings.getdict("DOWNLOAD_SLOTS"))
 
-    def process_request(self, request, spider):
+    def process_request(self, request, spider=None):
         if self.hosts and urlsplit(request.url).hostname in self.hosts:
             request.meta["autothrottle_dont_adjust_delay"] = True
         return None

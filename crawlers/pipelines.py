@@ -47,6 +47,7 @@ class CrawlTally:
     new: int = 0
     updated: int = 0  # edited since the last crawl (earlier text kept)
     unchanged: int = 0
+    rescored: int = 0  # same text, new scores (the model changed since the last crawl)
     spooled: int = 0  # kept on disk for later: Elasticsearch was down or busy
     replayed: int = 0  # written from the spool of an earlier run
     errors: list[str] = field(default_factory=list)
@@ -55,12 +56,19 @@ class CrawlTally:
 class ValidatePipeline:
     """Only whole records move on: a post without text or address is dropped (and counted)."""
 
-    def process_item(self, item, spider):
+    def __init__(self, stats) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item):
         if not isinstance(item, PostRecord) or not item.text.strip() or not item.url:
-            spider.crawler.stats.inc_value("safewatch/dropped/empty_post")
+            self.stats.inc_value("safewatch/dropped/empty_post")
             raise DropItem("a post without text or address")
         if len(item.text) > MAX_TEXT_CHARS:
-            spider.crawler.stats.inc_value("safewatch/truncated_posts")
+            self.stats.inc_value("safewatch/truncated_posts")
             item.text = item.text[:MAX_TEXT_CHARS]
         return item
 
@@ -83,13 +91,13 @@ class IndexPipeline:
         tally = crawler.settings.get("SAFEWATCH_TALLY") or CrawlTally()
         return cls(crawler.settings["SAFEWATCH_CONFIG"], tally)
 
-    def open_spider(self, spider):
+    def open_spider(self):
         self.classifier = load_classifier(self.config)
         repository = open_repository(self.config)
         self.ingestor = Ingestor(repository, self.config.var_dir / "spool" / self.config.index_prefix)
         self._replay()
 
-    def process_item(self, item: PostRecord, spider):
+    def process_item(self, item: PostRecord):
         self.tally.collected += 1
         if self.tally.collected % PROGRESS_EVERY == 0:  # a live line for long crawls
             print(f"  … {len(self.tally.distinct):,} posts, {len(self.tally.flagged_ids):,} flagged, "
@@ -99,7 +107,7 @@ class IndexPipeline:
             self._flush()
         return item
 
-    def close_spider(self, spider):
+    def close_spider(self):
         self._flush()
         self._replay()
         self.ingestor.repo.client.close()
@@ -130,6 +138,7 @@ class IndexPipeline:
         self.tally.new += result.created
         self.tally.updated += result.updated
         self.tally.unchanged += result.unchanged
+        self.tally.rescored += result.rescored
         self.tally.indexed += result.indexed + result.replayed
         self.tally.replayed += result.replayed
         self.tally.spooled = self.ingestor.pending()

@@ -32,6 +32,7 @@ class IngestResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    rescored: int = 0  # same text, scored anew (a new model)
     spooled: int = 0
     replayed: int = 0
     rejected: list[dict] = field(default_factory=list)  # permanent per-document errors
@@ -65,6 +66,7 @@ class Ingestor:
             total.created += result.created
             total.updated += result.updated
             total.unchanged += result.unchanged
+            total.rescored += result.rescored
             total.rejected.extend(result.rejected)
             if retry:
                 self._write_file(path, retry)  # same name: keeps its place in the order
@@ -83,6 +85,7 @@ class Ingestor:
             total.created += result.created
             total.updated += result.updated
             total.unchanged += result.unchanged
+            total.rescored += result.rescored
             total.rejected.extend(result.rejected)
             if not retry or not transient or delay is None:
                 return total, retry
@@ -100,6 +103,7 @@ class Ingestor:
             return result, list(documents), False
         result.indexed = outcome.ok
         result.created, result.updated, result.unchanged = outcome.created, outcome.updated, outcome.unchanged
+        result.rescored = outcome.refreshed
         rejected_ids, transient = set(), False
         for error in outcome.errors:
             detail = next(iter(error.values()))

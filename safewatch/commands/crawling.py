@@ -120,7 +120,8 @@ def run_crawl(config: Config, sources, *, demo_base: str | None = None) -> int:
     print(f"Crawl finished in {seconds:.1f}s: {stats.get('response_received_count', 0)} pages fetched, "
           f"{len(tally.distinct)} posts collected, {len(tally.flagged_ids)} flagged, {tally.indexed} captures indexed, "
           f"{len(tally.errors)} not indexed, {stats.get('robotstxt/forbidden', 0)} URLs refused by robots.txt.")
-    print(f"  {tally.new} new, {tally.updated} edited since the last crawl, {tally.unchanged} unchanged.")
+    print(f"  {tally.new} new, {tally.updated} edited since the last crawl, {tally.unchanged} unchanged"
+          + (f", {tally.rescored} unchanged but scored anew by the current model." if tally.rescored else "."))
     if tally.replayed:
         print(f"  {tally.replayed} post(s) written from the spool of an earlier run.")
     if tally.spooled:
