@@ -63,20 +63,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def timed(function, repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=1_000_000)
@@ -127,7 +113,8 @@ def main() -> int:
                                                     "password": PASSWORD}, allow_redirects=False, timeout=10)
         assert answer.status_code == 302, answer.status_code
         rng = random.Random(5)
-        queries = bench_index_module().QUERIES
+        bench = bench_index_module()
+        queries = bench.QUERIES
 
         def get(path: str) -> None:
             response = session.get(base + path, timeout=30)
@@ -148,10 +135,10 @@ def main() -> int:
                 function()
         print(f"index {prefix}: {total:,} posts; app served by waitress (4 threads) at {base}; "
               f"{args.requests} requests per page, one client")
-        met = True
+        timed, percentile, met = bench.timed, bench.percentile, True
         for name in pages:
-            page = timed(pages[name], args.requests)
-            query = timed(behind[name], args.requests)
+            page = timed(name, pages[name], args.requests)
+            query = timed(name, behind[name], args.requests)
             p95 = percentile(page, 95)
             met = met and p95 < 150
             print(f"{name:<7} page p50 {statistics.median(page):6.1f} ms  p95 {p95:6.1f} ms   |  query alone "

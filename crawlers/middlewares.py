@@ -119,11 +119,8 @@ def _text(value: bytes | None) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-class CharsetMiddleware:
-    """Pages whose declared charset is wrong or missing: when the bytes are valid UTF-8 with
-    non-ASCII text but the page says (or is guessed as) something else, they are read as UTF-8 (the
-    usual case: an old server's default header). Invalid UTF-8 is read with replacement characters.
-    Both are logged and counted."""
+class _Counting:
+    """A middleware that counts what it sees in the crawl's stats (for the closing summary)."""
 
     def __init__(self, stats) -> None:
         self.stats = stats
@@ -131,6 +128,13 @@ class CharsetMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler.stats)
+
+
+class CharsetMiddleware(_Counting):
+    """Pages whose declared charset is wrong or missing: when the bytes are valid UTF-8 with
+    non-ASCII text but the page says (or is guessed as) something else, they are read as UTF-8 (the
+    usual case: an old server's default header). Invalid UTF-8 is read with replacement characters.
+    Both are logged and counted."""
 
     def process_response(self, request, response, spider=None):
         if not isinstance(response, TextResponse) or response.encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
@@ -167,22 +171,14 @@ class CountedHttpCompressionMiddleware(HttpCompressionMiddleware):
             raise
 
 
-class RedirectLoopMiddleware:
+class RedirectLoopMiddleware(_Counting):
     """A redirect back to an address already passed through is a loop: dropped, logged, counted
     (instead of going round until the redirect limit)."""
-
-    def __init__(self, stats) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
 
     def process_response(self, request, response, spider=None):
         location = response.headers.get(b"Location")
         if response.status in (301, 302, 303, 307, 308) and location:
-            target = request.urljoin(location.decode("latin-1")) if hasattr(request, "urljoin") else None
-            target = target or response.urljoin(location.decode("latin-1"))
+            target = response.urljoin(location.decode("latin-1"))
             seen = [*request.meta.get("redirect_urls", []), request.url]
             if target in seen:
                 self.stats.inc_value("safewatch/problems/redirect_loop")
