@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,10 +15,22 @@ from safewatch.errors import SafeWatchError
 ROLES = ("reviewer", "analyst", "supervisor", "admin")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 MIN_PASSWORD_LENGTH = 10
+# Login throttling: after this many wrong passwords in a row, sign-in is refused for LOCK_MINUTES
+# (doubling with each further lock, up to a day), even with the right password.
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
 
 
 class AccountError(SafeWatchError, ValueError):
     pass
+
+
+class AccountLocked(AccountError):
+    def __init__(self, until: datetime, now: datetime) -> None:
+        self.until = until
+        minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+        super().__init__(f"Too many wrong passwords: sign-in refused for {minutes} more minute(s).")
+        self.minutes = minutes
 
 
 def create_user(repo: Repository, username: str, password: str, roles: list[str],
@@ -39,15 +52,36 @@ def create_user(repo: Repository, username: str, password: str, roles: list[str]
     return user
 
 
-def authenticate(repo: Repository, username: str, password: str) -> dict | None:
+def authenticate(repo: Repository, username: str, password: str, *, now: datetime | None = None) -> dict | None:
+    """The user, or None for a wrong name or password. Raises AccountLocked while the account is
+    locked after MAX_FAILED_LOGINS wrong passwords in a row (checked before the password, so a
+    locked account cannot be probed)."""
+    now = now or datetime.now(UTC)
     user = repo.get_user(username.strip().lower())
     if user is None:
         # Spend the same time as a real check, so timing does not reveal which names exist.
         check_password_hash(_DUMMY_HASH, password)
         return None
+    locked_until = user.get("locked_until")
+    if locked_until and datetime.fromisoformat(locked_until) > now:
+        raise AccountLocked(datetime.fromisoformat(locked_until), now)
     if user.get("disabled") or not check_password_hash(user["password_hash"], password):
+        if not user.get("disabled"):
+            _record_failure(repo, user, now)
         return None
+    if user.get("failed_logins") or locked_until:
+        user = {**user, "failed_logins": 0, "locked_until": None}
+        repo.put_user(user, create=False)
     return user
+
+
+def _record_failure(repo: Repository, user: dict, now: datetime) -> None:
+    failed = int(user.get("failed_logins") or 0) + 1
+    changes: dict = {"failed_logins": failed}
+    if failed % MAX_FAILED_LOGINS == 0:
+        locks = failed // MAX_FAILED_LOGINS
+        changes["locked_until"] = (now + timedelta(minutes=min(LOCK_MINUTES * 2 ** (locks - 1), 24 * 60))).isoformat()
+    repo.put_user({**user, **changes}, create=False)
 
 
 def set_password(repo: Repository, username: str, password: str) -> None:
@@ -57,7 +91,8 @@ def set_password(repo: Repository, username: str, password: str) -> None:
     user = repo.get_user(username)
     if user is None:
         raise AccountError(f"No user '{username}'.")
-    repo.put_user({**user, "password_hash": generate_password_hash(password), "disabled": False}, create=False)
+    repo.put_user({**user, "password_hash": generate_password_hash(password), "disabled": False,
+                   "failed_logins": 0, "locked_until": None}, create=False)
 
 
 def set_disabled(repo: Repository, username: str, disabled: bool) -> None:

@@ -151,6 +151,9 @@ USERS = {
         "roles": _KEYWORD,
         "disabled": {"type": "boolean"},
         "created_at": _DATE,
+        # Login throttling (index.accounts): failed attempts in a row, and until when sign-in is refused.
+        "failed_logins": {"type": "integer"},
+        "locked_until": _DATE,
     },
 }
 

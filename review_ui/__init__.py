@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
 from index.connection import open_repository
@@ -26,23 +26,47 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         SAFEWATCH=config,
+        SAFEWATCH_BREAK_MINUTES=_minutes(os.environ.get("SAFEWATCH_BREAK_MINUTES"), default=50),
     )
     if test_config:
         app.config.update(test_config)
     app.extensions["safewatch.repository"] = open_repository(config)
 
     csrf.init_app(app)
-    from review_ui import auth, filters, notices, queue, reports, search, security
+    from review_ui import admin, auth, errors, filters, notices, queue, reports, search, security, wellbeing
 
     security.init_app(app)
+    errors.init_app(app)
     filters.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(notices.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(wellbeing.bp)
+    app.register_blueprint(admin.bp)
     app.add_url_rule("/", endpoint="index", view_func=queue.home)
+    app.add_url_rule("/favicon.svg", endpoint="favicon", view_func=_favicon)
+    app.add_url_rule("/favicon.ico", endpoint="favicon_ico", view_func=_favicon)  # asked for by habit
     return app
+
+
+FAVICON = (Path(__file__).parent / "static" / "favicon.svg").read_bytes()
+
+
+def _favicon() -> Response:
+    # From memory, not as a static file: browsers often cancel the icon's request when the page moves
+    # on, and a cancelled request can leave the static file open in the development server.
+    return Response(FAVICON, mimetype="image/svg+xml")
+
+
+def _minutes(value: str | None, default: int) -> int:
+    """A whole number of minutes from the environment; the default when unset."""
+    if value is None or not value.strip():
+        return default
+    if not value.strip().isdigit():
+        raise ValueError(f"SAFEWATCH_BREAK_MINUTES must be a whole number of minutes (0 or more), not {value!r}.")
+    return int(value)
 
 
 def _stored_secret(var_dir: Path) -> str:

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
-from index.accounts import authenticate
-from review_ui.security import repository
+from index.accounts import AccountLocked, authenticate
+from review_ui.security import landing_url, repository
 
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str:
-    # Only paths on this site: no scheme, no host, no "//evil.example" (no open redirect).
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+def safe_next(target: str | None) -> str:
+    """A local path to go back to, or the user's landing page. Only paths on this site: no scheme, no
+    host, no "//evil.example", and no backslash or control character (browsers drop tabs and newlines
+    in a URL, so a tab between two slashes would make "//evil.example"): no open redirect."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
         return target
-    return url_for("queue.queue")
+    return landing_url()
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        user = authenticate(repository(), request.form.get("username", ""), request.form.get("password", ""))
+        try:
+            user = authenticate(repository(), request.form.get("username", ""), request.form.get("password", ""))
+        except AccountLocked as locked:
+            repository().append_event({"action": "login_refused_locked", "request_id": g.request_id,
+                                       "actor": request.form.get("username", "")[:64]})
+            flash(f"Quá nhiều lần nhập sai mật khẩu: thử lại sau {locked.minutes} phút. / Too many wrong passwords: "
+                  f"try again in {locked.minutes} minute(s).", "error")
+            return render_template("auth/login.html"), 429
         if user is None:
             repository().append_event({"action": "login_failed", "actor": request.form.get("username", "")[:64],
                                        "request_id": g.request_id})
@@ -29,8 +39,9 @@ def login():
         session.clear()
         session["username"] = user["username"]
         session.permanent = True
+        g.user = user
         repository().append_event({"action": "login", "actor": user["username"], "request_id": g.request_id})
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html")
 
 

@@ -16,7 +16,7 @@ from index.repository import NoticeNotFound, VersionConflict
 from review_ui import display
 from review_ui.documents import Letterhead
 from review_ui.letters import letter_pdf
-from review_ui.security import login_required, repository
+from review_ui.security import has_role, login_required, repository
 from safewatch.errors import SafeWatchError
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
@@ -36,11 +36,6 @@ CHANGED_MEANWHILE = "Có người vừa thay đổi mục này; hãy tải lại
 
 for _name in ("safe_href", "countdown", "vn_date"):
     bp.add_app_template_filter(getattr(display, _name), _name)
-
-
-def has_role(*roles: str) -> bool:
-    held = set(g.user.get("roles", [])) if g.get("user") else set()
-    return "admin" in held or bool(held & set(roles))
 
 
 @bp.app_context_processor

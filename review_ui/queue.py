@@ -6,7 +6,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from index import lifecycle
 from index.repository import PostNotFound
-from review_ui.security import login_required, repository
+from review_ui.security import landing_url, login_required, repository
+from review_ui.wellbeing import track_exposure
 from safewatch.errors import SafeWatchError
 from safewatch.taxonomy import CATEGORIES, CODES
 
@@ -15,14 +16,14 @@ bp = Blueprint("queue", __name__)
 
 @login_required()
 def home():
-    return redirect(url_for("queue.queue"))
+    return redirect(landing_url())
 
 
 @bp.route("/queue")
 @login_required("reviewer", "supervisor")
 def queue():
     posts = repository().review_queue(size=100, reviewer=g.user["username"])
-    return render_template("queue/list.html", posts=posts)
+    return render_template("queue/list.html", posts=posts, break_due=track_exposure())
 
 
 @bp.route("/queue/next", methods=["POST"])
@@ -65,7 +66,7 @@ def post(post_id: str):
     can_decide = source.get("status") == "in_review" and source.get("claimed_by") == g.user["username"]
     return render_template("queue/post.html", post_id=post_id, post=source, scores=scores,
                            categories=CATEGORIES, can_decide=can_decide,
-                           events=repository().events_for(post_id))
+                           events=repository().events_for(post_id), break_due=track_exposure())
 
 
 @bp.route("/posts/<post_id>/decision", methods=["POST"])

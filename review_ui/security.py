@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import uuid
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
 from index.repository import Repository
 
@@ -26,6 +26,10 @@ def init_app(app: Flask) -> None:
             else:
                 session.clear()
 
+    @app.context_processor
+    def guard_helpers() -> dict:
+        return {"may_open": may_open, "has_role": has_role}
+
     @app.after_request
     def headers(response):
         response.headers["Content-Security-Policy"] = CSP
@@ -37,8 +41,32 @@ def init_app(app: Flask) -> None:
 
 
 def repository() -> Repository:
-    from flask import current_app
     return current_app.extensions["safewatch.repository"]
+
+
+def has_role(*roles: str) -> bool:
+    """The signed-in user holds one of `roles` (an admin holds them all)."""
+    held = set(g.user.get("roles", [])) if g.get("user") else set()
+    return "admin" in held or bool(held & set(roles))
+
+
+def may_open(endpoint: str) -> bool:
+    """The signed-in user passes the guard of `endpoint` (read from the guard itself, so menus and
+    buttons never offer what would answer 403)."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None or not g.get("user") or not hasattr(view, "required_roles"):
+        return False
+    return not view.required_roles or has_role(*view.required_roles)
+
+
+# Where each role starts after login and at "/": its daily work. First match wins.
+LANDING_PAGES = (("reviewer", "queue.queue"), ("admin", "queue.queue"), ("supervisor", "notices.index"),
+                 ("analyst", "search.search"))
+
+
+def landing_url() -> str:
+    held = set(g.user.get("roles", [])) if g.get("user") else set()
+    return url_for(next((endpoint for role, endpoint in LANDING_PAGES if role in held), "search.search"))
 
 
 def login_required(*roles: str):
@@ -47,9 +75,12 @@ def login_required(*roles: str):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
             if g.user is None:
-                return redirect(url_for("auth.login", next=request.path))
+                # The query string too (/search?q=x comes back as itself); auth checks it is local.
+                target = request.full_path if request.query_string else request.path
+                return redirect(url_for("auth.login", next=target))
             if roles and not set(roles) & set(g.user.get("roles", [])) and "admin" not in g.user["roles"]:
                 abort(403)
             return view(*args, **kwargs)
+        wrapped.required_roles = roles
         return wrapped
     return decorator

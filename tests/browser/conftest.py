@@ -76,8 +76,8 @@ class Recorder:
         page.on("console", self._console)
 
     def _console(self, message) -> None:
-        # The browser asks every site for /favicon.ico; the UI has none (a 404 that is not an error of ours).
-        if message.type == "error" and not (message.location or {}).get("url", "").endswith("/favicon.ico"):
+        # No exemption for /favicon.ico any more: the UI links its own icon and answers that path too.
+        if message.type == "error":
             self.console_errors.append(f"{message.text} ({(message.location or {}).get('url', '')})")
 
     def off_site(self) -> list[str]:

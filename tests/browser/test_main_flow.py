@@ -197,7 +197,7 @@ def test_pages_refuse_users_without_the_role(page, live_server, login, recorder,
     refused = set()
     for username, roles in USERS.items():
         login(page, username)
-        page.goto(f"{live_server.url}/search")  # every role may search (an analyst's landing page is a 403)
+        page.goto(f"{live_server.url}/search")  # every role may search
         token = page.locator("form.logout input[name=csrf_token]").get_attribute("value")
         for method, path, allowed in routes:
             permitted = "admin" in roles or bool(set(roles) & set(allowed))
@@ -216,7 +216,7 @@ def test_pages_refuse_users_without_the_role(page, live_server, login, recorder,
             assert response.status == 403
             assert re.search(r"Forbidden|403|quyền", page.locator("h1").inner_text(), re.IGNORECASE)
             screenshot(page, f"07-forbidden-{username}")
-        # The 403 page has no menu: sign out with the form's token, as the sign-out button would.
+        # Sign out with the form's token, as the sign-out button would (the 403 page has it too).
         assert page.request.post(f"{live_server.url}/logout", form={"csrf_token": token}).ok
         page.goto(f"{live_server.url}/queue")
         assert path_of(page) == "/login"

@@ -139,3 +139,11 @@ def test_a_new_password_replaces_the_old_one(client, users):
     assert login(client, password="another-long-password").status_code == 302
     with pytest.raises(AccountError, match="at least"):
         set_password(users, "lan", "short")
+
+
+def test_login_is_throttled_after_wrong_passwords(client, users):
+    from index.accounts import MAX_FAILED_LOGINS
+    for _ in range(MAX_FAILED_LOGINS):
+        assert client.post("/login", data={"username": "lan", "password": "not-the-password"}).status_code == 401
+    refused = client.post("/login", data={"username": "lan", "password": "a-long-password"})
+    assert refused.status_code == 429 and "thử lại sau 15 phút" in refused.get_data(as_text=True)

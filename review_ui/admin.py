@@ -1,0 +1,84 @@
+"""Accounts for admins: create users with their roles, reset passwords (shown once), disable and
+enable. Every change goes through index.accounts and is written to the audit trail."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from index.accounts import ROLES, AccountError, create_user, generate_password, set_disabled, set_password
+from review_ui.security import login_required, repository
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+ROLE_LABELS = {"reviewer": ("Người xem xét", "Reviewer"), "analyst": ("Phân tích viên", "Analyst"),
+               "supervisor": ("Lãnh đạo phê duyệt", "Supervisor"), "admin": ("Quản trị", "Admin")}
+
+
+def _audit(action: str, username: str, **details) -> None:
+    repository().append_event({"action": action, "actor": g.user["username"], "request_id": g.request_id,
+                               "details": {"username": username, **details}})
+
+
+def _existing(username: str) -> str:
+    if repository().get_user(username) is None:
+        abort(404)
+    return username
+
+
+@bp.route("/users")
+@login_required("admin")
+def users():
+    accounts = sorted(repository().list_users(), key=lambda user: user["username"])
+    return render_template("admin/users.html", accounts=accounts, roles=ROLES, role_labels=ROLE_LABELS,
+                           new_password=None)
+
+
+@bp.route("/users", methods=["POST"])
+@login_required("admin")
+def create():
+    username = request.form.get("username", "").strip().lower()[:63]
+    roles = [role for role in request.form.getlist("roles") if role in ROLES]
+    password = generate_password()
+    try:
+        create_user(repository(), username, password, roles, request.form.get("display_name", "").strip()[:100])
+    except AccountError as error:
+        flash(f"Không tạo được tài khoản: {error} / Account not created.", "error")
+        return redirect(url_for("admin.users"))
+    _audit("user_created", username, roles=roles)
+    return _show_password(username, password)
+
+
+@bp.route("/users/<username>/password", methods=["POST"])
+@login_required("admin")
+def reset_password(username: str):
+    password = generate_password()
+    set_password(repository(), _existing(username), password)
+    _audit("password_reset", username)
+    return _show_password(username, password)
+
+
+@bp.route("/users/<username>/disable", methods=["POST"])
+@login_required("admin")
+def disable(username: str):
+    if username == g.user["username"]:
+        flash("Không thể tự khóa tài khoản của mình. / You cannot disable your own account.", "error")
+        return redirect(url_for("admin.users"))
+    set_disabled(repository(), _existing(username), True)
+    _audit("user_disabled", username)
+    flash(f"Đã khóa {username}. / {username} disabled.", "ok")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<username>/enable", methods=["POST"])
+@login_required("admin")
+def enable(username: str):
+    set_disabled(repository(), _existing(username), False)
+    _audit("user_enabled", username)
+    flash(f"Đã mở khóa {username}. / {username} enabled.", "ok")
+    return redirect(url_for("admin.users"))
+
+
+def _show_password(username: str, password: str):
+    """The new password, once, on this response only (never stored in clear, never in the log)."""
+    accounts = sorted(repository().list_users(), key=lambda user: user["username"])
+    return render_template("admin/users.html", accounts=accounts, roles=ROLES, role_labels=ROLE_LABELS,
+                           new_password={"username": username, "password": password})
