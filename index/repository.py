@@ -254,6 +254,28 @@ class Repository:
         next_after = hits[-1]["sort"] if len(hits) == request.size else None
         return SearchResult(response["hits"]["total"]["value"], [_hit(h) for h in hits], facets, next_after)
 
+    def related_posts(self, post_id: str, post: dict, *, size: int = 10) -> dict[str, list[dict]]:
+        """Context for a reviewer, in one request: other posts of the same thread, of the same author
+        (on the same platform), and posts with exactly the same text elsewhere (copies, re-posts)."""
+        fields = ["url", "text", "author", "status", "labels", "published_at", "collected_at", "source"]
+        wanted = {"thread": {"term": {"thread_url": post.get("thread_url")}} if post.get("thread_url") else None,
+                  "author": {"bool": {"filter": [{"term": {"author": post["author"]}}, *(
+                      [{"term": {"platform": post["platform"]}}] if post.get("platform") else [])]}}
+                  if post.get("author") else None,
+                  "same_text": {"term": {"content_hash": post["content_hash"]}} if post.get("content_hash") else None}
+        searches, names = [], []
+        for name, query in wanted.items():
+            if query is not None:
+                names.append(name)
+                searches += [{"index": self.posts}, {"query": {"bool": {"filter": [query], "must_not": [
+                    {"ids": {"values": [post_id]}}]}}, "size": size, "_source": fields,
+                    "sort": [{"collected_at": {"order": "desc", "unmapped_type": "date"}}]}]
+        related: dict[str, list[dict]] = {name: [] for name in wanted}
+        if searches:
+            for name, response in zip(names, self.client.msearch(searches=searches)["responses"], strict=True):
+                related[name] = [_hit(hit) for hit in response.get("hits", {}).get("hits", [])]
+        return related
+
     def aggregate(self, index: str, query: dict, aggs: dict) -> dict:
         """Counts and aggregations only (no documents)."""
         return self.client.search(index=index, query=query, aggs=aggs or None, size=0, track_total_hits=True,

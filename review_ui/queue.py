@@ -66,6 +66,7 @@ def post(post_id: str):
     can_decide = source.get("status") == "in_review" and source.get("claimed_by") == g.user["username"]
     return render_template("queue/post.html", post_id=post_id, post=source, scores=scores,
                            categories=CATEGORIES, can_decide=can_decide,
+                           related=repository().related_posts(post_id, source),
                            events=repository().events_for(post_id), break_due=track_exposure())
 
 

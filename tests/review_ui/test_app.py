@@ -147,3 +147,25 @@ def test_login_is_throttled_after_wrong_passwords(client, users):
         assert client.post("/login", data={"username": "lan", "password": "not-the-password"}).status_code == 401
     refused = client.post("/login", data={"username": "lan", "password": "a-long-password"})
     assert refused.status_code == 429 and "thử lại sau 15 phút" in refused.get_data(as_text=True)
+
+
+def test_post_view_shows_thread_author_copies_and_evidence(client, users, repo):
+    def post(n, thread, author, text, evidence=None):
+        url = f"http://f.example/t/{thread}#post-{n}"
+        document = {"id": post_id_for(url), "url": url, "thread_url": f"http://f.example/t/{thread}", "text": text,
+                    "author": author, "platform": "forum", "source": "demo", "status": "flagged",
+                    "content_hash": f"hash-{text}", "labels": ["drugs"]}
+        if evidence:
+            document["evidence"] = evidence
+        return document
+    main = post(1, 1, "kiet9x", "bán pod giá học sinh", {"id": "c1", "sha256": "ab" * 32,
+                                                          "captured_at": "2026-11-20T01:00:00+00:00", "url": "x"})
+    repo.bulk_upsert_posts([main, post(2, 1, "lan", "ai mua không"), post(3, 7, "kiet9x", "hàng mới về <b>x</b>"),
+                            post(4, 9, "minh", "bán pod giá học sinh")])
+    repo.refresh()
+    login(client)
+    page = client.get(f"/posts/{main['id']}").get_data(as_text=True)
+    assert "Cùng chủ đề" in page and "ai mua không" in page
+    assert "Cùng người đăng" in page and "hàng mới về &lt;b&gt;x&lt;/b&gt;" in page
+    assert "Cùng nội dung ở nơi khác" in page and f"/posts/{post(4, 9, 'minh', 'x')['id']}" in page
+    assert "ab" * 32 in page and "Bản lưu chứng cứ" in page
