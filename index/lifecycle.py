@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from index.repository import Repository, StoredDoc, VersionConflict
 from index.statuses import STATUSES, TRANSITIONS  # noqa: F401  (re-exported)
 from safewatch.errors import SafeWatchError
+from safewatch.taxonomy import max_severity
 
 CLAIM_DURATION = timedelta(minutes=15)
 
@@ -86,9 +87,15 @@ def claim_next(repo: Repository, *, reviewer: str, request_id: str | None = None
     return None
 
 
+FOLLOW_UPS = ("none", "warning", "takedown", "investigation")  # what the reviewer asks for next
+
+
 def decide(repo: Repository, post_id: str, *, reviewer: str, confirm: bool, categories: list[str],
-           note: str = "", request_id: str | None = None, now: datetime | None = None) -> dict:
-    """A reviewer confirms (with categories) or dismisses a post they hold."""
+           note: str = "", severity: int | None = None, follow_up: str = "none", request_id: str | None = None,
+           now: datetime | None = None) -> dict:
+    """A reviewer confirms (with categories, a severity — by default the highest of the categories' —
+    and the next step: a warning, a removal request, a referral to investigation) or dismisses a post
+    they hold. A referral to investigation is also an event of its own in the audit trail."""
     now = now or datetime.now(UTC)
     stored = repo.get_post(post_id)
     source = stored.source
@@ -97,12 +104,24 @@ def decide(repo: Repository, post_id: str, *, reviewer: str, confirm: bool, cate
         raise ConcurrentChange(f"Post is being reviewed by {source.get('claimed_by')}.")
     if confirm and not categories:
         raise TransitionError("Choose at least one category to confirm a post.")
+    if follow_up not in FOLLOW_UPS or (follow_up != "none" and not confirm):
+        raise TransitionError(f"Unknown or impossible next step '{follow_up}'.")
+    if severity is not None and not 1 <= severity <= 5:
+        raise TransitionError("Severity goes from 1 to 5.")
     target = "confirmed" if confirm else "dismissed"
-    return transition(repo, post_id, target, actor=reviewer, reason=note, request_id=request_id,
-                      expected=stored, now=now,
-                      fields={"reviewer": reviewer, "reviewed_at": now.isoformat(),
-                              "categories": categories if confirm else [], "decision_note": note,
-                              "claimed_by": None, "claim_expires_at": None})
+    fields = {"reviewer": reviewer, "reviewed_at": now.isoformat(), "categories": categories if confirm else [],
+              "decision_note": note, "claimed_by": None, "claim_expires_at": None,
+              "severity": (severity or max_severity(categories)) if confirm else None,
+              "follow_up": follow_up if confirm else None}
+    if follow_up == "investigation":
+        fields["referred_at"] = now.isoformat()
+    updated = transition(repo, post_id, target, actor=reviewer, reason=note, request_id=request_id,
+                         expected=stored, now=now, fields=fields)
+    if follow_up == "investigation":
+        repo.append_event({"post_id": post_id, "action": "referred_to_investigation", "actor": reviewer,
+                           "at": now.isoformat(), "reason": note, "request_id": request_id,
+                           "details": {"categories": categories, "severity": fields["severity"]}})
+    return updated
 
 
 def _claim_expired(source: dict, now: datetime) -> bool:

@@ -84,6 +84,9 @@ POSTS = {
         "reviewed_at": _DATE,
         "categories": _KEYWORD,
         "decision_note": {"type": "text", "analyzer": "vi_text"},
+        "severity": {"type": "integer"},  # the reviewer's, 1-5 (default: the categories' highest)
+        "follow_up": _KEYWORD,  # none | warning | takedown | investigation
+        "referred_at": _DATE,  # referred to investigation
         # Notices and their outcome (copied from the notice documents for queries on posts).
         "notice_ids": _KEYWORD,
         "warned_at": _DATE,

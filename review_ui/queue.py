@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from index import lifecycle
 from index.repository import PostNotFound
-from review_ui.security import landing_url, login_required, repository
+from review_ui.security import landing_url, login_required, may_open, repository
 from review_ui.wellbeing import track_exposure
 from safewatch.errors import SafeWatchError
 from safewatch.taxonomy import CATEGORIES, CODES
@@ -77,9 +77,12 @@ def decide(post_id: str):
     if action not in ("confirm", "dismiss"):
         abort(400)
     categories = [code for code in request.form.getlist("categories") if code in CODES]
+    follow_up = request.form.get("follow_up", "none") if action == "confirm" else "none"
+    severity = request.form.get("severity", "")
     try:
         lifecycle.decide(repository(), post_id, reviewer=g.user["username"], confirm=action == "confirm",
                          categories=categories, note=request.form.get("note", "")[:2000],
+                         severity=int(severity) if severity.isdigit() else None, follow_up=follow_up,
                          request_id=g.request_id)
     except PostNotFound:
         abort(404)
@@ -87,4 +90,8 @@ def decide(post_id: str):
         flash(str(error), "error")
         return redirect(url_for("queue.post", post_id=post_id))
     flash("Đã lưu quyết định. / Decision saved.", "success")
+    if follow_up in ("warning", "takedown") and may_open("notices.new"):  # the next step: its draft
+        return redirect(url_for("notices.new", kind=follow_up, post_id=post_id))
+    if follow_up == "investigation":
+        flash("Đã chuyển điều tra (ghi vào nhật ký). / Referred to investigation (recorded).", "success")
     return redirect(url_for("queue.queue"))

@@ -289,7 +289,8 @@ def test_accessibility_basics_and_keyboard_only_review(page, live_server, login,
     # Login: the form has focus on arrival; Tab goes password -> submit; Enter signs in.
     page.goto(f"{base}/login")
     check_page_basics(page)
-    assert page.evaluate("document.activeElement.id") == "username"
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'",
+                           timeout=5000)  # autofocus lands after the load event
     page.keyboard.type("minh")
     tab_until(page, lambda f: f["id"] == "password", limit=1)
     page.keyboard.type(PASSWORD)
@@ -330,7 +331,8 @@ def test_accessibility_basics_and_keyboard_only_review(page, live_server, login,
     # Search: the query box has focus on arrival; Tab reaches every filter and the button.
     page.goto(f"{base}/search")
     check_page_basics(page)
-    assert page.evaluate("document.activeElement.id") == "q"
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'q'",
+                           timeout=5000)  # autofocus lands after the load event
     seen = tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Tìm Search")
     names = [f["name"] for f in seen[:-1]]
     names = [name for i, name in enumerate(names) if i == 0 or name != names[i - 1]]  # a date has 3 stops

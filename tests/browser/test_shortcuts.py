@@ -76,7 +76,9 @@ def test_typing_in_the_search_box_is_not_a_shortcut(page, live_server, login, re
     page.goto(f"{base}/notices")
     with page.expect_navigation():
         page.keyboard.press("/")
-    assert path_of(page) == "/search" and page.evaluate("document.activeElement.id") == "q"
+    assert path_of(page) == "/search"
+    # autofocus is applied at the browser's next rendering step, after the load event: wait for it
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'q'", timeout=5000)
 
     # Modifiers are the browser's: Alt+n is not "next".
     page.locator("h1").click()

@@ -139,3 +139,16 @@ def test_claim_next_never_gives_one_post_to_two_reviewers(repo):
     assert lifecycle.claim_next(repo, reviewer="late") is None
     for name, post_id in claimed:
         assert repo.get_post(post_id).source["claimed_by"] == name
+
+
+def test_decision_records_severity_and_next_step(repo, flagged_post):
+    from index.lifecycle import TransitionError
+    lifecycle.claim(repo, flagged_post, reviewer="lan")
+    with pytest.raises(TransitionError, match="next step"):
+        lifecycle.decide(repo, flagged_post, reviewer="lan", confirm=False, categories=[], follow_up="takedown")
+    with pytest.raises(TransitionError, match="1 to 5"):
+        lifecycle.decide(repo, flagged_post, reviewer="lan", confirm=True, categories=["drugs"], severity=9)
+    decided = lifecycle.decide(repo, flagged_post, reviewer="lan", confirm=True, categories=["drugs", "grooming"],
+                               follow_up="investigation", note="liên quan vụ việc khác")
+    assert decided["severity"] == 5 and decided["follow_up"] == "investigation" and decided["referred_at"]
+    assert "referred_to_investigation" in [e["action"] for e in repo.events_for(flagged_post)]

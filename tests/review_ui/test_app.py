@@ -169,3 +169,15 @@ def test_post_view_shows_thread_author_copies_and_evidence(client, users, repo):
     assert "Cùng người đăng" in page and "hàng mới về &lt;b&gt;x&lt;/b&gt;" in page
     assert "Cùng nội dung ở nơi khác" in page and f"/posts/{post(4, 9, 'minh', 'x')['id']}" in page
     assert "ab" * 32 in page and "Bản lưu chứng cứ" in page
+
+
+def test_decision_form_takes_severity_and_leads_to_the_next_step(client, users, flagged, repo):
+    login(client)
+    client.post(f"/posts/{flagged}/claim")
+    page = client.get(f"/posts/{flagged}").get_data(as_text=True)
+    assert 'name="severity"' in page and 'value="investigation"' in page
+    answer = client.post(f"/posts/{flagged}/decision", data={"action": "confirm", "categories": ["drugs"],
+                                                             "severity": "3", "follow_up": "takedown"})
+    assert answer.status_code == 302 and "/notices/new?kind=takedown" in answer.headers["Location"]
+    stored = repo.get_post(flagged).source
+    assert stored["severity"] == 3 and stored["follow_up"] == "takedown" and stored["status"] == "confirmed"
