@@ -2,7 +2,8 @@
 
 PASSWORD = "correct-horse-battery"
 USERS = {  # username -> roles; one reviewer per test that claims, so tests do not share a claim
-    "lan": ["reviewer"], "minh": ["reviewer"], "hoa": ["reviewer"], "tuan": ["reviewer"], "an": ["analyst"],
+    "lan": ["reviewer"], "minh": ["reviewer"], "hoa": ["reviewer"], "tuan": ["reviewer"], "thu": ["reviewer"],
+    "an": ["analyst"],
     "son": ["supervisor"], "quan": ["admin"],
 }
 
