@@ -1,8 +1,9 @@
 """The kinds of source SafeWatch can crawl. Each kind is one generic spider configured by the
 registry (crawlers/sources.yml); a new source of a known kind is configuration, never code.
 
-A kind names its spider, whether it reads CSS `rules`, and a function that validates its `options`
-(returns them cleaned, raises ValueError naming the option). The modules are imported when needed.
+A kind names its spider, whether it reads CSS `rules`, a function that validates its `options`
+(returns them cleaned, raises ValueError naming the option), and the module of its page functions
+(re-checks call its still_there / recheck_url when it has them). Modules are imported when needed.
 """
 
 from __future__ import annotations
@@ -18,9 +19,14 @@ class Kind:
     description: str
     uses_rules: bool = False
     options: str | None = None  # "module:function(options: dict) -> dict", raises ValueError
+    pages: str | None = None  # module of its page functions; may define still_there / recheck_url
 
     def spider_class(self):
         return _resolve(self.spider)
+
+    def page_function(self, name: str):
+        """A function of the kind's page module (e.g. still_there for re-checks), or None."""
+        return getattr(importlib.import_module(self.pages), name, None) if self.pages else None
 
     def validate_options(self, options: dict) -> dict:
         if not self.options:
@@ -37,20 +43,21 @@ def _resolve(reference: str):
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("html", "crawlers.spiders.forum:ForumSpider",
-         "listing + detail pages read with CSS rules (forums, news comments)", uses_rules=True),
+         "listing + detail pages read with CSS rules (forums, news comments)", uses_rules=True,
+         pages="crawlers.pages.forum"),
     Kind("rss", "crawlers.spiders.feed:FeedSpider", "RSS 2.0 and Atom feeds (and, optionally, the linked pages)",
          uses_rules=True,
-         options="crawlers.pages.feed:validate_options"),
+         options="crawlers.pages.feed:validate_options", pages="crawlers.pages.feed"),
     Kind("sitemap", "crawlers.spiders.sitemap:SitemapSpider",
          "XML sitemaps, sitemap indexes and news sitemaps; pages read with CSS rules", uses_rules=True,
-         options="crawlers.pages.sitemap:validate_options"),
+         options="crawlers.pages.sitemap:validate_options", pages="crawlers.pages.sitemap"),
     Kind("xenforo", "crawlers.spiders.xenforo:XenForoSpider", "XenForo forums: forum -> threads -> posts",
-         options="crawlers.pages.xenforo:validate_options"),
+         options="crawlers.pages.xenforo:validate_options", pages="crawlers.pages.xenforo"),
     Kind("mastodon", "crawlers.spiders.mastodon:MastodonSpider",
          "the Mastodon public API: timelines, hashtags, accounts",
-         options="crawlers.pages.mastodon:validate_options"),
+         options="crawlers.pages.mastodon:validate_options", pages="crawlers.pages.mastodon"),
     Kind("json_api", "crawlers.spiders.json_api:JsonApiSpider", "public JSON APIs, through a field mapping",
-         options="crawlers.pages.json_api:validate_options"),
+         options="crawlers.pages.json_api:validate_options", pages="crawlers.pages.json_api"),
 )}
 ALIASES = {"atom": "rss", "feed": "rss"}
 

@@ -14,7 +14,6 @@ Every check is recorded on the post (last_checked_at, last_check, check_count) a
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -108,17 +107,9 @@ def _page_verdict(post: dict, response) -> tuple[str, str]:
 
 
 def _kind_function(kind: str | None, name: str):
-    if not kind:
-        return None
     from crawlers.kinds import ALIASES, KINDS
-    kind = ALIASES.get(kind, kind)
-    if kind not in KINDS:
-        return None
-    module = KINDS[kind].spider.split(":")[0].replace("crawlers.spiders.", "crawlers.pages.")
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
+    found = KINDS.get(ALIASES.get(kind or "", kind or ""))
+    return found.page_function(name) if found else None
 
 
 def apply(repo: Repository, results: list[CheckResult], *, actor: str = "recheck") -> dict[str, int]:

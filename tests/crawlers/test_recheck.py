@@ -99,3 +99,10 @@ def test_the_scheduler_runs_the_recheck_when_due(run_crawl, repo):
     assert result.returncode == 0, result.output
     assert "re-checking posts under a notice" in result.stdout and "1 removed" in result.stdout, result.output
     assert repo.get_post(post_id).source["status"] == "removed"
+
+
+def test_kinds_with_their_own_checks_are_asked():
+    from crawlers.recheck import check_url
+    mastodon = {"kind": "mastodon", "url": "https://social.example/@kiet/1234", "text": "x"}
+    assert check_url(mastodon) == "https://social.example/api/v1/statuses/1234"
+    assert check_url({"kind": "forum", "url": "http://f.example/t/1#post-1"}) == "http://f.example/t/1"
