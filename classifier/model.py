@@ -152,17 +152,26 @@ class CalibratedOneVsRest(OneVsRestClassifier):
     def set_calibration(self, slopes, intercepts) -> None:
         self.calibration_ = (np.asarray(slopes, dtype=float), np.asarray(intercepts, dtype=float))
 
-    def decision_function(self, X):
+    def linear_weights(self):
+        """(weights, intercepts) of all categories stacked (features x categories, categories), or
+        None when a category has no linear model (trained without examples of it)."""
         weights = self.__dict__.get("_stacked")
-        if weights is None and not all(hasattr(e, "coef_") for e in self.estimators_):
-            return super().decision_function(X)  # a category without examples: scikit-learn's way
-        if weights is None:
-            weights = self._stacked = (np.vstack([e.coef_ for e in self.estimators_]).T,
+        if weights is None and all(hasattr(e, "coef_") for e in self.estimators_):
+            weights = self._stacked = (np.ascontiguousarray(np.vstack([e.coef_ for e in self.estimators_]).T),
                                        np.concatenate([e.intercept_ for e in self.estimators_]))
+        return weights
+
+    def decision_function(self, X):
+        weights = self.linear_weights()
+        if weights is None:
+            return super().decision_function(X)  # a category without examples: scikit-learn's way
         return np.asarray(X @ weights[0]) + weights[1]
 
     def predict_proba(self, X):
-        decision = self.decision_function(X)
+        return self.calibrated(self.decision_function(X))
+
+    def calibrated(self, decision):
+        """Probabilities from decision values (the calibration sigmoid)."""
         slopes, intercepts = getattr(self, "calibration_", (1.0, 0.0))
         return expit(decision * slopes + intercepts)
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from classifier import artefacts
+from classifier.features import FusedFeatures
 from classifier.model import text_views
+from classifier.normalize import tokens_many
 from classifier.rules import RuleHit, WatchRules
 from safewatch.errors import SafeWatchError
 from safewatch.taxonomy import BY_CODE
@@ -47,24 +49,32 @@ class Prediction:
         return round(max((BY_CODE[c].severity * self.scores[c] for c in self.labels), default=0.0), 4)
 
 
-def make_predictions(classifier, probabilities, folded_texts) -> list[Prediction]:
-    """Model probabilities (+ watch-rule hits on the diacritic-free normalised texts) -> Predictions,
-    for any backend with labels, thresholds, version and rules."""
+def make_predictions(classifier, probabilities, folded_texts=None, *, folded_tokens=None) -> list[Prediction]:
+    """Model probabilities (+ watch-rule hits on the diacritic-free normalised texts, given as texts
+    or as their tokens) -> Predictions, for any backend with labels, thresholds, version and rules."""
     import numpy as np
     labels, version, rules = classifier.labels, classifier.version, classifier.rules
     thresholds = np.array([classifier.thresholds[code] for code in labels])
     rounded = np.round(np.asarray(probabilities, dtype=float), 4)
     over = rounded >= thresholds
-    all_hits = rules.match_folded_many(list(folded_texts)) if rules else [[] for _ in rounded]
+    if not rules:
+        all_hits = [[] for _ in rounded]
+    elif folded_tokens is not None:
+        all_hits = rules.match_tokens_many(folded_tokens)
+    else:
+        all_hits = rules.match_folded_many(list(folded_texts))
+    # Flags by row from the few True cells, not by testing every label of every row.
+    flags: list[list[str]] = [[] for _ in range(len(rounded))]
+    for row, column in zip(*np.nonzero(over), strict=True):
+        flags[row].append(labels[column])
     results = []
-    for row, flags, hits in zip(rounded.tolist(), over.tolist(), all_hits, strict=True):
+    for row, flagged, hits in zip(rounded.tolist(), flags, all_hits, strict=True):
         model_scores = dict(zip(labels, row, strict=True))
         if hits:
             scores = rules.combine(model_scores, hits)
             flagged = [code for code in labels if scores[code] >= classifier.thresholds[code]]
         else:
             scores = model_scores
-            flagged = [code for code, flag in zip(labels, flags, strict=True) if flag]
         results.append(Prediction(scores, flagged, version, model_scores, hits))
     return results
 
@@ -83,6 +93,7 @@ class Classifier:
         if self._pipeline.steps[0][0] != "views":
             raise artefacts.ArtefactError(f"{artefact.path}: not a SafeWatch text pipeline (no 'views' step).")
         self.rules = rules
+        self._fused = FusedFeatures.for_pipeline(self._pipeline)  # None: the pipeline's own steps
         self.labels: list[str] = artefact.metadata["labels"]
         self.thresholds: dict[str, float] = artefact.metadata["thresholds"]
         self.version: str = artefact.metadata["version"]
@@ -97,7 +108,16 @@ class Classifier:
 
     def model_probabilities(self, texts: list[str]):
         """The model's probabilities alone (no rules), one row per text in `labels` order."""
-        return self._pipeline.predict_proba(texts)
+        if self._fused is None:
+            return self._pipeline.predict_proba(texts)
+        return self._fused_probabilities(tokens_many(texts))
+
+    def _fused_probabilities(self, docs: list[list[str]]):
+        model = self._pipeline[-1]
+        linear = model.linear_weights() if hasattr(model, "linear_weights") else None
+        if linear is None:
+            return model.predict_proba(self._fused.transform(docs))
+        return model.calibrated(self._fused.decisions(docs, *linear))
 
     def explain(self, text: str, prediction: Prediction, *, top: int = 5) -> dict[str, list]:
         """Spans of `text` that drove each flagged category (see classifier.explain)."""
@@ -116,6 +136,10 @@ class Classifier:
     def predict(self, texts: list[str]) -> list[Prediction]:
         if not texts:
             return []
-        # Normalise once: the model's later steps and the watch rules share the views.
-        views = text_views(texts)
-        return make_predictions(self, self._pipeline[1:].predict_proba(views), views[:, 1])
+        # Normalise once: the model and the watch rules share the tokens (or the views).
+        if self._fused is None:
+            views = text_views(texts)
+            return make_predictions(self, self._pipeline[1:].predict_proba(views), views[:, 1])
+        docs = tokens_many(texts)
+        probabilities = self._fused_probabilities(docs)
+        return make_predictions(self, probabilities, folded_tokens=self._fused.folded_tokens(docs))

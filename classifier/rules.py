@@ -16,9 +16,11 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, chain, groupby
+from operator import itemgetter
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from classifier.normalize import fold, normalize
@@ -55,6 +57,15 @@ class WatchRules:
         self._terms = {code: re.compile(r"(?<!\w)(?:" + "|".join(
             re.escape(fold(normalize(term))) for term in sorted(r.terms, key=len, reverse=True)) + r")(?!\w)")
             for code, r in rules.items() if r.terms}
+        # The same terms as token sequences, by first token, for texts already split into tokens.
+        self._by_first_token: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {}
+        self._pattern_ordinals = {(code, name): ordinal for ordinal, (code, _, name) in enumerate(self._regexes())
+                                  if name is not None}
+        for ordinal, (code, regex, _) in enumerate(self._regexes()):
+            if regex is self._terms.get(code):
+                for term in sorted(rules[code].terms, key=len, reverse=True):  # the regex's order
+                    tokens = tuple(fold(normalize(term)).split(" "))
+                    self._by_first_token.setdefault(tokens[0], []).append((ordinal, code, tokens))
 
     @classmethod
     def load(cls, path: Path = DEFAULT_RULES) -> WatchRules:
@@ -94,7 +105,7 @@ class WatchRules:
         """Match on the diacritic-free normalised view (what classifier.normalize.views gives)."""
         return self.match_folded_many([folded])[0]
 
-    def match_folded_many(self, folded_texts: list[str]) -> list[list[RuleHit]]:
+    def match_folded_many(self, folded_texts: list[str], *, terms: bool = True) -> list[list[RuleHit]]:
         """match_folded() of many texts, exactly, but fast: each regex runs once over the texts
         joined one per line, with its leading word-boundary test left out (a regex that starts with
         one cannot skip ahead to the characters its terms start with) and checked on each match
@@ -105,6 +116,8 @@ class WatchRules:
         joined = "\n".join(texts)
         hits: list[list[RuleHit]] = [[] for _ in texts]
         for code, exact, name in self._regexes():
+            if name is None and not terms:
+                continue
             fast, boundary = _without_leading_boundary(exact)
             found: dict[int, list[RuleHit]] = {}
             redo = set()
@@ -120,6 +133,39 @@ class WatchRules:
                 found[row] = [RuleHit(code, name or m.group(0), m.start(), m.end()) for m in exact.finditer(texts[row])]
             for row, row_hits in found.items():
                 hits[row].extend(row_hits)
+        return hits
+
+    def match_tokens_many(self, token_lists: list[list[str]]) -> list[list[RuleHit]]:
+        """match_folded_many() of diacritic-free normalised texts given as their tokens (each text is
+        " ".join(tokens)), the same hits in the same order: terms are looked up token by token (a
+        normalised text has its terms' tokens one space apart), patterns run as regexes."""
+        texts = [" ".join(tokens) for tokens in token_lists]
+        hits = self.match_folded_many(texts, terms=False)
+        by_first = self._by_first_token
+        # Where a term could start: one set lookup per token, in C; Python only at those places.
+        lengths = list(map(len, token_lists))
+        starts = list(accumulate(lengths, initial=0))
+        flat = list(chain.from_iterable(token_lists))
+        places = np.flatnonzero(np.fromiter(map(by_first.__contains__, flat), dtype=bool, count=len(flat))).tolist()
+        rows = [bisect_right(starts, place) - 1 for place in places]
+        for row, places_in_row in groupby(zip(rows, places, strict=True), key=itemgetter(0)):
+            tokens = token_lists[row]
+            found = []
+            free_from: dict[str, int] = {}  # a category's next match starts after its last one
+            for _, place in places_in_row:
+                position = place - starts[row]
+                for ordinal, code, term in by_first[tokens[position]]:
+                    if position >= free_from.get(code, 0) and tuple(tokens[position:position + len(term)]) == term:
+                        free_from[code] = position + len(term)
+                        found.append((ordinal, position, code, term))
+            if found:
+                offsets = list(accumulate((len(token) + 1 for token in tokens), initial=0))
+                found = [(ordinal, RuleHit(code, " ".join(term), offsets[position],
+                                           offsets[position + len(term)] - 1))
+                         for ordinal, position, code, term in found]
+                merged = [(self._pattern_ordinals[(hit.category, hit.rule)], hit.start, hit) for hit in hits[row]]
+                merged += [(ordinal, hit.start, hit) for ordinal, hit in found]
+                hits[row] = [hit for _, _, hit in sorted(merged, key=lambda item: item[:2])]
         return hits
 
     def _regexes(self):

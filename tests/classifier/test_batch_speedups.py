@@ -10,7 +10,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifier.corpus import load_seed
 from classifier.model import text_views
-from classifier.normalize import normalize, normalize_many, views, views_many
+from classifier.normalize import fold, normalize, normalize_many, views, views_many
 from classifier.rules import CategoryRules, WatchRules
 
 TRICKY = [
@@ -74,3 +74,83 @@ def test_batch_explanations_equal_one_at_a_time(classifier):
     together = classifier.explain_many(texts, predictions)
     alone = [classifier.explain(text, prediction) for text, prediction in zip(texts, predictions, strict=True)]
     assert together == alone and any(together)
+
+
+# ---- The fused prediction path (classifier/features.py) ------------------------------------------
+
+PHONES = ["gọi 0912 345 678", "+84 912345678", "84912345678", "a0912345678", "0912345678b", "(0912345678)",
+          "10912345678", "_0912345678", "0912xxx678", "a+84912345678", "x84912345678", "0 9 1 2 3 4 5 6 7 8",
+          "0912\u200b345678", "ib 0912.345.678 nhé", "số 84-912-345-678"]
+
+
+def test_phone_numbers_are_found_where_the_plain_regex_finds_them():
+    plain = re.compile(r"(?<!\w)(?:\+?84|0)(?:[ .\-]?[\dxX]){8,10}(?!\w)")
+    from classifier.normalize import _PHONE
+    for text in PHONES + TRICKY:
+        assert _PHONE.sub("#", text) == plain.sub("#", text), text
+    assert normalize("gọi 0912 345 678 nhé").split() == ["gọi", "xxphone", "nhé"]
+
+
+def test_tokens_are_the_normalised_text_and_the_cache_changes_nothing():
+    from classifier import normalize as module
+    texts = TRICKY + PHONES + [e.text for e in load_seed()[:600]]
+    tokens = module.tokens_many(texts)
+    assert [" ".join(t) for t in tokens] == normalize_many(texts)
+    assert all(token and " " not in token for t in tokens for token in t)
+    module._SEEN.clear()
+    cold = module.tokens_many(list(reversed(texts)))
+    assert cold == list(reversed(tokens))  # cached (warm) and worked out afresh (cold) agree
+
+
+def test_fused_features_equal_the_pipelines(classifier):
+    from classifier.features import FusedFeatures
+    from classifier.normalize import tokens_many
+    pipeline = classifier._pipeline
+    fused = FusedFeatures.for_pipeline(pipeline)
+    texts = TRICKY + PHONES + [e.text for e in load_seed()[::3]] + ["nạp đầu x2 " * 40]
+    reference = pipeline[:-1].transform(texts)
+    matrix = fused.transform(tokens_many(texts))
+    assert matrix.shape == reference.shape and matrix.nnz == reference.nnz
+    assert abs(matrix - reference).max() < 1e-12
+    model = pipeline[-1]
+    weights, intercepts = model.linear_weights()
+    assert np.allclose(fused.decisions(tokens_many(texts), weights, intercepts), model.decision_function(reference),
+                       atol=1e-10)
+    assert np.allclose(classifier.model_probabilities(texts), pipeline.predict_proba(texts), atol=1e-12)
+    folded = [" ".join(t) for t in fused.folded_tokens(tokens_many(texts))]
+    assert folded == views_many(texts)[1]
+
+
+def test_an_unknown_pipeline_is_not_fused():
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from classifier.features import FusedFeatures
+    assert FusedFeatures.for_pipeline(Pipeline([("views", FunctionTransformer(str.lower))])) is None
+
+
+def test_rule_terms_by_token_equal_the_regexes():
+    shipped = WatchRules.load()
+    texts = TRICKY + PHONES + [e.text for e in load_seed()] + [
+        "soi kèo vip soi kèo vip", "nạp đầu x2 nạp đầu x2 ngay", "không cần giấy tờ, bao ăn ở"]
+    folded = views_many(texts)[1]
+    by_token = shipped.match_tokens_many([text.split(" ") if text else [] for text in folded])
+    assert by_token == shipped.match_folded_many(folded)
+    assert sum(map(len, by_token)) > 20
+    overlapping = WatchRules({"drugs": CategoryRules(0.6, ("xa yb", "xa yb zc", "yb zc"), ()),
+                              "scam": CategoryRules(0.5, ("yb", "zc xa"), (re.compile(r"yb zc"),))})
+    texts = ["xa yb zc xa yb", "yb zc xa yb zc", "xa", "", "zc xa yb zc yb", "xa, yb"]
+    folded = [fold(text) for text in normalize_many(texts)]
+    hits = overlapping.match_tokens_many([text.split(" ") if text else [] for text in folded])
+    assert hits == overlapping.match_folded_many(folded) and len(hits[0]) == 6
+
+
+def test_fused_predictions_equal_the_pipelines(classifier):
+    from classifier.predict import make_predictions
+    texts = TRICKY + PHONES + [e.text for e in load_seed()[::5]]
+    fused = classifier.predict(texts)
+    views_matrix = text_views(texts)
+    plain = make_predictions(classifier, classifier._pipeline[1:].predict_proba(views_matrix), views_matrix[:, 1])
+    assert [(p.labels, p.rule_hits) for p in fused] == [(p.labels, p.rule_hits) for p in plain]
+    assert max(abs(p.scores[c] - q.scores[c]) for p, q in zip(fused, plain, strict=True) for c in p.scores) <= 1e-4
+    assert sum(p.flagged for p in fused) > 10
