@@ -23,7 +23,7 @@ from classifier.model import WORD_PATTERN, BatchTfidfVectorizer, text_views
 from classifier.normalize import fold
 
 _WORDS = re.compile(WORD_PATTERN)
-_CACHE_LIMIT = 400_000  # distinct tokens remembered between batches
+_CACHE_LIMIT = 100_000  # distinct tokens remembered between batches (at most about 70 MB)
 
 
 class _Block:

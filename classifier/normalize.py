@@ -99,7 +99,7 @@ def _chunk_tokens(chunks: list[str]) -> list[tuple[str, ...]]:
 # Chunk -> its tokens, kept between calls: people repeat words, so most of a batch's chunks have
 # been seen before and cost a dictionary lookup instead of ten regular-expression passes.
 _SEEN: dict[str, tuple[str, ...]] = {}
-_SEEN_LIMIT = 300_000
+_SEEN_LIMIT = 150_000  # at most about 40 MB
 
 
 def tokens_many(texts) -> list[list[str]]:
