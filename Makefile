@@ -11,12 +11,13 @@ BROWSER_PACKAGES := chromium fonts-dejavu-core
 BROWSER_FILES := /usr/bin/chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test setup browser lint clean help
+.PHONY: run test setup browser lint translations clean help
 
 help:
 	@echo "make run   - the demo end to end: Elasticsearch, crawl, classify, index, review UI on :5000"
 	@echo "make test  - the test suite against a real Elasticsearch node"
 	@echo "make lint  - ruff"
+	@echo "make translations - the review UI's messages: extract, merge into the Vietnamese catalog, compile"
 	@echo "make clean - remove the virtualenv and var/ (indices, models, the node)"
 
 $(INSTALLED): pyproject.toml
@@ -44,6 +45,18 @@ test: setup lint browser
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
+
+# The review UI's messages are English in the code; review_ui/translations/vi holds their Vietnamese.
+# Extract them, merge them into the catalog (new ones arrive untranslated: translate them in the .po,
+# then run this again to compile the .mo, which is committed so that nothing needs building).
+BABEL_KEYWORDS := -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+translations: $(INSTALLED)
+	@mkdir -p var
+	$(BIN)/pybabel extract -F review_ui/babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-by-file --no-wrap \
+	  --project=SafeWatch --copyright-holder=SafeWatch -o var/messages.pot review_ui
+	$(BIN)/pybabel update -i var/messages.pot -d review_ui/translations -l vi --no-wrap --no-fuzzy-matching \
+	  --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d review_ui/translations -l vi --statistics
 
 clean:
 	-$(BIN)/safewatch es stop

@@ -83,8 +83,9 @@ def main() -> int:
     print(f"model {classifier.version}, one core, 50-word posts")
     print(f"one post per call, Classifier.predict       : {single:10,.0f} posts/s  ({args.single:,} posts)")
     print(f"one post per call, scikit-learn Pipeline    : {single_pipeline:10,.0f} posts/s  (model only, no rules)")
-    print(f"batches of {args.batch:<6,}, Classifier.predict     : {batched:10,.0f} posts/s  ({len(batch_posts):,} posts)"
-          f"  = {batched / single:.1f}x Classifier one at a time, {batched / single_pipeline:.1f}x the Pipeline's")
+    print(f"batches of {args.batch:<6,}, Classifier.predict     : {batched:10,.0f} posts/s  "
+          f"({len(batch_posts):,} posts)  = {batched / single:.1f}x Classifier one at a time, "
+          f"{batched / single_pipeline:.1f}x the Pipeline's")
     print(f"  the same, caches cleared before each batch: {cold:10,.0f} posts/s  ({len(cold_posts):,} posts)")
     print(f"  of which the model (no watch rules)       : {model_only:10,.0f} posts/s")
     print(f"target >= 10,000 posts/s: {'met' if batched >= 10_000 else 'NOT met'}; >= 20x one at a time: "

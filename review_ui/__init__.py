@@ -33,13 +33,28 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     app.extensions["safewatch.repository"] = open_repository(config)
 
     csrf.init_app(app)
-    from review_ui import admin, auth, errors, filters, notices, queue, reports, search, security, wellbeing
+    from review_ui import (
+        admin,
+        auth,
+        errors,
+        filters,
+        language,
+        notices,
+        post,
+        queue,
+        reports,
+        search,
+        security,
+        wellbeing,
+    )
 
     security.init_app(app)
+    language.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(queue.bp)
+    app.register_blueprint(post.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(notices.bp)
     app.register_blueprint(reports.bp)

@@ -4,13 +4,12 @@ enable. Every change goes through index.accounts and is written to the audit tra
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from index.accounts import ROLES, AccountError, create_user, generate_password, set_disabled, set_password
 from review_ui.security import login_required, repository
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-ROLE_LABELS = {"reviewer": ("Người xem xét", "Reviewer"), "analyst": ("Phân tích viên", "Analyst"),
-               "supervisor": ("Lãnh đạo phê duyệt", "Supervisor"), "admin": ("Quản trị", "Admin")}
 
 
 def _audit(action: str, username: str, **details) -> None:
@@ -28,8 +27,7 @@ def _existing(username: str) -> str:
 @login_required("admin")
 def users():
     accounts = sorted(repository().list_users(), key=lambda user: user["username"])
-    return render_template("admin/users.html", accounts=accounts, roles=ROLES, role_labels=ROLE_LABELS,
-                           new_password=None)
+    return render_template("admin/users.html", accounts=accounts, roles=ROLES, new_password=None)
 
 
 @bp.route("/users", methods=["POST"])
@@ -41,7 +39,7 @@ def create():
     try:
         create_user(repository(), username, password, roles, request.form.get("display_name", "").strip()[:100])
     except AccountError as error:
-        flash(f"Không tạo được tài khoản: {error} / Account not created.", "error")
+        flash(gettext("Account not created: %(error)s", error=str(error)), "error")
         return redirect(url_for("admin.users"))
     _audit("user_created", username, roles=roles)
     return _show_password(username, password)
@@ -60,11 +58,11 @@ def reset_password(username: str):
 @login_required("admin")
 def disable(username: str):
     if username == g.user["username"]:
-        flash("Không thể tự khóa tài khoản của mình. / You cannot disable your own account.", "error")
+        flash(gettext("You cannot disable your own account."), "error")
         return redirect(url_for("admin.users"))
     set_disabled(repository(), _existing(username), True)
     _audit("user_disabled", username)
-    flash(f"Đã khóa {username}. / {username} disabled.", "ok")
+    flash(gettext("%(username)s disabled.", username=username), "ok")
     return redirect(url_for("admin.users"))
 
 
@@ -73,12 +71,12 @@ def disable(username: str):
 def enable(username: str):
     set_disabled(repository(), _existing(username), False)
     _audit("user_enabled", username)
-    flash(f"Đã mở khóa {username}. / {username} enabled.", "ok")
+    flash(gettext("%(username)s enabled.", username=username), "ok")
     return redirect(url_for("admin.users"))
 
 
 def _show_password(username: str, password: str):
     """The new password, once, on this response only (never stored in clear, never in the log)."""
     accounts = sorted(repository().list_users(), key=lambda user: user["username"])
-    return render_template("admin/users.html", accounts=accounts, roles=ROLES, role_labels=ROLE_LABELS,
+    return render_template("admin/users.html", accounts=accounts, roles=ROLES,
                            new_password={"username": username, "password": password})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext, ngettext
 
 from index.accounts import AccountLocked, authenticate
 from review_ui.security import landing_url, repository
@@ -28,13 +29,13 @@ def login():
         except AccountLocked as locked:
             repository().append_event({"action": "login_refused_locked", "request_id": g.request_id,
                                        "actor": request.form.get("username", "")[:64]})
-            flash(f"Quá nhiều lần nhập sai mật khẩu: thử lại sau {locked.minutes} phút. / Too many wrong passwords: "
-                  f"try again in {locked.minutes} minute(s).", "error")
+            flash(ngettext("Too many wrong passwords: try again in %(num)d minute.",
+                           "Too many wrong passwords: try again in %(num)d minutes.", locked.minutes), "error")
             return render_template("auth/login.html"), 429
         if user is None:
             repository().append_event({"action": "login_failed", "actor": request.form.get("username", "")[:64],
                                        "request_id": g.request_id})
-            flash("Sai tên đăng nhập hoặc mật khẩu. / Wrong username or password.", "error")
+            flash(gettext("Wrong username or password."), "error")
             return render_template("auth/login.html"), 401
         session.clear()
         session["username"] = user["username"]

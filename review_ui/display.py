@@ -1,11 +1,14 @@
-"""Small formatting helpers for the notices and reports pages (pure functions, registered as
-template filters by those blueprints)."""
+"""Small formatting helpers for the notices and reports pages (registered as template filters by
+those blueprints). Numbers are Vietnamese (decimal comma) unless asked for in English: the official
+documents always use the Vietnamese form, the pages the UI's language."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+from flask_babel import gettext
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -21,26 +24,26 @@ def safe_href(url: object) -> str | None:
     return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
-def _span(minutes: int) -> tuple[str, str]:
+def _span(minutes: int) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days >= 2:
-        return f"{days} ngày {hours} giờ", f"{days} d {hours} h"
-    hours += days * 24
-    return f"{hours} giờ {mins} phút", f"{hours} h {mins} min"
+        return gettext("%(days)d d %(hours)d h", days=days, hours=hours)
+    return gettext("%(hours)d h %(minutes)d min", hours=hours + days * 24, minutes=mins)
 
 
 def countdown(deadline: str | None, now: datetime | None = None) -> dict | None:
-    """Time left to a deadline: {"vi": "còn 5 giờ 12 phút", "en": "5 h 12 min left", "overdue": False},
-    or the time past it ("quá hạn 3 giờ 5 phút" / "3 h 5 min overdue"). None without a deadline."""
+    """Time left to a deadline, in the UI's language: {"text": "còn 5 giờ 12 phút" ("5 h 12 min left"),
+    "overdue": False}, or the time past it ("quá hạn 3 giờ 5 phút", "3 h 5 min overdue"). None without
+    a deadline."""
     if not deadline:
         return None
     now = now or datetime.now(UTC)
     seconds = (datetime.fromisoformat(deadline) - now).total_seconds()
-    vi, en = _span(int(abs(seconds)) // 60)
+    span = _span(int(abs(seconds)) // 60)
     if seconds >= 0:
-        return {"vi": f"còn {vi}", "en": f"{en} left", "overdue": False}
-    return {"vi": f"quá hạn {vi}", "en": f"{en} overdue", "overdue": True}
+        return {"text": gettext("%(time)s left", time=span), "overdue": False}
+    return {"text": gettext("%(time)s overdue", time=span), "overdue": True}
 
 
 def parse_local_time(value: str | None) -> datetime | None:
@@ -66,22 +69,24 @@ def vn_date(value: str | None) -> str:
     return datetime.fromisoformat(value).astimezone(VIETNAM).strftime("%d/%m/%Y")
 
 
-def number(value: float | int | None, digits: int = 1) -> str:
-    """Vietnamese number: decimal comma ("12,5"); "—" for None."""
+def number(value: float | int | None, digits: int = 1, language: str = "vi") -> str:
+    """Vietnamese number: decimal comma, dot between thousands ("1.234", "12,5"); in English the
+    other way round ("1,234", "12.5"); "—" for None."""
     if value is None:
         return "—"
+    english = language == "en"
     if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
-    return f"{value:.{digits}f}".replace(".", ",")
+        return f"{value:,}" if english else f"{value:,}".replace(",", ".")
+    return f"{value:.{digits}f}" if english else f"{value:.{digits}f}".replace(".", ",")
 
 
-def percent(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{number(value * 100, digits)}%"
+def percent(value: float | None, digits: int = 1, language: str = "vi") -> str:
+    return "—" if value is None else f"{number(value * 100, digits, language)}%"
 
 
-def change(value: float | None) -> str:
+def change(value: float | None, language: str = "vi") -> str:
     """Relative change against the previous period: "+25,0%", "−10,0%", "—"."""
     if value is None:
         return "—"
     sign = "+" if value > 0 else ("−" if value < 0 else "±")
-    return f"{sign}{number(abs(value) * 100, 1)}%"
+    return f"{sign}{number(abs(value) * 100, 1, language)}%"

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from index.queries import HIGHLIGHT_END, HIGHLIGHT_START
+from review_ui.language import ui_language
 from safewatch.taxonomy import BY_CODE
 
+# Post statuses (index/statuses.py) as the UI shows them, in the UI's language. The official documents
+# keep their own Vietnamese names (report_exports.STATUS_NAMES).
 STATUS_LABELS = {
-    "collected": "Đã thu thập", "flagged": "Bị gắn cờ", "in_review": "Đang xem xét",
-    "dismissed": "Đã bỏ qua", "confirmed": "Đã xác nhận", "warning_issued": "Đã cảnh báo",
-    "takedown_requested": "Đã yêu cầu gỡ", "removed": "Đã gỡ", "overdue": "Quá hạn",
-    "reappeared": "Xuất hiện lại",
+    "collected": lazy_gettext("Collected"), "flagged": lazy_gettext("Flagged"), "in_review": lazy_gettext("In review"),
+    "dismissed": lazy_gettext("Dismissed"), "confirmed": lazy_gettext("Confirmed"),
+    "warning_issued": lazy_gettext("Warning issued"), "takedown_requested": lazy_gettext("Removal requested"),
+    "removed": lazy_gettext("Removed"), "overdue": lazy_gettext("Overdue"), "reappeared": lazy_gettext("Reappeared"),
 }
+ROLE_LABELS = {"reviewer": lazy_gettext("Reviewer"), "analyst": lazy_gettext("Analyst"),
+               "supervisor": lazy_gettext("Supervisor"), "admin": lazy_gettext("Admin")}
 
 
 def highlighted(fragment: str) -> Markup:
@@ -40,12 +49,21 @@ def vn_time(value: str | None) -> str:
 
 
 def category_name(code: str) -> str:
+    """The category's name from the taxonomy, in the UI's language (an unknown code as it is)."""
     category = BY_CODE.get(code)
-    return category.name_vi if category else code
+    if category is None:
+        return code
+    return category.name_en if ui_language() == "en" else category.name_vi
 
 
 def status_label(status: str | None) -> str:
-    return STATUS_LABELS.get(status or "", status or "")
+    label = STATUS_LABELS.get(status or "")
+    return str(label) if label is not None else status or ""
+
+
+def role_label(role: str) -> str:
+    label = ROLE_LABELS.get(role)
+    return str(label) if label is not None else role
 
 
 def explained(text: str, explanations: dict | None, category: str | None = None) -> Markup:
@@ -75,10 +93,22 @@ def reject_key(mapping: dict, key: str) -> dict:
     return {k: v for k, v in mapping.items() if k != key}
 
 
+def in_ui_language(function: Callable) -> Callable:
+    """A filter whose output depends on the request's language. Jinja folds a filter applied to a
+    constant ({{ 'in_review'|status_label }}) into the compiled template, in the language of the first
+    request; a filter that takes the context is never folded."""
+    @pass_context
+    @functools.wraps(function)
+    def language_dependent(_context, *args, **kwargs):
+        return function(*args, **kwargs)
+    return language_dependent
+
+
 def init_app(app) -> None:
     app.add_template_filter(reject_key)
     app.add_template_filter(explained)
     app.add_template_filter(highlighted)
-    app.add_template_filter(category_name)
-    app.add_template_filter(status_label)
+    app.add_template_filter(in_ui_language(category_name), "category_name")
+    app.add_template_filter(in_ui_language(status_label), "status_label")
+    app.add_template_filter(in_ui_language(role_label), "role_label")
     app.add_template_filter(vn_time)

@@ -9,12 +9,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 
 from index import notices
 from index.notices import CHANNELS, KINDS, NOTICE_TRANSITIONS, OPEN_STATUSES, RECIPIENT_TYPES, NoticeDraft
 from index.repository import NoticeNotFound, VersionConflict
 from review_ui import display
 from review_ui.documents import Letterhead
+from review_ui.filters import in_ui_language
 from review_ui.letters import letter_pdf
 from review_ui.security import has_role, login_required, repository
 from safewatch.errors import SafeWatchError
@@ -22,28 +24,35 @@ from safewatch.errors import SafeWatchError
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 VIEWERS = ("reviewer", "analyst", "supervisor")
 STATUS_FILTERS = ("open", *NOTICE_TRANSITIONS, "all")
+# Kinds, recipient types, channels, notice statuses and the board's filters, in the UI's language.
 LABELS = {
-    "warning": ("Cảnh báo", "Warning"), "takedown": ("Yêu cầu gỡ bỏ", "Removal request"),
-    "platform": ("Nền tảng", "Platform"), "poster": ("Người đăng", "Poster"),
-    "phone": ("Điện thoại", "Phone"), "letter": ("Công văn", "Letter"), "electronic": ("Điện tử", "Electronic"),
-    "open": ("Đang mở", "Open"), "all": ("Tất cả", "All"), "draft": ("Dự thảo", "Draft"),
-    "approved": ("Đã duyệt", "Approved"), "sent": ("Đã gửi", "Sent"), "overdue": ("Quá hạn", "Overdue"),
-    "removed": ("Đã gỡ", "Removed"), "cancelled": ("Đã hủy", "Cancelled"),
+    "warning": lazy_gettext("Warning"), "takedown": lazy_gettext("Removal request"),
+    "platform": lazy_gettext("Platform"), "poster": lazy_gettext("Poster"),
+    "phone": lazy_gettext("Phone"), "letter": lazy_gettext("Letter"), "electronic": lazy_gettext("Electronic"),
+    "open": lazy_gettext("Open"), "all": lazy_gettext("All"), "draft": lazy_gettext("Draft"),
+    "approved": lazy_gettext("Approved"), "sent": lazy_gettext("Sent"), "overdue": lazy_gettext("Overdue"),
+    "removed": lazy_gettext("Removed"), "cancelled": lazy_gettext("Cancelled"),
 }
 CLOCK_SKEW = timedelta(minutes=5)  # a time typed "now" on a slightly fast clock is not the future
 MAX_POSTS = 200
-CHANGED_MEANWHILE = "Có người vừa thay đổi mục này; hãy tải lại trang. / Someone changed it meanwhile; reload."
+CHANGED_MEANWHILE = lazy_gettext("Someone changed this meanwhile; reload the page.")
 
-for _name in ("safe_href", "countdown", "vn_date"):
+for _name in ("safe_href", "vn_date"):
     bp.add_app_template_filter(getattr(display, _name), _name)
+bp.add_app_template_filter(in_ui_language(display.countdown), "countdown")
 
 
 @bp.app_context_processor
 def notice_helpers() -> dict:
-    return {"has_role": has_role, "notice_label": lambda key: LABELS.get(key, (key, key)),
+    return {"has_role": has_role, "notice_label": notice_label,
             "notice_post_statuses": ("confirmed", "warning_issued", "takedown_requested", "overdue", "removed",
                                      "reappeared"),
             "sendable_post_statuses": tuple(notices.SENDABLE_POST_STATUSES)}
+
+
+def notice_label(key: str | None) -> str:
+    label = LABELS.get(key or "")
+    return str(label) if label is not None else key or ""
 
 
 def _may_follow_up(notice: dict) -> bool:
@@ -88,7 +97,7 @@ def new():
     repo = repository()
     posts = repo.posts_by_ids(chosen) if chosen else []
     if not posts:
-        flash("Chọn ít nhất một bài đã xác nhận. / Choose at least one confirmed post.", "error")
+        flash(gettext("Choose at least one confirmed post."), "error")
         return redirect(url_for("notices.index"))
     categories = sorted({c for p in posts for c in p.get("categories") or []})
     default_basis = notices.default_legal_basis(categories, kind)
@@ -103,13 +112,13 @@ def new():
             created = notices.draft(repo, draft_request, actor=g.user["username"],
                                     reference_suffix=_config().notice_reference_suffix, request_id=g.request_id)
         except VersionConflict:
-            flash(CHANGED_MEANWHILE, "error")
+            flash(str(CHANGED_MEANWHILE), "error")
             status = 400
         except SafeWatchError as error:
             flash(str(error), "error")
             status = 400
         else:
-            flash(f"Đã soạn {created['reference']}. / Drafted {created['reference']}.", "success")
+            flash(gettext("Drafted %(reference)s.", reference=created["reference"]), "success")
             return redirect(url_for("notices.show", notice_id=created["notice_id"]))
     platform = posts[0].get("platform")
     listed = notices.candidates(repo, platform)
@@ -159,10 +168,10 @@ def show(notice_id: str):
 def approve(notice_id: str):
     notice = _notice(notice_id)
     if notice["created_by"] == g.user["username"]:
-        abort(403, "Người soạn không thể tự duyệt. / The drafter cannot approve their own notice.")
+        abort(403, gettext("The drafter cannot approve their own notice."))
     return _apply(notice_id, lambda: notices.approve(repository(), notice_id, actor=g.user["username"],
                                                      request_id=g.request_id),
-                  "Đã duyệt. / Approved.")
+                  gettext("Approved."))
 
 
 @bp.route("/<notice_id>/send", methods=["POST"])
@@ -178,7 +187,7 @@ def send(notice_id: str):
     return _apply(notice_id, lambda: notices.send(
         repository(), notice_id, channel=request.form.get("channel", ""), actor=g.user["username"],
         deadline_hours=_config().takedown_deadline_hours, sent_at=sent_at, request_id=g.request_id, now=now),
-        "Đã ghi nhận việc gửi; hạn xử lý bắt đầu tính. / Sending recorded; the deadline runs.")
+        gettext("Sending recorded; the deadline runs."))
 
 
 @bp.route("/<notice_id>/removal", methods=["POST"])
@@ -194,7 +203,7 @@ def removal(notice_id: str):
     if removed_at is None:
         return redirect(url_for("notices.show", notice_id=notice_id))
     if not chosen:
-        flash("Chọn bài đã bị gỡ. / Choose the posts that were removed.", "error")
+        flash(gettext("Choose the posts that were removed."), "error")
         return redirect(url_for("notices.show", notice_id=notice_id))
 
     def record() -> None:
@@ -203,7 +212,7 @@ def removal(notice_id: str):
                 notices.record_removal(repository(), post["id"], actor=g.user["username"], removed_at=removed_at,
                                        reason=f"{notice['reference']}: nền tảng xác nhận đã gỡ / platform confirmed",
                                        request_id=g.request_id, now=now)
-    return _apply(notice_id, record, "Đã ghi nhận việc gỡ bỏ. / Removal recorded.")
+    return _apply(notice_id, record, gettext("Removal recorded."))
 
 
 @bp.route("/<notice_id>/letter.pdf")
@@ -222,13 +231,13 @@ def _time_field(name: str, now: datetime, *, not_before: datetime | None) -> dat
     try:
         moment = display.parse_local_time(request.form.get(name)) or now
     except ValueError:
-        flash("Thời gian không hợp lệ. / The time is not valid.", "error")
+        flash(gettext("The time is not valid."), "error")
         return None
     if moment > now + CLOCK_SKEW:
-        flash("Thời gian không thể ở tương lai. / The time cannot be in the future.", "error")
+        flash(gettext("The time cannot be in the future."), "error")
         return None
     if not_before is not None and moment < not_before:
-        flash("Thời điểm gỡ không thể trước thời điểm gửi. / Removal cannot be before sending.", "error")
+        flash(gettext("Removal cannot be before sending."), "error")
         return None
     return moment
 
@@ -237,7 +246,7 @@ def _apply(notice_id: str, change, success: str):
     try:
         change()
     except VersionConflict:
-        flash(CHANGED_MEANWHILE, "error")
+        flash(str(CHANGED_MEANWHILE), "error")
     except SafeWatchError as error:
         flash(str(error), "error")
     else:

@@ -1,5 +1,9 @@
 """The periodic report as rows (for the page), PDF, XLSX and CSV. Every figure is taken from
-index.reports as it is; this module only labels and lays them out."""
+index.reports as it is; this module only labels and lays them out.
+
+The exports are official documents: Vietnamese whatever the UI's language. Their labels are written
+here in Vietnamese; the English of FIGURES and BREAKDOWNS is the message id the report page translates
+(review_ui/translations), and a test checks that the catalog's Vietnamese is this module's."""
 
 from __future__ import annotations
 
@@ -13,36 +17,51 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from index.reports import Report
 from review_ui.display import change, number, percent
 from review_ui.documents import Letterhead, OfficialDocument, place_and_date
-from review_ui.filters import category_name, status_label, vn_time
+from review_ui.filters import vn_time
+from safewatch.taxonomy import BY_CODE
+
+
+def N_(message: str) -> str:
+    """Marks an English message for extraction (pybabel's default keyword); translated where shown."""
+    return message
+
 
 # (name on Figures, Vietnamese label, English label, kind)
 FIGURES = (
-    ("collected", "Tổng số bài thu thập", "Collected", "count"),
-    ("flagged", "Bài bị gắn cờ (nghi vi phạm)", "Flagged", "count"),
-    ("reviewed", "Bài đã xem xét", "Reviewed", "count"),
-    ("reviewed_share", "Tỷ lệ đã xem xét trên số gắn cờ", "Reviewed share of flagged", "share"),
-    ("confirmed", "Xác nhận vi phạm", "Confirmed", "count"),
-    ("dismissed", "Không vi phạm (bỏ qua)", "Dismissed", "count"),
-    ("warnings", "Cảnh báo đã gửi", "Warnings sent", "count"),
-    ("removal_requests", "Yêu cầu gỡ bỏ đã gửi", "Removal requests sent", "count"),
-    ("removed", "Nội dung đã được gỡ bỏ", "Removed", "count"),
-    ("removal_rate", "Tỷ lệ yêu cầu đã được gỡ bỏ", "Removal rate", "share"),
-    ("median_hours_to_removal", "Thời gian gỡ bỏ trung vị (giờ)", "Median hours to removal", "hours"),
-    ("p90_hours_to_removal", "Thời gian gỡ bỏ P90 (giờ)", "P90 hours to removal", "hours"),
-    ("within_deadline", "Tỷ lệ gỡ bỏ trong thời hạn 24 giờ", "Share removed within the 24-hour deadline", "share"),
-    ("overdue", "Quá hạn, nội dung vẫn còn", "Overdue, still online", "count"),
+    ("collected", "Tổng số bài thu thập", N_("Posts collected"), "count"),
+    ("flagged", "Bài bị gắn cờ (nghi vi phạm)", N_("Posts flagged (suspected violations)"), "count"),
+    ("reviewed", "Bài đã xem xét", N_("Posts reviewed"), "count"),
+    ("reviewed_share", "Tỷ lệ đã xem xét trên số gắn cờ", N_("Reviewed share of flagged"), "share"),
+    ("confirmed", "Xác nhận vi phạm", N_("Violations confirmed"), "count"),
+    ("dismissed", "Không vi phạm (bỏ qua)", N_("No violation (dismissed)"), "count"),
+    ("warnings", "Cảnh báo đã gửi", N_("Warnings sent"), "count"),
+    ("removal_requests", "Yêu cầu gỡ bỏ đã gửi", N_("Removal requests sent"), "count"),
+    ("removed", "Nội dung đã được gỡ bỏ", N_("Content removed"), "count"),
+    ("removal_rate", "Tỷ lệ yêu cầu đã được gỡ bỏ", N_("Removal rate"), "share"),
+    ("median_hours_to_removal", "Thời gian gỡ bỏ trung vị (giờ)", N_("Median hours to removal"), "hours"),
+    ("p90_hours_to_removal", "Thời gian gỡ bỏ P90 (giờ)", N_("P90 hours to removal"), "hours"),
+    ("within_deadline", "Tỷ lệ gỡ bỏ trong thời hạn 24 giờ", N_("Share removed within the 24-hour deadline"),
+     "share"),
+    ("overdue", "Quá hạn, nội dung vẫn còn", N_("Overdue, still online"), "count"),
 )
 BREAKDOWNS = (
-    ("categories", "Theo danh mục vi phạm", "By category"),
-    ("platform", "Theo nền tảng", "By platform"),
-    ("source", "Theo nguồn thu thập", "By source"),
-    ("status", "Theo trạng thái hiện tại", "By current status"),
+    ("categories", "Theo danh mục vi phạm", N_("By category")),
+    ("platform", "Theo nền tảng", N_("By platform")),
+    ("source", "Theo nguồn thu thập", N_("By source")),
+    ("status", "Theo trạng thái hiện tại", N_("By current status")),
 )
+# Post statuses as the documents name them (the UI's names, in its language, are filters.STATUS_LABELS).
+STATUS_NAMES = {
+    "collected": "Đã thu thập", "flagged": "Bị gắn cờ", "in_review": "Đang xem xét",
+    "dismissed": "Đã bỏ qua", "confirmed": "Đã xác nhận", "warning_issued": "Đã cảnh báo",
+    "takedown_requested": "Đã yêu cầu gỡ", "removed": "Đã gỡ", "overdue": "Quá hạn",
+    "reappeared": "Xuất hiện lại",
+}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def shown(value: float | int | None, kind: str) -> str:
-    return percent(value) if kind == "share" else number(value)
+def shown(value: float | int | None, kind: str, language: str = "vi") -> str:
+    return percent(value, language=language) if kind == "share" else number(value, language=language)
 
 
 def figure_rows(report: Report) -> list[dict]:
@@ -51,10 +70,16 @@ def figure_rows(report: Report) -> list[dict]:
             for name, vi, en, kind in FIGURES]
 
 
+def category_name(code: str) -> str:
+    """The category's Vietnamese name (an unknown code as it is)."""
+    return BY_CODE[code].name_vi if code in BY_CODE else code
+
+
 def key_label(breakdown: str, key: str) -> str:
+    """A breakdown's key as the documents name it: categories and statuses in Vietnamese."""
     if breakdown == "categories":
         return category_name(key)
-    return status_label(key) if breakdown == "status" else key
+    return STATUS_NAMES.get(key, key) if breakdown == "status" else key
 
 
 def breakdown_rows(report: Report, breakdown: str) -> list[tuple[str, str, int, int]]:
@@ -68,12 +93,12 @@ def removed_rows(report: Report) -> list[dict]:
     rows = []
     for item in report.removed_items:
         within = item.get("within_deadline")
-        rows.append({"url": item.get("url") or "", "categories": "; ".join(category_name(c) for c in
-                                                                            item.get("categories") or []),
+        rows.append({"url": item.get("url") or "", "category_codes": list(item.get("categories") or []),
+                     "categories": "; ".join(category_name(c) for c in item.get("categories") or []),
                      "platform": item.get("platform") or "", "source": item.get("source") or "",
                      "requested_at": item.get("takedown_requested_at"), "removed_at": item.get("removed_at"),
                      "hours": item.get("hours_to_removal"),
-                     "within": "—" if within is None else ("Có" if within else "Không"),
+                     "within_deadline": within, "within": "—" if within is None else ("Có" if within else "Không"),
                      "evidence_sha256": (item.get("evidence") or {}).get("sha256") or "",
                      "content_hash": item.get("content_hash") or ""})
     return rows

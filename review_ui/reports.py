@@ -6,22 +6,37 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext, pgettext
 
 from index.periods import KINDS, Period, PeriodError, period
 from index.reports import Report, build_report
 from review_ui import display, report_exports
 from review_ui.documents import Letterhead
+from review_ui.filters import category_name, in_ui_language, status_label
+from review_ui.language import ui_language
 from review_ui.security import login_required, repository
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 READERS = ("supervisor", "analyst")
-PERIOD_LABELS = {"month": ("Tháng", "Month"), "quarter": ("Quý", "Quarter"), "half": ("6 tháng", "6 months"),
-                 "year": ("Năm", "Year"), "custom": ("Tùy chọn", "Custom range")}
+PERIOD_LABELS = {"month": lazy_gettext("Month"), "quarter": lazy_gettext("Quarter"),
+                 "half": lazy_gettext("6 months"), "year": lazy_gettext("Year"),
+                 "custom": lazy_gettext("Custom range")}
 PARAMETERS = ("period", "date", "from", "to")
 CHART_WIDTH = 380  # px of the longest bar
 
-bp.add_app_template_filter(report_exports.shown, "report_value")
-bp.add_app_template_filter(display.change, "report_change")
+
+@bp.app_template_filter("report_value")
+@in_ui_language
+def report_value(value: float | int | None, kind: str) -> str:
+    return report_exports.shown(value, kind, ui_language())
+
+
+@bp.app_template_filter("report_change")
+@in_ui_language
+def report_change(value: float | None) -> str:
+    return display.change(value, ui_language())
+
+
 bp.add_app_template_filter(display.safe_href, "safe_href")
 
 
@@ -33,20 +48,20 @@ def parse_period(args) -> Period:
     """Query string -> Period; default: the 6 months containing today (Vietnam time)."""
     kind = args.get("period") or "half"
     if kind not in KINDS:
-        raise PeriodError(f"Kỳ không hợp lệ / unknown period '{kind[:20]}'.")
+        raise PeriodError(gettext("Unknown period '%(period)s'.", period=kind[:20]))
     try:
         anchor = date.fromisoformat(args["date"]) if args.get("date") else today()
         if kind == "custom":
             start, end = date.fromisoformat(args.get("from") or ""), date.fromisoformat(args.get("to") or "")
             if not (2000 <= start.year and end.year <= 2100 and (end - start).days <= 3700):
-                raise PeriodError("Khoảng thời gian tối đa 10 năm, từ năm 2000. / At most 10 years, from 2000.")
+                raise PeriodError(gettext("At most 10 years, from the year 2000."))
             return period("custom", start, end)
     except ValueError as error:
         if isinstance(error, PeriodError):
             raise
-        raise PeriodError("Ngày viết dạng YYYY-MM-DD. / Dates are written YYYY-MM-DD.") from None
+        raise PeriodError(gettext("Dates are written YYYY-MM-DD.")) from None
     if not 2000 <= anchor.year <= 2100:
-        raise PeriodError("Năm từ 2000 đến 2100. / Years from 2000 to 2100.")
+        raise PeriodError(gettext("Years go from 2000 to 2100."))
     return period(kind, anchor)
 
 
@@ -59,7 +74,7 @@ def _report(args) -> tuple[Report, str | None]:
     return build_report(repository(), chosen), error
 
 
-def bar_chart(title: tuple[str, str], rows: list[tuple[str, list[int]]], series: tuple[tuple[str, str], ...]) -> dict:
+def bar_chart(title: str, rows: list[tuple[str, list[int]]], series: tuple[str, ...]) -> dict:
     """Geometry of a horizontal bar chart: rows of (label, one value per series)."""
     top = max((v for _label, values in rows for v in values), default=0) or 1
     return {"title": title, "series": series, "height": 28 + len(rows) * (8 + 12 * len(series)),
@@ -69,13 +84,26 @@ def bar_chart(title: tuple[str, str], rows: list[tuple[str, list[int]]], series:
                      for label, values in rows]}
 
 
+def ui_label(breakdown: str, key: str) -> str:
+    """A breakdown's key as the page names it, in the UI's language."""
+    if breakdown == "categories":
+        return category_name(key)
+    return status_label(key) if breakdown == "status" else key
+
+
+def breakdowns(report: Report) -> list[tuple[str, list[tuple[str, str, int, int]]]]:
+    """(title, rows of (key, label, collected, removed)) for each breakdown, in the UI's language."""
+    return [(gettext(title), [(key, ui_label(name, key), collected, removed)
+                              for key, _label, collected, removed in report_exports.breakdown_rows(report, name)])
+            for name, _vi, title in report_exports.BREAKDOWNS]
+
+
 def charts(report: Report) -> list[dict]:
-    both = (("Thu thập", "Collected"), ("Đã gỡ", "Removed"))
-    found = [bar_chart(("Số bài thu thập theo tháng", "Collected per month"),
+    both = (pgettext("report column", "Collected"), pgettext("report column", "Removed"))
+    found = [bar_chart(gettext("Posts collected per month"),
                        [(month, [n]) for month, n in report.figures.collected_per_month], both[:1])]
-    for name, vi, en in report_exports.BREAKDOWNS[:3]:
-        rows = report_exports.breakdown_rows(report, name)[:15]
-        found.append(bar_chart((vi, en), [(label, [c, r]) for _key, label, c, r in rows], both))
+    for title, rows in breakdowns(report)[:3]:
+        found.append(bar_chart(title, [(label, [c, r]) for _key, label, c, r in rows[:15]], both))
     return found
 
 
@@ -88,8 +116,7 @@ def index():
                for kind in ("report_pdf", "report_xlsx", "removed_csv")}
     return render_template("reports/index.html", report=report, error=error, chosen=chosen,
                            kinds=PERIOD_LABELS, figures=report_exports.figure_rows(report),
-                           breakdowns=[(vi, en, report_exports.breakdown_rows(report, name))
-                                       for name, vi, en in report_exports.BREAKDOWNS],
+                           breakdowns=breakdowns(report),
                            removed=report_exports.removed_rows(report), charts=charts(report),
                            exports=exports, previous=report.period.previous()), 400 if error else 200
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, flash, g, redirect, request, session
+from flask_babel import gettext
 
 from review_ui.auth import safe_next
 from review_ui.security import login_required, repository
@@ -55,5 +56,5 @@ def take_break():
     session.pop(SESSION_KEY, None)
     repository().append_event({"action": "break_taken", "actor": g.user["username"], "request_id": g.request_id,
                                "details": {"minutes_reviewed": minutes}})
-    flash("Đã ghi nhận giờ nghỉ. Cảm ơn bạn! / Break recorded. Thank you.", "success")
+    flash(gettext("Break recorded. Thank you!"), "success")
     return redirect(safe_next(request.form.get("next")))

@@ -11,6 +11,7 @@ import pytest
 from index import lifecycle, notices
 from index.accounts import create_user
 from index.notices import NoticeDraft, NoticeError
+from review_ui.language import COOKIE as LANGUAGE_COOKIE
 from safewatch.records import post_id_for
 
 PASSWORD = "correct-horse-battery"
@@ -127,8 +128,11 @@ def test_full_flow_from_a_confirmed_post_to_a_closed_notice(app, people):
     assert hours == app.config["SAFEWATCH"].takedown_deadline_hours == 24
     assert people.get_post(first).source["status"] == "takedown_requested"
     for path in ("/notices", f"/notices/{notice_id}"):
-        page = chief.get(path).get_data(as_text=True)
-        assert re.search(r"còn 2[34] giờ \d+ phút", page) and re.search(r"2[34] h \d+ min left", page), path
+        assert re.search(r"còn 2[34] giờ \d+ phút", chief.get(path).get_data(as_text=True)), path
+    chief.set_cookie(LANGUAGE_COOKIE, "en")
+    for path in ("/notices", f"/notices/{notice_id}"):
+        assert re.search(r"2[34] h \d+ min left", chief.get(path).get_data(as_text=True)), path
+    chief.delete_cookie(LANGUAGE_COOKIE)
 
     pdf = lan.get(f"/notices/{notice_id}/letter.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
@@ -157,7 +161,10 @@ def test_overdue_notices_come_first_in_their_own_style(app, people):
     assert positions == sorted(positions)
     row = page[page.rindex("<tr", 0, positions[0]):positions[0]]
     assert "notice-overdue" in row
-    assert re.search(r"quá hạn 6 giờ \d+ phút", page) and "6 h" in page
+    assert re.search(r"quá hạn 6 giờ \d+ phút", page)
+    english = signed_in(app, "an")
+    english.set_cookie(LANGUAGE_COOKIE, "en")
+    assert re.search(r"6 h \d+ min overdue", english.get("/notices").get_data(as_text=True))
     page = signed_in(app, "an").get("/notices?status=overdue").get_data(as_text=True)  # not yet marked overdue
     assert late["reference"] in page and running["reference"] not in page and draft["reference"] not in page
 
@@ -251,13 +258,18 @@ def test_a_post_without_token_is_refused(config, people):
     assert people.get_notice(notice["notice_id"]).source["status"] == "approved"
 
 
-def test_countdown_words():
+def test_countdown_words(app):
     from review_ui.display import countdown, safe_href
     now = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
-    assert countdown((now + timedelta(hours=5, minutes=12)).isoformat(), now) == {
-        "vi": "còn 5 giờ 12 phút", "en": "5 h 12 min left", "overdue": False}
-    assert countdown((now - timedelta(hours=3, minutes=5)).isoformat(), now)["vi"] == "quá hạn 3 giờ 5 phút"
-    assert countdown((now - timedelta(days=3, hours=2)).isoformat(), now)["en"] == "3 d 2 h overdue"
+    with app.test_request_context():  # Vietnamese, the default
+        assert countdown((now + timedelta(hours=5, minutes=12)).isoformat(), now) == {
+            "text": "còn 5 giờ 12 phút", "overdue": False}
+        assert countdown((now - timedelta(hours=3, minutes=5)).isoformat(), now)["text"] == "quá hạn 3 giờ 5 phút"
+        assert countdown((now - timedelta(days=3, hours=2)).isoformat(), now)["text"] == "quá hạn 3 ngày 2 giờ"
+    with app.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}=en"}):
+        assert countdown((now + timedelta(hours=5, minutes=12)).isoformat(), now)["text"] == "5 h 12 min left"
+        assert countdown((now - timedelta(days=3, hours=2)).isoformat(), now) == {
+            "text": "3 d 2 h overdue", "overdue": True}
     assert countdown(None, now) is None
     assert safe_href("https://a.example/x") == "https://a.example/x"
     for bad in ("javascript:alert(1)", "data:text/html,x", "//evil.example", "http://", "https://a.example/\nx"):

@@ -1,0 +1,72 @@
+"""One post: its view (text, scores, context, evidence, audit trail), claiming it, and the decision."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from index import lifecycle
+from index.repository import PostNotFound
+from review_ui.security import login_required, may_open, repository
+from review_ui.wellbeing import track_exposure
+from safewatch.errors import SafeWatchError
+from safewatch.taxonomy import CATEGORIES, CODES
+
+bp = Blueprint("post", __name__, url_prefix="/posts")
+
+
+@bp.route("/<post_id>")
+@login_required("reviewer", "supervisor", "analyst")
+def show(post_id: str):
+    try:
+        stored = repository().get_post(post_id)
+    except PostNotFound:
+        abort(404)
+    source = stored.source
+    scores = sorted(((code, source.get("scores", {}).get(code, 0.0)) for code in CODES),
+                    key=lambda item: item[1], reverse=True)
+    can_decide = source.get("status") == "in_review" and source.get("claimed_by") == g.user["username"]
+    return render_template("post/show.html", post_id=post_id, post=source, scores=scores,
+                           categories=CATEGORIES, can_decide=can_decide,
+                           related=repository().related_posts(post_id, source),
+                           events=repository().events_for(post_id), break_due=track_exposure())
+
+
+@bp.route("/<post_id>/claim", methods=["POST"])
+@login_required("reviewer", "supervisor")
+def claim(post_id: str):
+    try:
+        lifecycle.claim(repository(), post_id, reviewer=g.user["username"], request_id=g.request_id)
+    except PostNotFound:
+        abort(404)
+    except SafeWatchError as error:
+        flash(str(error), "error")
+        return redirect(url_for("queue.queue"))
+    return redirect(url_for("post.show", post_id=post_id))
+
+
+@bp.route("/<post_id>/decision", methods=["POST"])
+@login_required("reviewer", "supervisor")
+def decide(post_id: str):
+    action = request.form.get("action")
+    if action not in ("confirm", "dismiss"):
+        abort(400)
+    categories = [code for code in request.form.getlist("categories") if code in CODES]
+    follow_up = request.form.get("follow_up", "none") if action == "confirm" else "none"
+    severity = request.form.get("severity", "")
+    try:
+        lifecycle.decide(repository(), post_id, reviewer=g.user["username"], confirm=action == "confirm",
+                         categories=categories, note=request.form.get("note", "")[:2000],
+                         severity=int(severity) if severity.isdigit() else None, follow_up=follow_up,
+                         request_id=g.request_id)
+    except PostNotFound:
+        abort(404)
+    except SafeWatchError as error:
+        flash(str(error), "error")
+        return redirect(url_for("post.show", post_id=post_id))
+    flash(gettext("Decision saved."), "success")
+    if follow_up in ("warning", "takedown") and may_open("notices.new"):  # the next step: its draft
+        return redirect(url_for("notices.new", kind=follow_up, post_id=post_id))
+    if follow_up == "investigation":
+        flash(gettext("Referred to investigation (recorded)."), "success")
+    return redirect(url_for("queue.queue"))
