@@ -49,11 +49,13 @@ lint: $(INSTALLED)
 # The review UI's messages are English in the code; review_ui/translations/vi holds their Vietnamese.
 # Extract them, merge them into the catalog (new ones arrive untranslated: translate them in the .po,
 # then run this again to compile the .mo, which is committed so that nothing needs building).
-BABEL_KEYWORDS := -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+# The errors of index/ shown in the UI (review_ui/language.py DOMAIN_ERRORS) are keywords too.
+BABEL_KEYWORDS := -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k TransitionError -k ConcurrentChange \
+  -k NoticeError -k AccountError -k PeriodError -k SavedSearchError -k IndexBusy
 translations: $(INSTALLED)
 	@mkdir -p var
 	$(BIN)/pybabel extract -F review_ui/babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-by-file --no-wrap \
-	  --project=SafeWatch --copyright-holder=SafeWatch -o var/messages.pot review_ui
+	  --project=SafeWatch --copyright-holder=SafeWatch -o var/messages.pot review_ui index
 	$(BIN)/pybabel update -i var/messages.pot -d review_ui/translations -l vi --no-wrap --no-fuzzy-matching \
 	  --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d review_ui/translations -l vi --statistics

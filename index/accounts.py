@@ -29,7 +29,7 @@ class AccountLocked(AccountError):
     def __init__(self, until: datetime, now: datetime) -> None:
         self.until = until
         minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-        super().__init__(f"Too many wrong passwords: sign-in refused for {minutes} more minute(s).")
+        super().__init__("Too many wrong passwords: sign-in refused for %(minutes)d more minute(s).", minutes=minutes)
         self.minutes = minutes
 
 
@@ -39,12 +39,12 @@ def create_user(repo: Repository, username: str, password: str, roles: list[str]
     if not _USERNAME.match(username):
         raise AccountError("Username: 2-63 characters, lower-case letters, digits, '.', '_' or '-'.")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError("Password must have at least %(length)d characters.", length=MIN_PASSWORD_LENGTH)
     unknown = [role for role in roles if role not in ROLES]
     if not roles or unknown:
-        raise AccountError(f"Roles must be among: {', '.join(ROLES)}.")
+        raise AccountError("Roles must be among: %(roles)s.", roles=", ".join(ROLES))
     if repo.get_user(username) is not None:
-        raise AccountError(f"User '{username}' already exists.")
+        raise AccountError("User '%(username)s' already exists.", username=username)
     user = {"username": username, "display_name": display_name or username, "roles": roles,
             "password_hash": generate_password_hash(password), "disabled": False,
             "created_at": datetime.now(UTC).isoformat()}
@@ -87,10 +87,10 @@ def _record_failure(repo: Repository, user: dict, now: datetime) -> None:
 def set_password(repo: Repository, username: str, password: str) -> None:
     """A new password (and the account enabled); the hash scheme lives here only."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError("Password must have at least %(length)d characters.", length=MIN_PASSWORD_LENGTH)
     user = repo.get_user(username)
     if user is None:
-        raise AccountError(f"No user '{username}'.")
+        raise AccountError("No user '%(username)s'.", username=username)
     repo.put_user({**user, "password_hash": generate_password_hash(password), "disabled": False,
                    "failed_logins": 0, "locked_until": None}, create=False)
 
@@ -98,7 +98,7 @@ def set_password(repo: Repository, username: str, password: str) -> None:
 def set_disabled(repo: Repository, username: str, disabled: bool) -> None:
     user = repo.get_user(username)
     if user is None:
-        raise AccountError(f"No user '{username}'.")
+        raise AccountError("No user '%(username)s'.", username=username)
     repo.put_user({**user, "disabled": disabled}, create=False)
 
 

@@ -31,11 +31,11 @@ def initial_status(flagged: bool) -> str:
 
 def check_allowed(current: str, target: str) -> None:
     if target not in STATUSES:
-        raise TransitionError(f"Unknown status '{target}'.")
+        raise TransitionError("Unknown status '%(status)s'.", status=target)
     if target not in TRANSITIONS.get(current, frozenset()):
         allowed = ", ".join(sorted(TRANSITIONS.get(current, ()))) or "none"
-        raise TransitionError(
-            f"Cannot change a post from '{current}' to '{target}' (allowed from '{current}': {allowed}).")
+        raise TransitionError("Cannot change a post from '%(current)s' to '%(target)s' (allowed from "
+                              "'%(current)s': %(allowed)s).", current=current, target=target, allowed=allowed)
 
 
 def transition(repo: Repository, post_id: str, target: str, *, actor: str, reason: str = "",
@@ -48,7 +48,7 @@ def transition(repo: Repository, post_id: str, target: str, *, actor: str, reaso
     current = stored.source.get("status", "collected")
     check_allowed(current, target)
     if current == target == "in_review" and not _claim_expired(stored.source, now):
-        raise ConcurrentChange(f"Post is being reviewed by {stored.source.get('claimed_by')}.")
+        raise ConcurrentChange("Post is being reviewed by %(reviewer)s.", reviewer=stored.source.get("claimed_by"))
     updated = {**stored.source, **(fields or {}), "status": target, "status_changed_at": now.isoformat()}
     try:
         repo.replace_post(stored, updated)
@@ -101,11 +101,11 @@ def decide(repo: Repository, post_id: str, *, reviewer: str, confirm: bool, cate
     source = stored.source
     if source.get("status") == "in_review" and source.get("claimed_by") != reviewer \
             and not _claim_expired(source, now):
-        raise ConcurrentChange(f"Post is being reviewed by {source.get('claimed_by')}.")
+        raise ConcurrentChange("Post is being reviewed by %(reviewer)s.", reviewer=source.get("claimed_by"))
     if confirm and not categories:
         raise TransitionError("Choose at least one category to confirm a post.")
     if follow_up not in FOLLOW_UPS or (follow_up != "none" and not confirm):
-        raise TransitionError(f"Unknown or impossible next step '{follow_up}'.")
+        raise TransitionError("Unknown or impossible next step '%(step)s'.", step=follow_up)
     if severity is not None and not 1 <= severity <= 5:
         raise TransitionError("Severity goes from 1 to 5.")
     target = "confirmed" if confirm else "dismissed"

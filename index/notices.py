@@ -60,14 +60,15 @@ def draft(repo: Repository, request: NoticeDraft, *, actor: str, reference_suffi
     posts = repo.posts_by_ids(list(request.post_ids))
     missing = set(request.post_ids) - {p["id"] for p in posts}
     if missing:
-        raise NoticeError(f"Unknown post(s): {', '.join(sorted(missing))}.")
+        raise NoticeError("Unknown post(s): %(posts)s.", posts=", ".join(sorted(missing)))
     not_ready = [p["id"] for p in posts if p.get("status") not in SENDABLE_POST_STATUSES]
     if not_ready:
-        raise NoticeError(f"Only confirmed posts can be in a notice; not confirmed: {', '.join(not_ready)}.")
+        raise NoticeError("Only confirmed posts can be in a notice; not confirmed: %(posts)s.",
+                          posts=", ".join(not_ready))
     platforms = {p.get("platform") for p in posts}
     if len(platforms) > 1:
-        raise NoticeError("One notice goes to one platform; these posts are on several: "
-                          f"{', '.join(sorted(str(p) for p in platforms))}.")
+        raise NoticeError("One notice goes to one platform; these posts are on several: %(platforms)s.",
+                          platforms=", ".join(sorted(str(p) for p in platforms)))
     categories = sorted({c for p in posts for c in p.get("categories") or []})
     number = repo.next_in_sequence(f"notice-{now.year}")
     notice_id = str(uuid.uuid4())
@@ -230,7 +231,7 @@ def _change(repo: Repository, notice_id: str, target: str, actor: str, request_i
     stored = stored or repo.get_notice(notice_id)
     current = stored.source["status"]
     if target not in NOTICE_TRANSITIONS[current]:
-        raise NoticeError(f"A notice that is '{current}' cannot become '{target}'.")
+        raise NoticeError("A notice that is '%(current)s' cannot become '%(target)s'.", current=current, target=target)
     updated = {**stored.source, **fields, "status": target}
     repo.replace_notice(stored, updated)
     _event(repo, updated, f"notice_{target}", actor, current, target, request_id, now)
@@ -247,4 +248,5 @@ def _event(repo: Repository, notice: dict, action: str, actor: str, from_status:
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise NoticeError(f"Unknown {name} '{value}'; use one of: {', '.join(allowed)}.")
+        raise NoticeError("Unknown %(name)s '%(value)s'; use one of: %(allowed)s.", name=name, value=value,
+                          allowed=", ".join(allowed))

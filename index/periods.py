@@ -51,7 +51,8 @@ def period(kind: str, anchor: date, end: date | None = None) -> Period:
             raise PeriodError("A custom period needs an end date on or after its start.")
         return Period("custom", anchor, end + timedelta(days=1))
     if kind not in KINDS:
-        raise PeriodError(f"Unknown period '{kind}'; use one of: {', '.join(KINDS)}.")
+        raise PeriodError("Unknown period '%(period)s'; use one of: %(periods)s.", period=kind,
+                          periods=", ".join(KINDS))
     months = {"month": 1, "quarter": 3, "half": 6, "year": 12}[kind]
     first_month = (anchor.month - 1) // months * months + 1
     start = date(anchor.year, first_month, 1)

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext
 
 from index.accounts import ROLES, AccountError, create_user, generate_password, set_disabled, set_password
+from review_ui.language import error_text
 from review_ui.security import login_required, repository
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -39,7 +40,7 @@ def create():
     try:
         create_user(repository(), username, password, roles, request.form.get("display_name", "").strip()[:100])
     except AccountError as error:
-        flash(gettext("Account not created: %(error)s", error=str(error)), "error")
+        flash(gettext("Account not created: %(error)s", error=error_text(error)), "error")
         return redirect(url_for("admin.users"))
     _audit("user_created", username, roles=roles)
     return _show_password(username, password)

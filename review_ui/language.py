@@ -10,7 +10,7 @@ Vietnamese whatever the UI language: they hold their own Vietnamese text and nev
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, g, has_request_context, redirect, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 
 from review_ui.auth import safe_next
 from review_ui.security import repository
@@ -19,6 +19,10 @@ from review_ui.security import repository
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 DEFAULT_LANGUAGE = "vi"
 COOKIE = "safewatch_language"
+# The errors of index/ whose messages reach the UI; their English templates are extracted into the
+# catalog like the UI's own messages (`make translations` passes these names as keywords).
+DOMAIN_ERRORS = ("TransitionError", "ConcurrentChange", "NoticeError", "AccountError", "PeriodError",
+                 "SavedSearchError", "IndexBusy")
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 babel = Babel()
@@ -54,6 +58,15 @@ def choose():
         repository().append_event({"action": "language_changed", "actor": g.user["username"],
                                    "request_id": g.request_id, "details": {"language": language}})
     return response
+
+
+def error_text(error: BaseException) -> str:
+    """An error's message in the UI's language: a SafeWatchError's English template (see
+    safewatch/errors.py) looked up in the catalog and filled in; any other error as it is."""
+    template = getattr(error, "template", None)
+    if not template:
+        return str(error)
+    return gettext(template, **error.values)
 
 
 def current_path() -> str:

@@ -17,6 +17,7 @@ from index.repository import NoticeNotFound, VersionConflict
 from review_ui import display
 from review_ui.documents import Letterhead
 from review_ui.filters import in_ui_language
+from review_ui.language import error_text
 from review_ui.letters import letter_pdf
 from review_ui.security import has_role, login_required, repository
 from safewatch.errors import SafeWatchError
@@ -115,7 +116,7 @@ def new():
             flash(str(CHANGED_MEANWHILE), "error")
             status = 400
         except SafeWatchError as error:
-            flash(str(error), "error")
+            flash(error_text(error), "error")
             status = 400
         else:
             flash(gettext("Drafted %(reference)s.", reference=created["reference"]), "success")
@@ -248,7 +249,7 @@ def _apply(notice_id: str, change, success: str):
     except VersionConflict:
         flash(str(CHANGED_MEANWHILE), "error")
     except SafeWatchError as error:
-        flash(str(error), "error")
+        flash(error_text(error), "error")
     else:
         flash(success, "success")
     return redirect(url_for("notices.show", notice_id=notice_id))

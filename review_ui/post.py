@@ -7,6 +7,7 @@ from flask_babel import gettext
 
 from index import lifecycle
 from index.repository import PostNotFound
+from review_ui.language import error_text
 from review_ui.security import login_required, may_open, repository
 from review_ui.wellbeing import track_exposure
 from safewatch.errors import SafeWatchError
@@ -40,7 +41,7 @@ def claim(post_id: str):
     except PostNotFound:
         abort(404)
     except SafeWatchError as error:
-        flash(str(error), "error")
+        flash(error_text(error), "error")
         return redirect(url_for("queue.queue"))
     return redirect(url_for("post.show", post_id=post_id))
 
@@ -62,7 +63,7 @@ def decide(post_id: str):
     except PostNotFound:
         abort(404)
     except SafeWatchError as error:
-        flash(str(error), "error")
+        flash(error_text(error), "error")
         return redirect(url_for("post.show", post_id=post_id))
     flash(gettext("Decision saved."), "success")
     if follow_up in ("warning", "takedown") and may_open("notices.new"):  # the next step: its draft

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext
 
 from index import lifecycle
+from review_ui.language import error_text
 from review_ui.security import landing_url, login_required, repository
 from review_ui.wellbeing import track_exposure
 from safewatch.errors import SafeWatchError
@@ -31,7 +32,7 @@ def next_post():
     try:
         post = lifecycle.claim_next(repository(), reviewer=g.user["username"], request_id=g.request_id)
     except SafeWatchError as error:
-        flash(str(error), "error")
+        flash(error_text(error), "error")
         return redirect(url_for("queue.queue"))
     if post is None:
         flash(gettext("The queue is empty."), "info")

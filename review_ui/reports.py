@@ -13,7 +13,7 @@ from index.reports import Report, build_report
 from review_ui import display, report_exports
 from review_ui.documents import Letterhead
 from review_ui.filters import category_name, in_ui_language, status_label
-from review_ui.language import ui_language
+from review_ui.language import error_text, ui_language
 from review_ui.security import login_required, repository
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -131,7 +131,7 @@ def _checked_report(args) -> Report:
     try:
         chosen = parse_period(args)
     except PeriodError as error:
-        abort(400, str(error))
+        abort(400, error_text(error))
     return build_report(repository(), chosen)
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request
 
 from index.queries import SORTS, QueryError, SearchRequest
 from index.statuses import STATUSES
+from review_ui.language import error_text
 from review_ui.security import login_required, repository
 from safewatch.taxonomy import CATEGORIES, CODES
 
@@ -47,7 +48,7 @@ def search():
     try:
         search_request = parse_request(request.args)
     except QueryError as error:
-        return render_template("search/results.html", error=str(error), result=None, form=request.args,
+        return render_template("search/results.html", error=error_text(error), result=None, form=request.args,
                                categories=CATEGORIES, statuses=STATUSES, sorts=SORTS), 400
     result = repository().search_posts(search_request)
     next_args = None
@@ -77,7 +78,7 @@ def export_csv():
     try:
         search_request = replace(parse_request(request.args), size=500, facets=False, search_after=())
     except QueryError as error:
-        return render_template("search/results.html", error=str(error), result=None, form=request.args,
+        return render_template("search/results.html", error=error_text(error), result=None, form=request.args,
                                categories=CATEGORIES, statuses=STATUSES, sorts=SORTS), 400
     stream = io.StringIO()
     writer = csv.writer(stream)

@@ -7,7 +7,16 @@ import errno
 
 
 class SafeWatchError(Exception):
-    """Base of all errors whose message is meant for the person running SafeWatch."""
+    """Base of all errors whose message is meant for the person running SafeWatch.
+
+    Messages are English. One written as a template with named values, e.g.
+    `NoticeError("Unknown post(s): %(posts)s.", posts=...)`, can also be shown in another language:
+    the review UI looks `template` up in its catalog and fills in `values` (review_ui/display.py
+    `error_text`); `make translations` extracts such templates from index/."""
+
+    def __init__(self, message: str = "", *args, **values) -> None:
+        self.template, self.values = message, values
+        super().__init__(message % values if values else message, *args)
 
 
 def user_message(error: BaseException) -> str | None:

@@ -20,13 +20,14 @@ from babel.messages.pofile import read_po
 from lxml import html as lxml_html
 from openpyxl import load_workbook
 
-from review_ui.language import COOKIE
+from review_ui.language import COOKIE, DOMAIN_ERRORS
 from safewatch.taxonomy import BY_CODE
 from tests.review_ui.conftest import SITE_PASSWORD, main_pages
 
 REVIEW_UI = Path(__file__).resolve().parents[2] / "review_ui"
 CATALOG = REVIEW_UI / "translations" / "vi" / "LC_MESSAGES"
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_ngettext": (1, 2), "lazy_pgettext": ((1, "c"), 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_ngettext": (1, 2), "lazy_pgettext": ((1, "c"), 2),
+            **dict.fromkeys(DOMAIN_ERRORS)}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
@@ -218,15 +219,36 @@ def test_the_page_and_the_documents_name_things_alike(app):
 # ---- The catalog --------------------------------------------------------------------------------------
 
 def extracted() -> dict[tuple[str | None, str | tuple[str, ...]], list[str]]:
-    """Every message of review_ui, extracted as `make translations` does: (context, id) -> where."""
+    """Every message of review_ui, and of the errors of index/ it shows, extracted as
+    `make translations` does: (context, id) -> where."""
     with (REVIEW_UI / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     found: dict = {}
-    for filename, lineno, message, _comments, context in extract_from_dir(
-            str(REVIEW_UI), method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True):
-        message = message if isinstance(message, str) else tuple(message)
-        found.setdefault((context, message), []).append(f"{filename}:{lineno}")
+    for folder in (REVIEW_UI, REVIEW_UI.parent / "index"):
+        for filename, lineno, message, _comments, context in extract_from_dir(
+                str(folder), method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True):
+            message = message if isinstance(message, str) else tuple(message)
+            found.setdefault((context, message), []).append(f"{folder.name}/{filename}:{lineno}")
     return found
+
+
+def test_make_translations_extracts_the_same_messages():
+    makefile = (REVIEW_UI.parent / "Makefile").read_text()
+    assert all(f"-k {name}" in makefile for name in DOMAIN_ERRORS)
+    assert "messages.pot review_ui index" in makefile
+
+
+def test_errors_from_the_index_are_shown_in_the_ui_language(app):
+    from index.notices import NoticeError
+    from review_ui.language import error_text
+    error = NoticeError("A notice that is '%(current)s' cannot become '%(target)s'.", current="sent", target="draft")
+    assert str(error) == "A notice that is 'sent' cannot become 'draft'."
+    with app.test_request_context("/"):
+        vietnamese = error_text(error)
+    with app.test_request_context("/", headers={"Cookie": f"{COOKIE}=en"}):
+        english = error_text(error)
+    assert english == str(error) and vietnamese != english and "'sent'" in vietnamese
+    assert error_text(ValueError("plain")) == "plain"
 
 
 def catalog_messages():

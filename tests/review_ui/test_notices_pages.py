@@ -194,7 +194,7 @@ def test_one_notice_goes_to_one_platform_and_times_are_checked(app, people):
     lan = signed_in(app, "lan")
     response = lan.post("/notices/new", data={"kind": "takedown", "recipient_type": "platform", "recipient": "X",
                                               "post_id": [first, other]})
-    assert response.status_code == 400 and "one platform" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Mỗi văn bản gửi một nền tảng" in response.get_data(as_text=True)
     notice = takedown(people, [first])
     notices.approve(people, notice["notice_id"], actor="chief")
     future = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
