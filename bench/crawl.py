@@ -97,6 +97,7 @@ def naive_worker(base: str, prefix: str) -> None:
     from classifier.backends import load_classifier
     from index.connection import open_repository
     from index.lifecycle import initial_status
+    from safewatch import near_duplicates
     from safewatch.config import Config
     from safewatch.records import PostRecord
     config = Config.from_env()
@@ -121,6 +122,7 @@ def naive_worker(base: str, prefix: str) -> None:
                 explanations = classifier.explain(text, prediction) if prediction.flagged else {}
                 document = {**record.to_document(), **prediction.index_fields(explanations),
                             "post_id": record.post_id, "status": initial_status(prediction.flagged)}
+                near_duplicates.add_fields([document])  # the same fields as SafeWatch's posts
                 repo.client.index(index=repo.posts, id=record.post_id, document=document)
                 count += 1
     repo.refresh()

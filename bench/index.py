@@ -28,6 +28,7 @@ from index.connection import open_repository  # noqa: E402
 from index.periods import period  # noqa: E402
 from index.queries import SearchRequest  # noqa: E402
 from index.reports import figures  # noqa: E402
+from safewatch import near_duplicates  # noqa: E402
 from safewatch.config import Config  # noqa: E402
 from safewatch.records import content_hash, post_id_for  # noqa: E402
 from safewatch.taxonomy import BY_CODE, CODES  # noqa: E402
@@ -99,8 +100,9 @@ def main() -> int:
     try:
         single = [next(generator) for _ in range(args.single)]
         started = time.perf_counter()
-        for doc in single:
+        for doc in single:  # the same document as the ingest path writes, near-duplicate fields included
             doc = dict(doc)
+            near_duplicates.add_fields([doc])
             repo.client.index(index=repo.posts, id=doc.pop("id"), document={**doc, "post_id": post_id_for(doc["url"])})
         single_rate = len(single) / (time.perf_counter() - started)
         print(f"one request per post : {single_rate:10,.0f} posts/s  ({len(single):,} posts)")

@@ -8,7 +8,8 @@ Layout of the store (a folder, SAFEWATCH_EVIDENCE_DIR, default <var>/evidence):
                                  crawler version, the body's SHA-256 and size
 
 Every file is written to a temporary name and renamed, so a crash never leaves half a capture.
-An export is a zip: the body (decompressed), the capture record, the indexed post and a manifest
+Media of posts (crawlers/media.py) are captures like pages. An export is a zip: each body
+(decompressed) with its capture record, the post's media likewise, the indexed post and a manifest
 with the SHA-256 of every file; `verify` re-checks it offline, without this store.
 """
 
@@ -120,15 +121,17 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def _extension(capture: Capture) -> str:
     content_type = next((v for k, v in capture.headers.items() if k.lower() == "content-type"), "").lower()
     for marker, extension in (("html", "html"), ("json", "json"), ("xml", "xml"), ("rss", "xml"),
-                              ("atom", "xml"), ("text/plain", "txt")):
+                              ("atom", "xml"), ("text/plain", "txt"), ("image/jpeg", "jpg"), ("image/png", "png"),
+                              ("image/gif", "gif"), ("image/webp", "webp")):
         if marker in content_type:
             return extension
     return "bin"
 
 
 def export(store: EvidenceStore, post: dict, zip_path: Path, *, exported_by: str = "") -> dict:
-    """A zip of the post's captures (the current text's and those of earlier versions), the post as
-    indexed, and a manifest with the SHA-256 of every file. Returns the manifest."""
+    """A zip of the post's captures (the current text's and those of earlier versions), its media kept
+    in the store, the post as indexed, and a manifest with the SHA-256 of every file. Returns the
+    manifest ("captures": the pages, "media": the media, each with its folder)."""
     references = [version["evidence"] for version in post.get("previous_versions") or [] if version.get("evidence")]
     if post.get("evidence"):
         references.append(post["evidence"])
@@ -136,16 +139,13 @@ def export(store: EvidenceStore, post: dict, zip_path: Path, *, exported_by: str
         raise EvidenceError(f"Post {post.get('post_id')} has no capture in the evidence store "
                             "(collected before evidence capture existed, or entered by hand).")
     files: dict[str, bytes] = {}
-    captures = []
-    for number, reference in enumerate(references, start=1):
-        capture, body = store.load(reference["id"])
-        folder = f"capture-{number}"
-        files[f"{folder}/response.{_extension(capture)}"] = body
-        files[f"{folder}/capture.json"] = json.dumps({**asdict(capture), "id": capture.id}, ensure_ascii=False,
-                                                     indent=1).encode("utf-8")
-        captures.append({"id": capture.id, "folder": folder, "final_url": capture.final_url,
-                         "captured_at": capture.captured_at, "body_sha256": capture.sha256})
-    post_record = {k: v for k, v in post.items() if k not in ("explanations",)}
+    captures = [_add_capture(store, files, reference["id"], f"capture-{number}")
+                for number, reference in enumerate(references, start=1)]
+    kept_media = [item for item in post.get("media") or [] if isinstance(item, dict) and item.get("capture_id")]
+    media = [{**_add_capture(store, files, item["capture_id"], f"media-{number}"), "url": item.get("url")}
+             for number, item in enumerate(kept_media, start=1)]
+    # Derived index fields (explanations, near-duplicate signatures) are not evidence.
+    post_record = {k: v for k, v in post.items() if k not in ("explanations", "minhash", "minhash_bands")}
     files["post.json"] = json.dumps(post_record, ensure_ascii=False, indent=1, default=str).encode("utf-8")
     manifest = {
         "format": "safewatch-evidence/1",
@@ -153,6 +153,7 @@ def export(store: EvidenceStore, post: dict, zip_path: Path, *, exported_by: str
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"), "exported_by": exported_by,
         "exported_with": f"{CRAWLER_VERSION} (Python {platform.python_version()})",
         "captures": captures,
+        "media": media,
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
     zip_path.parent.mkdir(parents=True, exist_ok=True)
@@ -163,6 +164,15 @@ def export(store: EvidenceStore, post: dict, zip_path: Path, *, exported_by: str
         archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     os.replace(temporary, zip_path)
     return manifest
+
+
+def _add_capture(store: EvidenceStore, files: dict[str, bytes], capture_id: str, folder: str) -> dict:
+    capture, body = store.load(capture_id)
+    files[f"{folder}/response.{_extension(capture)}"] = body
+    files[f"{folder}/capture.json"] = json.dumps({**asdict(capture), "id": capture.id}, ensure_ascii=False,
+                                                 indent=1).encode("utf-8")
+    return {"id": capture.id, "folder": folder, "final_url": capture.final_url, "captured_at": capture.captured_at,
+            "body_sha256": capture.sha256}
 
 
 def verify(zip_path: Path) -> list[str]:
@@ -189,7 +199,7 @@ def verify(zip_path: Path) -> list[str]:
                 problems.append(f"{name}: SHA-256 differs from the manifest (altered).")
         for name in sorted(names - set(listed) - {MANIFEST}):
             problems.append(f"{name}: not listed in the manifest (added).")
-        for capture in manifest.get("captures", []):
+        for capture in [*manifest.get("captures", []), *manifest.get("media", [])]:
             bodies = [n for n in listed if n.startswith(f"{capture.get('folder')}/response.")]
             if not bodies or listed[bodies[0]] != capture.get("body_sha256"):
                 problems.append(f"{capture.get('folder')}: the response body is not the one captured "

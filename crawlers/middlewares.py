@@ -15,7 +15,7 @@ from scrapy.http import TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from crawlers.evidence import EvidenceStore
+from crawlers.evidence import Capture, EvidenceStore
 from safewatch.records import PostRecord
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,16 @@ log = logging.getLogger(__name__)
 
 def _headers(response) -> dict[str, str]:
     return {name.decode("latin-1"): b", ".join(values).decode("latin-1") for name, values in response.headers.items()}
+
+
+def save_capture(store: EvidenceStore, response) -> Capture:
+    """Keeps a response in the evidence store as received: addresses (redirects included), status,
+    headers, body, the server's IP address."""
+    redirects = list(response.request.meta.get("redirect_urls", [])) if response.request else []
+    requested = redirects[0] if redirects else (response.request.url if response.request else response.url)
+    ip_address = str(response.ip_address) if getattr(response, "ip_address", None) else None
+    return store.save(requested_url=requested, final_url=response.url, status=response.status,
+                      headers=_headers(response), body=response.body, redirects=redirects, ip_address=ip_address)
 
 
 class EvidenceMiddleware:
@@ -38,12 +48,7 @@ class EvidenceMiddleware:
         return cls(EvidenceStore(crawler.settings["SAFEWATCH_CONFIG"].evidence_path), crawler.stats)
 
     def capture(self, response) -> dict:
-        redirects = list(response.request.meta.get("redirect_urls", [])) if response.request else []
-        requested = redirects[0] if redirects else (response.request.url if response.request else response.url)
-        ip_address = str(response.ip_address) if getattr(response, "ip_address", None) else None
-        capture = self.store.save(requested_url=requested, final_url=response.url, status=response.status,
-                                  headers=_headers(response), body=response.body, redirects=redirects,
-                                  ip_address=ip_address)
+        capture = save_capture(self.store, response)
         if self.stats:
             self.stats.inc_value("safewatch/evidence_captures")
         return capture.reference()

@@ -1,14 +1,17 @@
-"""Item pipelines: validate -> score with the classifier and bulk-index, a batch at a time."""
+"""Item pipelines: validate -> score with the classifier and bulk-index, a batch at a time; after
+each write, the posts written are announced (crawlers.media_fetch fetches their media)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from classifier.backends import load_classifier
 from classifier.predict import Classifier, Prediction
+from crawlers.media_fetch import POSTS_INDEXED
 from index.connection import open_repository
 from index.ingest import Ingestor
 from index.lifecycle import initial_status
@@ -78,10 +81,11 @@ class IndexPipeline:
     faster than single posts), explains the flagged ones, and bulk-writes them; what Elasticsearch
     cannot take now is spooled on disk and written by the next run."""
 
-    def __init__(self, config: Config, tally: CrawlTally, batch_size: int = 200) -> None:
+    def __init__(self, config: Config, tally: CrawlTally, batch_size: int = 200, crawler_signals=None) -> None:
         self.config = config
         self.tally = tally
         self.batch_size = batch_size
+        self.signals = crawler_signals
         self.buffer: list[PostRecord] = []
         self.classifier: Classifier | None = None
         self.ingestor: Ingestor | None = None
@@ -89,7 +93,11 @@ class IndexPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         tally = crawler.settings.get("SAFEWATCH_TALLY") or CrawlTally()
-        return cls(crawler.settings["SAFEWATCH_CONFIG"], tally)
+        pipeline = cls(crawler.settings["SAFEWATCH_CONFIG"], tally, crawler_signals=crawler.signals)
+        # The last, partial batch is written when the crawl runs out of pages (not only at the close),
+        # so that the requests for its media can still be made.
+        crawler.signals.connect(pipeline.idle, signal=signals.spider_idle)
+        return pipeline
 
     def open_spider(self):
         self.classifier = load_classifier(self.config)
@@ -107,7 +115,11 @@ class IndexPipeline:
             self._flush()
         return item
 
+    def idle(self, spider=None) -> None:
+        self._flush()
+
     def close_spider(self):
+        self.signals = None  # too late to fetch media: the next crawl fetches those of the last posts
         self._flush()
         self._replay()
         self.ingestor.repo.client.close()
@@ -127,7 +139,12 @@ class IndexPipeline:
             if prediction.flagged:
                 self.tally.flagged_ids.add(record.post_id)
             documents.append(ScoredPost(record, prediction, explanations).to_document())
-        self._count(self.ingestor.write(documents))
+        result = self.ingestor.write(documents)
+        self._count(result)
+        written = [{"id": doc["id"], "media_urls": doc["media_urls"]} for doc in documents
+                   if doc.get("media_urls") and doc["id"] in result.indexed_ids]
+        if written and self.signals is not None:
+            self.signals.send_catch_log(signal=POSTS_INDEXED, posts=written)
 
     def _replay(self) -> None:
         self.ingestor.repo.replay_events()

@@ -31,6 +31,8 @@ def scrapy_settings(config: Config) -> dict:
             "crawlers.pipelines.IndexPipeline": 500,
         },
         "SPIDER_MIDDLEWARES": {"crawlers.middlewares.EvidenceMiddleware": 950},
+        # Media of indexed posts into the evidence store, through the same politeness as pages.
+        "EXTENSIONS": {"crawlers.media_fetch.MediaFetcher": 500},
         # Responses pass through these from the highest number down: validators and 304s first, then
         # redirect loops (before Scrapy's redirects, 600), decompression with bomb counting (590),
         # then charsets on the unpacked text (580).

@@ -45,6 +45,9 @@ def summary_lines(stats: dict) -> list[str]:
     not_modified = stats.get("safewatch/not_modified", 0)
     if not_modified:
         lines.append(f"  {not_modified} page(s) not modified since the last crawl (conditional requests).")
+    kept, skipped = stats.get("safewatch/media/captured", 0), stats.get("safewatch/media/skipped", 0)
+    if kept or skipped:
+        lines.append(f"  {kept} media kept in the evidence store, {skipped} skipped (the reason is on the post).")
     found = problems(stats)
     if found:
         lines.append("  problems: " + ", ".join(f"{label} × {count}" for label, count in sorted(found.items())))

@@ -36,6 +36,7 @@ class IngestResult:
     spooled: int = 0
     replayed: int = 0
     rejected: list[dict] = field(default_factory=list)  # permanent per-document errors
+    indexed_ids: set[str] = field(default_factory=set)  # posts confirmed written (or unchanged) by this call
 
 
 class Ingestor:
@@ -68,6 +69,7 @@ class Ingestor:
             total.unchanged += result.unchanged
             total.rescored += result.rescored
             total.rejected.extend(result.rejected)
+            total.indexed_ids |= result.indexed_ids
             if retry:
                 self._write_file(path, retry)  # same name: keeps its place in the order
                 total.spooled = self.pending()
@@ -87,6 +89,7 @@ class Ingestor:
             total.unchanged += result.unchanged
             total.rescored += result.rescored
             total.rejected.extend(result.rejected)
+            total.indexed_ids |= result.indexed_ids
             if not retry or not transient or delay is None:
                 return total, retry
             time.sleep(delay)
@@ -102,6 +105,7 @@ class Ingestor:
         except TransportError:  # unreachable: no point waiting here, spool
             return result, list(documents), False
         result.indexed = outcome.ok
+        result.indexed_ids = set(outcome.ok_ids)
         result.created, result.updated, result.unchanged = outcome.created, outcome.updated, outcome.unchanged
         result.rescored = outcome.refreshed
         rejected_ids, transient = set(), False

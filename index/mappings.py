@@ -47,6 +47,9 @@ POSTS = {
         "author_url": {"type": "keyword", "ignore_above": 2048},
         "parent_url": {"type": "keyword", "ignore_above": 2048},
         "media_urls": {"type": "keyword", "ignore_above": 2048, "index": False},
+        # What the crawler kept of the media (crawlers/media.py), in media_urls order: captured ones
+        # {url, capture_id, sha256, content_type, bytes, captured_at}, others {url, skipped, retry}.
+        "media": {"type": "object", "enabled": False},
         "engagement": {"properties": {name: {"type": "long"} for name in ENGAGEMENT}},
         "boosted_by": _KEYWORD_CI,
         "title": _TEXT,
@@ -57,6 +60,10 @@ POSTS = {
         "published_at": _DATE,
         "collected_at": _DATE,
         "content_hash": _KEYWORD,
+        # Near-duplicates (safewatch/near_duplicates.py): the MinHash signature, kept only to confirm
+        # candidates (base64, neither indexed nor in doc values), and the LSH band keys that find them.
+        "minhash": {"type": "binary", "doc_values": False},
+        "minhash_bands": {"type": "keyword", "doc_values": False},
         # Earlier texts of an edited post, newest last: [{text, content_hash, collected_at}]
         "previous_versions": {"type": "object", "enabled": False},
         # The capture the post was read from (crawlers/evidence.py): {id, sha256, captured_at, url}.
@@ -161,6 +168,20 @@ USERS = {
 }
 
 
+# Searches analysts saved to run again (index/saved_searches.py); one document per user and name.
+SAVED_SEARCHES = {
+    "dynamic": "strict",
+    "properties": {
+        "search_id": _KEYWORD,
+        "username": _KEYWORD,
+        "name": {"type": "keyword", "normalizer": "lowercase"},
+        "query": {"type": "keyword", "index": False, "doc_values": False},  # the /search query string
+        "created_at": _DATE,
+        "updated_at": _DATE,
+    },
+}
+
+
 @dataclass(frozen=True)
 class IndexSpec:
     name: str
@@ -188,4 +209,5 @@ SPECS: tuple[IndexSpec, ...] = (
     # Sequences such as notice reference numbers, advanced with optimistic concurrency.
     IndexSpec("counters", 1, {"dynamic": "strict", "properties": {"value": {"type": "long"}}}),
     IndexSpec("users", 1, USERS),
+    IndexSpec("saved_searches", 1, SAVED_SEARCHES),
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from index.statuses import STATUSES
+from safewatch.near_duplicates import BANDS_FIELD, SIGNATURE_FIELD
 
 # Highlight markers: private-use characters, removed from crawled text when it is cleaned, and not
 # whitespace (Elasticsearch trims control characters at fragment ends). The UI escapes a fragment,
@@ -19,6 +20,8 @@ SORTS: dict[str, list[dict]] = {
     "priority": [{"priority": "desc"}, {"collected_at": "desc"}, {"post_id": "asc"}],
 }
 
+# Derived fields no page shows: left out of search and queue hits.
+HIDDEN_FIELDS = [BANDS_FIELD, SIGNATURE_FIELD]
 FACETS = {"status": "status", "category": "categories", "platform": "platform", "source": "source",
           "reviewer": "reviewer"}
 MAX_PAGE_SIZE = 500
@@ -86,6 +89,7 @@ def search_body(request: SearchRequest) -> dict:
         ]
     body: dict = {
         "query": query,
+        "_source": {"excludes": HIDDEN_FIELDS},
         "size": request.size,
         "sort": SORTS[request.sort],
         "track_total_hits": True,
@@ -124,6 +128,21 @@ def queue_body(*, now: str, reviewer: str | None, size: int) -> dict:
             "functions": [{"field_value_factor": {"field": "priority", "missing": 0.01}}],
             "boost_mode": "multiply",
         }},
+        "_source": {"excludes": HIDDEN_FIELDS},
         "size": size,
         "sort": [{"_score": "desc"}, {"collected_at": "desc"}, {"post_id": "asc"}],
     }
+
+
+def near_duplicates_body(post_id: str, content_hash: str | None, band_keys: list[str], fields: list[str], *,
+                         size: int) -> dict:
+    """Candidate near-duplicates of a post: posts sharing one of its band keys, those sharing the most
+    first, with their signatures to confirm them (safewatch.near_duplicates.confirmed); neither the
+    post itself nor its exact copies (same content hash)."""
+    excluded: list[dict] = [{"ids": {"values": [post_id]}}]
+    if content_hash:
+        excluded.append({"term": {"content_hash": content_hash}})
+    shared = [{"constant_score": {"filter": {"term": {BANDS_FIELD: key}}}} for key in band_keys]
+    return {"query": {"bool": {"should": shared, "minimum_should_match": 1, "must_not": excluded}},
+            "size": size, "_source": [*fields, SIGNATURE_FIELD],
+            "sort": [{"_score": "desc"}, {"collected_at": {"order": "desc", "unmapped_type": "date"}}]}

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError, helpers
 
-from index.queries import FACETS, SearchRequest, queue_body, search_body
+from index.queries import FACETS, SearchRequest, near_duplicates_body, queue_body, search_body
+from safewatch import near_duplicates
 from safewatch.errors import SafeWatchError
 
 MAX_VERSIONS = 10  # earlier texts kept per post
@@ -24,7 +25,9 @@ MAX_VERSIONS = 10  # earlier texts kept per post
 CRAWL_FIELDS = ("url", "canonical_url", "thread_url", "source", "platform", "kind", "language", "author", "title",
                 "text", "published_at", "collected_at", "content_hash", "scores", "labels", "rule_hits",
                 "explanations", "max_score", "priority", "model_version", "author_url", "parent_url", "media_urls",
-                "engagement", "boosted_by", "quotes", "signature", "content_warning", "evidence")
+                "engagement", "boosted_by", "quotes", "signature", "content_warning", "evidence",
+                near_duplicates.SIGNATURE_FIELD, near_duplicates.BANDS_FIELD)
+NEAR_DUPLICATE_CANDIDATES = 50  # posts sharing a band key whose signatures are compared, most shared bands first
 
 
 class PostNotFound(SafeWatchError, LookupError):
@@ -40,8 +43,9 @@ class NoticeNotFound(SafeWatchError, LookupError):
 class IndexBusy(SafeWatchError):
     """Writes are blocked for a moment (a migration is copying the index)."""
 
-    def __str__(self) -> str:
-        return "The index is being migrated; nothing was changed. Try again in a minute."
+    def __init__(self, message: str = "The index is being migrated; nothing was changed. Try again in a minute.",
+                 **values) -> None:
+        super().__init__(message, **values)
 
 
 class VersionConflict(RuntimeError):
@@ -113,6 +117,10 @@ class Repository:
     def notices(self) -> str:
         return self.alias("notices")
 
+    @property
+    def saved_searches(self) -> str:
+        return self.alias("saved_searches")
+
     # ---- setup -------------------------------------------------------------------------------
 
     def setup(self) -> list[str]:
@@ -137,8 +145,12 @@ class Repository:
 
         New posts are the common case, so each goes first as a cheap `create`. For those that already
         exist (409), the stored version is read: the same text and scores -> nothing is written; an
-        edited text -> updated, the earlier text kept in previous_versions (last MAX_VERSIONS)."""
+        edited text -> updated, the earlier text kept in previous_versions (last MAX_VERSIONS).
+
+        Every post written here gets its near-duplicate fields (safewatch.near_duplicates) unless the
+        document brings them; a stored post that lacks them gets them even when nothing else changed."""
         documents = [dict(doc) for doc in documents]
+        near_duplicates.add_fields(documents)
         by_id = {doc["id"]: doc for doc in documents}
 
         def creates() -> Iterator[dict]:
@@ -176,7 +188,8 @@ class Repository:
             ids = [d["id"] for d in documents[start:start + 1000]]
             response = self.client.mget(index=self.posts, ids=ids,
                                         source_includes=["text", "content_hash", "collected_at", "scores",
-                                                         "previous_versions", "evidence"])
+                                                         "previous_versions", "evidence",
+                                                         near_duplicates.SIGNATURE_FIELD])
             stored.update({d["_id"]: d["_source"] for d in response["docs"] if d.get("found")})
         for doc in documents:
             before = stored.get(doc["id"], {})
@@ -184,8 +197,13 @@ class Repository:
             if doc.get("content_hash") and before.get("content_hash") == doc["content_hash"]:
                 if "scores" not in doc or before.get("scores") == doc["scores"]:
                     result.unchanged += 1
-                    result.ok += 1
-                    result.ok_ids.add(doc["id"])
+                    missing = _missing_near_duplicate_fields(before, doc)
+                    if missing:  # stored before near-duplicates existed (or by an older scheme)
+                        yield {"_op_type": "update", "_index": self.posts, "_id": doc["id"], "retry_on_conflict": 3,
+                               "doc": missing}
+                    else:
+                        result.ok += 1
+                        result.ok_ids.add(doc["id"])
                     continue
                 result.refreshed += 1
                 fields.pop("collected_at", None)  # the text was not collected again in a new form
@@ -213,6 +231,13 @@ class Repository:
         """Write `source` only if the post is unchanged since `stored` was read."""
         self._replace(self.posts, stored, source)
 
+    def post_fields(self, post_ids: list[str], fields: list[str]) -> dict[str, dict]:
+        """{post id: {field: value}} of the stored posts among `post_ids` (missing ones left out)."""
+        if not post_ids:
+            return {}
+        response = self.client.mget(index=self.posts, ids=post_ids, source_includes=fields)
+        return {d["_id"]: d.get("_source", {}) for d in response["docs"] if d.get("found")}
+
     def posts_by_ids(self, post_ids: list[str]) -> list[dict]:
         response = self.client.mget(index=self.posts, ids=post_ids)
         return [{"id": d["_id"], **d["_source"]} for d in response["docs"] if d.get("found")]
@@ -232,7 +257,7 @@ class Repository:
             raise VersionConflict(stored.id) from None
         except ApiError as error:
             if error.meta.status == 403 and "cluster_block" in str(error.error):
-                raise IndexBusy() from None
+                raise IndexBusy("The index is being migrated; nothing was changed. Try again in a minute.") from None
             raise
 
     def count_posts(self, **filters: str) -> int:
@@ -256,7 +281,11 @@ class Repository:
 
     def related_posts(self, post_id: str, post: dict, *, size: int = 10) -> dict[str, list[dict]]:
         """Context for a reviewer, in one request: other posts of the same thread, of the same author
-        (on the same platform), and posts with exactly the same text elsewhere (copies, re-posts)."""
+        (on the same platform), posts with exactly the same text elsewhere (copies, re-posts), and
+        near-duplicates: nearly the same text (a word changed, diacritics removed, another phone
+        number), best first, each with its estimated `similarity` (0-1, at least
+        near_duplicates.THRESHOLD); the exact copies are only in same_text. A post stored before
+        near-duplicates existed is compared by its text (its candidates need the fields)."""
         fields = ["url", "text", "author", "status", "labels", "published_at", "collected_at", "source"]
         wanted = {"thread": {"term": {"thread_url": post.get("thread_url")}} if post.get("thread_url") else None,
                   "author": {"bool": {"filter": [{"term": {"author": post["author"]}}, *(
@@ -270,11 +299,30 @@ class Repository:
                 searches += [{"index": self.posts}, {"query": {"bool": {"filter": [query], "must_not": [
                     {"ids": {"values": [post_id]}}]}}, "size": size, "_source": fields,
                     "sort": [{"collected_at": {"order": "desc", "unmapped_type": "date"}}]}]
-        related: dict[str, list[dict]] = {name: [] for name in wanted}
+        signature = _signature_of(post)
+        if signature is not None:
+            names.append("near_duplicates")
+            searches += [{"index": self.posts}, near_duplicates_body(
+                post_id, post.get("content_hash"), near_duplicates.band_keys(signature), fields,
+                size=NEAR_DUPLICATE_CANDIDATES)]
+        related: dict[str, list[dict]] = {name: [] for name in [*wanted, "near_duplicates"]}
         if searches:
             for name, response in zip(names, self.client.msearch(searches=searches)["responses"], strict=True):
-                related[name] = [_hit(hit) for hit in response.get("hits", {}).get("hits", [])]
+                hits = [_hit(hit) for hit in response.get("hits", {}).get("hits", [])]
+                related[name] = near_duplicates.confirmed(signature, hits, size) if name == "near_duplicates" \
+                    else hits
         return related
+
+    def count_matches(self, requests: list[SearchRequest]) -> list[int]:
+        """How many posts each search matches, in one request (no documents, no facets)."""
+        if not requests:
+            return []
+        searches = []
+        for request in requests:
+            searches += [{"index": self.posts}, {"query": search_body(request)["query"], "size": 0,
+                                                 "track_total_hits": True}]
+        return [response.get("hits", {}).get("total", {}).get("value", 0)
+                for response in self.client.msearch(searches=searches)["responses"]]
 
     def aggregate(self, index: str, query: dict, aggs: dict) -> dict:
         """Counts and aggregations only (no documents)."""
@@ -426,6 +474,46 @@ class Repository:
     def list_users(self) -> list[dict]:
         response = self.client.search(index=self.users, size=1000, sort=[{"username": "asc"}])
         return [h["_source"] for h in response["hits"]["hits"]]
+
+    # ---- saved searches ----------------------------------------------------------------------
+
+    def get_saved_search(self, search_id: str) -> dict | None:
+        try:
+            return self.client.get(index=self.saved_searches, id=search_id)["_source"]
+        except NotFoundError:
+            return None
+
+    def put_saved_search(self, search: dict) -> None:
+        self.client.index(index=self.saved_searches, id=search["search_id"], document=search, refresh=True)
+
+    def delete_saved_search(self, search_id: str) -> bool:
+        try:
+            self.client.delete(index=self.saved_searches, id=search_id, refresh=True)
+        except NotFoundError:
+            return False
+        return True
+
+    def saved_searches_of(self, username: str, *, size: int = 1000) -> list[dict]:
+        response = self.client.search(index=self.saved_searches, query={"term": {"username": username}},
+                                      size=size, sort=[{"name": "asc"}, {"search_id": "asc"}])
+        return [h["_source"] for h in response["hits"]["hits"]]
+
+
+def _missing_near_duplicate_fields(stored: dict, document: dict) -> dict:
+    """The near-duplicate fields to write on a stored post that lacks them (or has an older scheme's)."""
+    signature = document.get(near_duplicates.SIGNATURE_FIELD)
+    if signature is None or near_duplicates.is_current(stored.get(near_duplicates.SIGNATURE_FIELD)):
+        return {}
+    return {near_duplicates.SIGNATURE_FIELD: signature,
+            near_duplicates.BANDS_FIELD: document.get(near_duplicates.BANDS_FIELD)}
+
+
+def _signature_of(post: dict):
+    """The post's stored signature, or one computed from its text (posts stored before there were any)."""
+    stored = near_duplicates.decode(post.get(near_duplicates.SIGNATURE_FIELD))
+    if stored is not None or not post.get("text"):
+        return stored
+    return near_duplicates.signatures([post["text"]])[0]
 
 
 def _hit(hit: dict) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from index import lifecycle
@@ -31,6 +31,31 @@ def show(post_id: str):
                            categories=CATEGORIES, can_decide=can_decide,
                            related=repository().related_posts(post_id, source),
                            events=repository().events_for(post_id), break_due=track_exposure())
+
+
+# The stored image itself and nothing else: no script, no sub-request, never sniffed as another type.
+MEDIA_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
+@bp.route("/<post_id>/media/<int:position>")
+@login_required("reviewer", "supervisor", "analyst")
+def media(post_id: str, position: int):
+    """One of the post's images, from the evidence store only (crawlers/media.py re-checks its type
+    and bytes); never fetched from the original site."""
+    from crawlers.evidence import EvidenceStore
+    from crawlers.media import read_media
+    try:
+        post = repository().get_post(post_id).source
+    except PostNotFound:
+        abort(404)
+    item = read_media(EvidenceStore(current_app.config["SAFEWATCH"].evidence_path), post, position)
+    if item is None:
+        abort(404)
+    response = Response(item.body, mimetype=item.content_type)
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["X-SafeWatch-SHA256"] = item.sha256
+    response.headers["Content-Security-Policy"] = MEDIA_CSP
+    return response
 
 
 @bp.route("/<post_id>/claim", methods=["POST"])

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
+from index import saved_searches
 from index.queries import SORTS, QueryError, SearchRequest
+from index.saved_searches import SavedSearchError
 from index.statuses import STATUSES
 from review_ui.language import error_text
 from review_ui.security import login_required, repository
@@ -26,13 +30,15 @@ def parse_request(args) -> SearchRequest:
         after = json.loads(args.get("after", "[]"))
     except ValueError:
         after = []
-    if not isinstance(after, list) or not all(isinstance(v, str | int | float) for v in after):
+    sort = args.get("sort") if args.get("sort") in SORTS else "relevance"
+    if not isinstance(after, list) or not all(isinstance(v, str | int | float) for v in after) \
+            or len(after) not in (0, len(SORTS[sort])):  # a page position must fit the sort: else the first page
         after = []
     return SearchRequest(
         text=args.get("q", "")[:500], statuses=many("status", STATUSES), categories=many("category", CODES),
         platforms=many("platform"), sources=many("source"), reviewer=args.get("reviewer") or None,
         date_from=_date(args.get("from")), date_to=_date(args.get("to")),
-        sort=args.get("sort") if args.get("sort") in SORTS else "relevance",
+        sort=sort,
         size=PAGE_SIZE, search_after=tuple(after))
 
 
@@ -55,7 +61,43 @@ def search():
     if result.next_after:
         next_args = {**request.args.to_dict(flat=False), "after": json.dumps(result.next_after)}
     return render_template("search/results.html", result=result, form=request.args, query=search_request,
-                           categories=CATEGORIES, statuses=STATUSES, sorts=SORTS, next_args=next_args)
+                           categories=CATEGORIES, statuses=STATUSES, sorts=SORTS, next_args=next_args,
+                           saved=saved_searches.list_saved_searches(repository(), g.user["username"], with_counts=True),
+                           query_string=_query_string())
+
+
+def _query_string() -> str:
+    """This search's parameters, as a saved search keeps them (the page position left out)."""
+    return urlencode([(name, value) for name, value in request.args.items(multi=True)
+                      if name != "after" and value.strip()])
+
+
+@bp.route("/search/saved", methods=["POST"])
+@login_required("analyst", "reviewer", "supervisor")
+def save():
+    """Save the search in the form under a name (the same name replaces the earlier one)."""
+    query = request.form.get("query", "")
+    try:
+        saved = saved_searches.save_search(repository(), g.user["username"], request.form.get("name", ""), query,
+                                           request_id=g.request_id)
+    except SavedSearchError as error:
+        flash(error_text(error), "error")
+        return redirect(url_for("search.search") + ("?" + query if query and len(query) <= 2000 else ""))
+    flash(gettext("Search saved as “%(name)s”.", name=saved["name"]), "success")
+    return redirect(url_for("search.search") + ("?" + saved["query"] if saved["query"] else ""))
+
+
+@bp.route("/search/saved/<search_id>/delete", methods=["POST"])
+@login_required("analyst", "reviewer", "supervisor")
+def delete_saved(search_id: str):
+    try:
+        deleted = saved_searches.delete_saved_search(repository(), g.user["username"], search_id,
+                                                     request_id=g.request_id)
+    except SavedSearchError as error:
+        flash(error_text(error), "error")
+    else:
+        flash(gettext("Saved search “%(name)s” deleted.", name=deleted["name"]), "success")
+    return redirect(url_for("search.search"))
 
 
 EXPORT_LIMIT = 10_000

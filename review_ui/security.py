@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def headers(response):
-        response.headers["Content-Security-Policy"] = CSP
+        response.headers.setdefault("Content-Security-Policy", CSP)  # a view may set a stricter one
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"

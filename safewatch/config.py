@@ -52,6 +52,10 @@ class Config:
     recheck_hours: float = 6.0  # how often posts under a warning or removal request are fetched again
     download_timeout: float = 30.0  # seconds for one page (a slow server costs no more)
     max_page_bytes: int = 10 * 1024 * 1024  # a larger page, or one that unpacks larger, is dropped
+    # Media of new posts kept in the evidence store (crawlers/media.py): how many per post (0: none),
+    # how large.
+    max_media_per_post: int = 4
+    max_media_bytes: int = 5 * 1024 * 1024  # a larger image is recorded as skipped, never kept
     # Review UI.
     ui_host: str = "127.0.0.1"
     ui_port: int = 5000
@@ -86,6 +90,8 @@ class Config:
             recheck_hours=float(env.get("SAFEWATCH_RECHECK_HOURS", base.recheck_hours)),
             download_timeout=float(env.get("SAFEWATCH_DOWNLOAD_TIMEOUT", base.download_timeout)),
             max_page_bytes=int(env.get("SAFEWATCH_MAX_PAGE_BYTES", base.max_page_bytes)),
+            max_media_per_post=int(env.get("SAFEWATCH_MAX_MEDIA_PER_POST", base.max_media_per_post)),
+            max_media_bytes=int(env.get("SAFEWATCH_MAX_MEDIA_BYTES", base.max_media_bytes)),
             ui_host=env.get("SAFEWATCH_UI_HOST", base.ui_host),
             ui_port=int(env.get("SAFEWATCH_UI_PORT", base.ui_port)),
             secret_key=env.get("SAFEWATCH_SECRET_KEY") or None,

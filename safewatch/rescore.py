@@ -3,6 +3,9 @@
 Scores, labels, rule hits, explanations and priority are updated in bulk; a post not yet reviewed
 whose flag changes moves between `collected` and `flagged` through the lifecycle (with an event).
 Reviewed posts keep their status and the reviewer's categories.
+
+It also (re)writes every post's near-duplicate fields (safewatch.near_duplicates): the backfill for
+posts stored before they existed, or after their scheme changed.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from safewatch import near_duplicates
 
 UNREVIEWED = ("collected", "flagged")
 
@@ -33,9 +38,9 @@ def rescore(repo, classifier, *, batch_size: int = 500, log: Callable[[str], Non
         explained = iter(classifier.explain_many([t for t, p in zip(texts, predictions, strict=True) if p.flagged],
                                                  [p for p in predictions if p.flagged]))
         updates, moves = [], []
-        for post, prediction in zip(page, predictions, strict=True):
+        for post, prediction, near in zip(page, predictions, near_duplicates.fields_many(texts), strict=True):
             explanations = next(explained) if prediction.flagged else {}
-            fields = prediction.index_fields(explanations)
+            fields = {**prediction.index_fields(explanations), **near}
             if post.get("status") in UNREVIEWED:
                 fields["categories"] = prediction.labels
                 target = lifecycle.initial_status(prediction.flagged)

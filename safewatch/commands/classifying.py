@@ -124,6 +124,7 @@ def classify(config: Config, args) -> int:
     if not args.texts:
         from safewatch.rescore import rescore
         repo = repository(config)
+        repo.setup()  # an index made by an earlier version gets the fields written here
         print(f"Re-scoring the index with model {classifier.version}…")
         summary = rescore(repo, classifier)
         print(f"Re-scored {summary.posts:,} posts in {summary.seconds:.1f}s: {summary.newly_flagged} newly flagged, "

@@ -155,8 +155,10 @@ def evidence_export(config: Config, args) -> int:
     manifest = export(EvidenceStore(config.evidence_path), post, out, exported_by=args.by)
     digest = hashlib.sha256(json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")).hexdigest()
     repo.append_event({"post_id": post_id, "action": "evidence_exported", "actor": args.by or "command line",
-                       "details": {"file": out.name, "manifest_sha256": digest, "captures": len(manifest["captures"])}})
-    print(f"Wrote {out}: {len(manifest['captures'])} capture(s), {len(manifest['files'])} file(s).")
+                       "details": {"file": out.name, "manifest_sha256": digest, "captures": len(manifest["captures"]),
+                                   "media": len(manifest["media"])}})
+    media = f"{len(manifest['media'])} media item(s), " if manifest["media"] else ""
+    print(f"Wrote {out}: {len(manifest['captures'])} capture(s), {media}{len(manifest['files'])} file(s).")
     print(f"  manifest SHA-256 {digest} (recorded in the audit trail)")
     return 0
 

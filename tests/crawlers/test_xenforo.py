@@ -316,7 +316,11 @@ def test_crawl_xenforo_forum_end_to_end(run_crawl, repo):
         assert "script" not in stored["/posts/991/"]["text"]
         requested = server.paths_requested()
         assert "/robots.txt" in requested
-        assert not [p for p in requested if p.startswith(("/members/", "/link-forums/", "/posts/", "/data/"))]
+        assert not [p for p in requested if p.startswith(("/members/", "/link-forums/", "/posts/"))]
+        # Attachments are fetched only as a post's media, for the evidence store (crawlers/media_fetch.py).
+        assert [p for p in requested if p.startswith("/data/")] == ["/data/attachments/9/9876-pod-vape.jpg"]
+        assert stored["/posts/950/"]["media"] == [{"url": f"{server.base_url}/data/attachments/9/9876-pod-vape.jpg",
+                                                   "skipped": "HTTP 404", "retry": False}]
         assert f"/{TEEN_THREAD}page-2" in requested and "/forums/mua-ban-rao-vat.5/page-2" in requested
         assert len(requested) == len(set(requested))  # nothing fetched twice
         assert f"{ALL_POSTS} posts collected" in first.stdout and f"{ALL_POSTS} new" in first.stdout

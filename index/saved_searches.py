@@ -1,0 +1,169 @@
+"""Searches an analyst saved (a name and the query string of /search) to run again later.
+
+One document per user and name in the saved_searches index: saving under a name the user already
+has (compared without case) replaces that search. A user sees and deletes only their own. Every save
+and delete is appended to the audit trail.
+
+The query string is checked against what /search reads (review_ui/search.py): only its parameters,
+known statuses and categories, real dates, a known sort. "after" (a page position) is dropped: a
+saved search starts at its first page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, date, datetime
+from urllib.parse import parse_qsl, urlencode
+
+from index.queries import SORTS, QueryError, SearchRequest
+from index.repository import Repository
+from index.statuses import STATUSES
+from safewatch.errors import SafeWatchError
+from safewatch.taxonomy import CODES
+
+MAX_NAME_CHARS = 80
+MAX_QUERY_CHARS = 2000
+MAX_PER_USER = 200
+MAX_TEXT_CHARS = 500  # as /search reads q
+MAX_VALUE_CHARS = 200  # as /search reads the other values
+
+SINGLE = ("q", "reviewer", "from", "to", "sort")  # one value each
+MULTIPLE = ("status", "category", "platform", "source")  # any number of values
+PARAMETERS = (*SINGLE, *MULTIPLE)
+DROPPED = ("after",)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class SavedSearchError(SafeWatchError, ValueError):
+    pass
+
+
+class SavedSearchNotFound(SavedSearchError, LookupError):
+    pass
+
+
+def normalize_query(query_string: str) -> str:
+    """The query string as stored: only /search's parameters, each value checked, blanks and the page
+    position dropped, re-encoded. Raises SavedSearchError saying what is wrong."""
+    query_string = query_string.strip().removeprefix("?")
+    if len(query_string) > MAX_QUERY_CHARS:
+        raise SavedSearchError("The search is too long to save (at most %(length)d characters).",
+                               length=MAX_QUERY_CHARS)
+    try:
+        pairs = parse_qsl(query_string, keep_blank_values=False, strict_parsing=False, max_num_fields=100)
+    except ValueError:
+        raise SavedSearchError("The search has too many parameters to save.") from None
+    kept, seen = [], set()
+    for name, value in pairs:
+        value = value.strip()
+        if name in DROPPED or not value:
+            continue
+        if name not in PARAMETERS:
+            raise SavedSearchError("'%(name)s' is not a search parameter (allowed: %(allowed)s).", name=name,
+                                   allowed=", ".join(PARAMETERS))
+        if name in SINGLE and name in seen:
+            raise SavedSearchError("'%(name)s' may be given only once.", name=name)
+        seen.add(name)
+        _check_value(name, value)
+        kept.append((name, value))
+    return urlencode(kept)
+
+
+def _check_value(name: str, value: str) -> None:
+    limit = MAX_TEXT_CHARS if name == "q" else MAX_VALUE_CHARS
+    if len(value) > limit:
+        raise SavedSearchError("'%(name)s' is too long (at most %(length)d characters).", name=name, length=limit)
+    if name == "status" and value not in STATUSES:
+        raise SavedSearchError("Unknown status '%(status)s'.", status=value)
+    if name == "category" and value not in CODES:
+        raise SavedSearchError("Unknown category '%(category)s'.", category=value)
+    if name == "sort" and value not in SORTS:
+        raise SavedSearchError("Unknown sort '%(sort)s'; use one of %(sorts)s.", sort=value, sorts=", ".join(SORTS))
+    if name in ("from", "to") and not _is_date(value):
+        raise SavedSearchError("'%(name)s' must be a date written YYYY-MM-DD.", name=name)
+
+
+def _is_date(value: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def search_request(query: str, *, size: int = 20) -> SearchRequest:
+    """The SearchRequest of a stored query string (as /search builds it)."""
+    values: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query):
+        values.setdefault(name, []).append(value)
+
+    def one(name: str) -> str | None:
+        return values.get(name, [None])[0]
+
+    try:
+        return SearchRequest(text=one("q") or "", statuses=tuple(values.get("status", ())),
+                             categories=tuple(values.get("category", ())), platforms=tuple(values.get("platform", ())),
+                             sources=tuple(values.get("source", ())), reviewer=one("reviewer"),
+                             date_from=one("from"), date_to=one("to"), sort=one("sort") or "relevance", size=size,
+                             facets=False)
+    except QueryError as error:
+        raise SavedSearchError(str(error)) from None
+
+
+def search_id_for(username: str, name: str) -> str:
+    """One id per user and name (case and spacing aside): saving the same name again replaces it."""
+    key = f"{username}\n{' '.join(name.split()).casefold()}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def save_search(repo: Repository, username: str, name: str, query_string: str, *,
+                request_id: str | None = None) -> dict:
+    """Save (or replace, same name) a search of `username`; returns it as list_saved_searches does."""
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= MAX_NAME_CHARS or _CONTROL.search(name):
+        raise SavedSearchError("Give the search a name of 1 to %(length)d characters.", length=MAX_NAME_CHARS)
+    query = normalize_query(query_string)
+    search_id = search_id_for(username, name)
+    earlier = repo.get_saved_search(search_id)
+    if earlier is None and len(repo.saved_searches_of(username, size=MAX_PER_USER)) >= MAX_PER_USER:
+        raise SavedSearchError("You have %(limit)d saved searches; delete some before saving more.",
+                               limit=MAX_PER_USER)
+    now = datetime.now(UTC).isoformat()
+    search = {"search_id": search_id, "username": username, "name": name, "query": query,
+              "created_at": earlier["created_at"] if earlier else now, "updated_at": now}
+    repo.put_saved_search(search)
+    repo.append_event({"action": "search_saved", "actor": username, "request_id": request_id,
+                       "details": {"search_id": search_id, "name": name, "query": query,
+                                   "replaced": earlier is not None,
+                                   **({"previous_query": earlier["query"]} if earlier else {})}})
+    return _public(search)
+
+
+def list_saved_searches(repo: Repository, username: str, *, with_counts: bool = False) -> list[dict]:
+    """The user's saved searches by name: [{id, name, query, created_at, updated_at}], with
+    `count` (posts matching now, all counted in one request) when asked."""
+    searches = [_public(search) for search in repo.saved_searches_of(username, size=MAX_PER_USER)]
+    if with_counts and searches:
+        counts = repo.count_matches([search_request(search["query"]) for search in searches])
+        for search, count in zip(searches, counts, strict=True):
+            search["count"] = count
+    return searches
+
+
+def delete_saved_search(repo: Repository, username: str, search_id: str, *, request_id: str | None = None) -> dict:
+    """Delete one of the user's saved searches; returns it. Another user's search is not found."""
+    search = repo.get_saved_search(search_id) if re.fullmatch(r"[0-9a-f]{24}", search_id or "") else None
+    if search is None or search.get("username") != username:
+        raise SavedSearchNotFound("No such saved search (it may have been deleted already).")
+    repo.delete_saved_search(search_id)
+    repo.append_event({"action": "saved_search_deleted", "actor": username, "request_id": request_id,
+                       "details": {"search_id": search_id, "name": search["name"], "query": search["query"]}})
+    return _public(search)
+
+
+def _public(search: dict) -> dict:
+    return {"id": search["search_id"], "name": search["name"], "query": search["query"],
+            "created_at": search["created_at"], "updated_at": search["updated_at"]}
