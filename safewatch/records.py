@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -91,7 +91,9 @@ class PostRecord:
         return content_hash(self.text)
 
     def to_document(self) -> dict:
-        doc = asdict(self)
+        # Fields are plain values, lists of strings and flat dicts: a shallow copy of each is a full
+        # copy, several times cheaper than dataclasses.asdict's recursive deep copy.
+        doc = {name: _copied(getattr(self, name)) for name in _RECORD_FIELDS}
         doc["canonical_url"] = self.canonical_url
         doc["author"] = normalize_handle(self.author)
         doc["boosted_by"] = normalize_handle(self.boosted_by)
@@ -101,3 +103,14 @@ class PostRecord:
             if doc[key] is not None:
                 doc[key] = doc[key].isoformat()
         return doc
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(PostRecord))
+
+
+def _copied(value):
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    return value
