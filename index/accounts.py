@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import secrets
@@ -93,6 +94,12 @@ def set_password(repo: Repository, username: str, password: str) -> None:
         raise AccountError("No user '%(username)s'.", username=username)
     repo.put_user({**user, "password_hash": generate_password_hash(password), "disabled": False,
                    "failed_logins": 0, "locked_until": None}, create=False)
+
+
+def credential(user: dict) -> str:
+    """A fingerprint of the account's current password, kept in its sessions: a new password (a reset
+    by an admin, or the user's own) changes it, which ends every session opened with the old one."""
+    return hashlib.sha256(f"session:{user.get('password_hash', '')}".encode()).hexdigest()[:32]
 
 
 def set_disabled(repo: Repository, username: str, disabled: bool) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext, ngettext
 
-from index.accounts import AccountLocked, authenticate
+from index.accounts import AccountLocked, authenticate, credential
 from review_ui.security import landing_url, repository
 
 bp = Blueprint("auth", __name__)
@@ -39,6 +39,7 @@ def login():
             return render_template("auth/login.html"), 401
         session.clear()
         session["username"] = user["username"]
+        session["credential"] = credential(user)
         session.permanent = True
         g.user = user
         repository().append_event({"action": "login", "actor": user["username"], "request_id": g.request_id})

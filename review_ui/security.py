@@ -7,6 +7,7 @@ import uuid
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
+from index.accounts import credential
 from index.repository import Repository
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -21,7 +22,8 @@ def init_app(app: Flask) -> None:
         username = session.get("username")
         if username:
             user = repository().get_user(username)
-            if user and not user.get("disabled"):
+            # A disabled account, or a password changed since this session began, ends the session.
+            if user and not user.get("disabled") and session.get("credential") == credential(user):
                 g.user = user
             else:
                 session.clear()

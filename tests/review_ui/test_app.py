@@ -181,3 +181,16 @@ def test_decision_form_takes_severity_and_leads_to_the_next_step(client, users, 
     assert answer.status_code == 302 and "/notices/new?kind=takedown" in answer.headers["Location"]
     stored = repo.get_post(flagged).source
     assert stored["severity"] == 3 and stored["follow_up"] == "takedown" and stored["status"] == "confirmed"
+
+
+def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app, users):
+    from index.accounts import set_password
+    first, second = app.test_client(), app.test_client()
+    assert login(first).status_code == 302 and login(second).status_code == 302
+    assert first.get("/queue").status_code == 200
+    set_password(users, "lan", "another-long-password")  # e.g. an admin's reset after a leak
+    for client in (first, second):
+        response = client.get("/queue")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert login(first, password="another-long-password").status_code == 302
+    assert first.get("/queue").status_code == 200 and second.get("/queue").status_code == 302
