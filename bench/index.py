@@ -129,7 +129,7 @@ def main() -> int:
         if batch:
             repo.bulk_upsert_posts(batch, chunk_size=args.chunk, threads=args.threads)
         repo.refresh()
-        repo.client.indices.forcemerge(index=repo.posts, max_num_segments=8)
+        repo.client.options(request_timeout=1800).indices.forcemerge(index=repo.posts, max_num_segments=8)
         total = repo.count_posts()
         print(f"index holds {total:,} posts")
 

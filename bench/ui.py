@@ -54,7 +54,7 @@ def fill(repo, count: int) -> None:
     if batch:
         repo.bulk_upsert_posts(batch, chunk_size=1000, threads=2)
     repo.refresh()
-    repo.client.indices.forcemerge(index=repo.posts, max_num_segments=8)
+    repo.client.options(request_timeout=1800).indices.forcemerge(index=repo.posts, max_num_segments=8)
 
 
 def free_port() -> int:
