@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from crawlers.pages.text import clean_text
+from crawlers.pages.text import clean_text, text_found
 from index.repository import Repository
 
 CHECKED_STATUSES = ("warning_issued", "takedown_requested", "overdue", "reappeared")
 _LOGIN = re.compile(r"log-?in|sign-?in|dang-?nhap|checkpoint|/auth\b|/account/|/session", re.IGNORECASE)
-_WINDOW = 40  # characters of the post's text looked for on the page
 
 
 @dataclass
@@ -94,16 +93,14 @@ def _page_verdict(post: dict, response) -> tuple[str, str]:
         if found:
             return "present", f"element #{fragment} is on the page"
         return "removed", f"element #{fragment} is no longer on the page"
-    page = " ".join(clean_text(response.text).split()).lower()
-    text = " ".join(str(post.get("text", "")).split()).lower()
-    if not text:
+    found = text_found(str(post.get("text", "")), clean_text(response.text))
+    if found is None:
         return "unreachable", "the stored post has no text to look for"
-    windows = [text[i:i + _WINDOW] for i in range(0, max(len(text) - _WINDOW, 0) + 1,
-                                                   max((len(text) - _WINDOW) // 4, 1))][:5] or [text]
-    found = sum(window in page for window in windows)
-    if found * 2 >= len(windows):
-        return "present", f"the post's text is on the page ({found}/{len(windows)} passages)"
-    return "removed", f"the post's text is no longer on the page ({found}/{len(windows)} passages)"
+    seen, looked = found
+    if seen * 2 >= looked:
+        return "present", f"the post's text is on the page ({seen}/{looked} passages)"
+    return "removed", f"the post's text is no longer on the page ({seen}/{looked} passages)"
+
 
 
 def _kind_function(kind: str | None, name: str):

@@ -19,7 +19,7 @@ from scrapy.http import Response
 
 from crawlers.pages.dates import parse_datetime
 from crawlers.pages.language import detect_language
-from crawlers.pages.text import clean_text
+from crawlers.pages.text import clean_text, text_found
 from safewatch.records import ENGAGEMENT, PostRecord
 
 log = logging.getLogger(__name__)
@@ -147,10 +147,37 @@ def item_record(item: dict, page_url: str, *, source: str, platform: str, option
 
 
 def still_there(response: Response, doc: dict) -> bool | None:
-    """Re-check of a post under a removal request: gone (404/410) -> False, 200 -> True, else unknown."""
+    """Re-check of a post under a removal request: gone (404/410) -> False. A 200 in JSON: present
+    when the item's text is still among the answer's strings (an API that answers 200 with an error,
+    or with the item emptied, says the post is gone). A 200 web page (the post's public address):
+    None, so the generic check looks for the post's text on it. Anything else: unknown (None)."""
     if response.status in (404, 410):
         return False
-    return True if response.status == 200 else None
+    if response.status != 200:
+        return None
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+    if "json" not in content_type:
+        return None
+    data = load_json(response)
+    found = None if data is None else text_found(str(doc.get("text") or ""), clean_text(" ".join(_strings(data))))
+    if found is None:
+        return None
+    seen, looked = found
+    return seen * 2 >= looked
+
+
+def _strings(data) -> list[str]:
+    """Every string in a decoded JSON value, in order (iteratively: hostile nesting cannot recurse)."""
+    found, stack = [], [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            stack.extend(reversed(list(value.values())))
+        elif isinstance(value, list):
+            stack.extend(reversed(value))
+    return found
 
 
 # Helpers shared with the Mastodon kind.

@@ -39,3 +39,18 @@ def clean_text(fragment: str) -> str:
     text = _UNWANTED.sub("", unicodedata.normalize("NFC", text))
     lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line)
+
+
+WINDOW = 40  # characters of a passage looked for
+
+
+def text_found(text: str, page: str) -> tuple[int, int] | None:
+    """(passages of the stored text found in `page`, passages looked for): up to five passages of
+    WINDOW characters spread over the text, spacing and case aside; None for an empty text."""
+    page = " ".join(page.split()).lower()
+    text = " ".join(text.split()).lower()
+    if not text:
+        return None
+    windows = [text[i:i + WINDOW] for i in range(0, max(len(text) - WINDOW, 0) + 1,
+                                                   max((len(text) - WINDOW) // 4, 1))][:5] or [text]
+    return sum(window in page for window in windows), len(windows)

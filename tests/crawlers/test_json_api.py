@@ -189,11 +189,26 @@ def test_option_mistakes_name_the_option(options, message):
         api.validate_options(options)
 
 
-@pytest.mark.parametrize(("status", "expected"), [(200, True), (404, False), (410, False), (403, None),
-                                                  (429, None), (500, None), (301, None)])
-def test_still_there(status, expected):
-    doc = {"url": "https://cfs.example.vn/bai/90412"}
-    assert api.still_there(TextResponse(doc["url"], status=status, body=b"", encoding="utf-8"), doc) is expected
+STILL_THERE_DOC = {"url": "https://cfs.example.vn/api/bai/90412",
+                   "text": "Có ai biết chỗ nào bán đồ chơi cũ cho bé không, nhà mình muốn mua lại giá rẻ"}
+JSON = {"Content-Type": "application/json; charset=utf-8"}
+
+
+@pytest.mark.parametrize(("status", "headers", "body", "expected"), [
+    (404, {}, b"", False), (410, JSON, b"{}", False), (403, {}, b"", None), (429, {}, b"", None),
+    (500, JSON, b"{}", None), (301, {}, b"", None),
+    # JSON: the item's text is still in the answer, or it is not (an error or an emptied item with 200).
+    (200, JSON, json.dumps({"data": {"id": 90412, "noi_dung": STILL_THERE_DOC["text"]}}).encode(), True),
+    (200, JSON, json.dumps({"data": {"noi_dung": "<p>" + STILL_THERE_DOC["text"] + "</p>"}}).encode(), True),
+    (200, JSON, b'{"error": "not found"}', False),
+    (200, JSON, json.dumps({"data": {"id": 90412, "noi_dung": "[deleted]"}}).encode(), False),
+    (200, JSON, b"not json at all", None),
+    # A web page: left to the generic check, which looks for the text on it.
+    (200, {"Content-Type": "text/html"}, b"<p>anything</p>", None),
+])
+def test_still_there(status, headers, body, expected):
+    response = TextResponse(STILL_THERE_DOC["url"], status=status, headers=headers, body=body, encoding="utf-8")
+    assert api.still_there(response, STILL_THERE_DOC) is expected
 
 
 def test_spider_follows_next_pages_up_to_max_pages():
