@@ -43,9 +43,6 @@ class NoticeNotFound(SafeWatchError, LookupError):
 class IndexBusy(SafeWatchError):
     """Writes are blocked for a moment (a migration is copying the index)."""
 
-    def __init__(self, message: str = "The index is being migrated; nothing was changed. Try again in a minute.",
-                 **values) -> None:
-        super().__init__(message, **values)
 
 
 class VersionConflict(RuntimeError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -66,10 +65,13 @@ def search():
                            query_string=_query_string())
 
 
-def _query_string() -> str:
-    """This search's parameters, as a saved search keeps them (the page position left out)."""
-    return urlencode([(name, value) for name, value in request.args.items(multi=True)
-                      if name != "after" and value.strip()])
+def _query_string() -> str | None:
+    """This search as a saved search keeps it (index/saved_searches.py decides what that is); None
+    when it could not be saved (the page then offers no "save" form)."""
+    try:
+        return saved_searches.normalize_query(request.query_string.decode("utf-8", "replace"))
+    except SavedSearchError:
+        return None
 
 
 @bp.route("/search/saved", methods=["POST"])
