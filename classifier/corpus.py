@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,37 +67,3 @@ def split_holdout(examples: list[Example], share: float = HOLDOUT_SHARE) -> tupl
         bucket = int(hashlib.sha256(example.id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
         (holdout if bucket < share else train).append(example)
     return train, holdout
-
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-EXTERNAL_SAFE_PER_SOURCE = 2000
-
-
-def load_external(data_dir: Path = SHARED_DATA, *, seed: int = 0) -> list[Example]:
-    """Real, MIT-licensed data read from ../shared/data when it is there (never committed):
-
-    - ViHOS (Vietnamese comments): the clean ones, as safe examples of how people really write.
-      Its offensive comments are mostly everyday profanity ("vl", "đéo"), not the harassment of a
-      person that `bullying` means, so they are not used as labels;
-    - Davidson (English tweets): class 0 (hate speech) as `hate_extremism`, class 2 (neither) as
-      safe; class 1 (offensive, mostly profanity) is left out for the same reason.
-    Safe examples are sampled (EXTERNAL_SAFE_PER_SOURCE per source) with a fixed seed.
-    """
-    rng = random.Random(seed)
-    examples: list[Example] = []
-    vihos = data_dir / "vihos" / "train.csv"
-    if vihos.is_file():
-        with vihos.open(encoding="utf-8", newline="") as stream:
-            rows = [row for row in csv.DictReader(stream) if row["index_spans"] == "[]" and row["content"].strip()]
-        for row in rng.sample(rows, min(EXTERNAL_SAFE_PER_SOURCE, len(rows))):
-            examples.append(Example(f"vihos-{row['']}", row["content"], ()))
-    davidson = data_dir / "davidson" / "labeled_data.csv"
-    if davidson.is_file():
-        with davidson.open(encoding="utf-8", newline="") as stream:
-            rows = list(csv.DictReader(stream))
-        neither = [row for row in rows if row["class"] == "2"]
-        for row in [r for r in rows if r["class"] == "0"]:
-            examples.append(Example(f"davidson-{row['']}", row["tweet"], ("hate_extremism",)))
-        for row in rng.sample(neither, min(EXTERNAL_SAFE_PER_SOURCE, len(neither))):
-            examples.append(Example(f"davidson-{row['']}", row["tweet"], ()))
-    return examples

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
 
-from classifier.model import WORD_PATTERN, BatchTfidfVectorizer, text_views
+from classifier.model import WORD_PATTERN, BatchTfidfVectorizer, EvidenceDamping, damping, text_views
 from classifier.normalize import fold
 
 _WORDS = re.compile(WORD_PATTERN)
@@ -53,16 +53,21 @@ class _Block:
 
 
 class FusedFeatures:
-    def __init__(self, blocks: list[_Block]) -> None:
+    def __init__(self, blocks: list[_Block], damping_full: int | None = None) -> None:
         self.blocks = blocks
+        self.damping_full = damping_full  # the pipeline's EvidenceDamping, if it has one
         self._cache: dict[str, tuple] = {}  # token -> (folded token, columns per block...)
 
     @classmethod
     def for_pipeline(cls, pipeline) -> FusedFeatures | None:
         """The fused features of a SafeWatch pipeline, or None when its steps are not the known ones."""
         steps = dict(pipeline.steps)
-        views, features = steps.get("views"), steps.get("features")
+        views, features, evidence = steps.get("views"), steps.get("features"), steps.get("evidence")
         if getattr(views, "func", None) is not text_views or not isinstance(features, ColumnTransformer):
+            return None
+        known = {"views", "features", "evidence", "classifier"} if isinstance(evidence, EvidenceDamping) else \
+            {"views", "features", "classifier"}
+        if set(steps) != known:
             return None
         blocks = []
         for name, vectorizer, column in features.transformers_:
@@ -73,7 +78,7 @@ class FusedFeatures:
                     and vectorizer.use_idf and vectorizer.dtype == np.float64):
                 return None
             blocks.append(_Block(vectorizer, column))
-        return cls(blocks) if blocks else None
+        return cls(blocks, evidence.full if isinstance(evidence, EvidenceDamping) else None) if blocks else None
 
     def folded_tokens(self, docs: list[list[str]]) -> list[list[str]]:
         """The tokens of the diacritic-free view of each tokenised text (" ".join of them is what
@@ -83,9 +88,12 @@ class FusedFeatures:
         return [[cache[token][0] for token in doc] for doc in docs]
 
     def transform(self, docs: list[list[str]]):
-        """The feature matrix of tokenised texts: the pipeline's `features` output for them."""
+        """The feature matrix of tokenised texts: the pipeline's `features` (and `evidence`) output."""
         blocks = [_tfidf(counts, block) for block, counts in self._counts(docs)]
-        return sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
+        matrix = sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
+        if self.damping_full is not None:
+            matrix = sp.diags(damping(np.diff(matrix.indptr), self.damping_full)) @ matrix
+        return matrix
 
     def decisions(self, docs: list[list[str]], weights: np.ndarray, intercepts: np.ndarray) -> np.ndarray:
         """transform(docs) @ weights + intercepts, without building the tf-idf matrix: per block,
@@ -96,14 +104,18 @@ class FusedFeatures:
             scaled = self._scaled = (weights, [
                 (np.ascontiguousarray(block.idf[:, None] * weights[start:start + block.width]), block.idf ** 2)
                 for block, start in zip(self.blocks, offsets, strict=False)])
-        total = np.tile(intercepts, (len(docs), 1))
+        total = np.zeros((len(docs), len(intercepts)))
+        nonzero = np.zeros(len(docs))
         for (block, counts), (block_weights, idf_squared) in zip(self._counts(docs), scaled[1], strict=True):
             tf = _sublinear(counts, block)
+            nonzero += np.diff(tf.indptr)
             squared = sp.csr_matrix((tf.data * tf.data, tf.indices, tf.indptr), shape=tf.shape)
             norms = np.sqrt(squared @ idf_squared)
             norms[norms == 0] = 1.0
             total += (tf @ block_weights) / norms[:, None]
-        return total
+        if self.damping_full is not None:
+            total *= damping(nonzero, self.damping_full)[:, None]
+        return total + intercepts
 
     def _counts(self, docs: list[list[str]]):
         """(block, its count matrix) for each block, in order."""

@@ -1,8 +1,9 @@
 """The default model: one scikit-learn Pipeline used by both training and prediction.
 
 text -> (normalised view, diacritic-free view) -> word 1-2-grams over both views and character
-2-5-grams over the diacritic-free view -> one logistic regression per category (multi-label),
-each calibrated with a sigmoid fitted on out-of-fold scores (classifier/train.py).
+2-5-grams over the diacritic-free view -> short posts damped towards "no evidence" -> one logistic
+regression per category (multi-label), each calibrated with a sigmoid fitted on out-of-fold scores
+(classifier/train.py).
 
 Two parts are written for speed and give the same numbers as scikit-learn's own (tests compare
 them): `BatchTfidfVectorizer.transform` counts n-grams for a whole batch at once, and
@@ -17,6 +18,7 @@ from itertools import chain, repeat
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -144,6 +146,34 @@ class BatchTfidfVectorizer(TfidfVectorizer):
         return matrix
 
 
+class EvidenceDamping(TransformerMixin, BaseEstimator):
+    """Each post's features times min(1, sqrt(n / full)), n its number of non-zero features.
+
+    Every tf-idf block is scaled to length 1, so a two-word reaction ("Buồn cười", "Ò") weighs as
+    much as a paragraph and one weakly suspicious n-gram decides its score. Damped, a post with
+    little in it stays near the model's prior (no category) unless what little it has is strong
+    evidence: a short lure ("ib mua kẹo") still carries its words' full weight times the damping, and
+    the model learns from short examples how much that must be."""
+
+    def __init__(self, full: int = 60) -> None:
+        self.full = full
+
+    def fit(self, X, y=None):
+        return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True  # nothing to learn
+
+    def transform(self, X):
+        X = sp.csr_matrix(X)
+        return sp.diags(damping(np.diff(X.indptr), self.full)) @ X
+
+
+def damping(nonzero: np.ndarray, full: int) -> np.ndarray:
+    """The factor of EvidenceDamping for rows with `nonzero` non-zero features."""
+    return np.minimum(1.0, np.sqrt(np.asarray(nonzero, dtype=float) / full))
+
+
 class CalibratedOneVsRest(OneVsRestClassifier):
     """One logistic regression per category; probabilities pass through a per-category sigmoid
     (Platt scaling) fitted on out-of-fold decision values by classifier/train.py, so that a score of
@@ -192,10 +222,14 @@ def feature_columns() -> list:
     ]
 
 
-def build_pipeline(random_state: int = 0) -> Pipeline:
+DAMPING_FULL = 60  # non-zero features from which a post counts fully (a sentence of 5-6 words)
+C = 16.0
+
+
+def build_pipeline(random_state: int = 0, *, damping_full: int = DAMPING_FULL, c: float = C,
+                   class_weight: str | None = None) -> Pipeline:
     features = ColumnTransformer(feature_columns())
     classifier = CalibratedOneVsRest(
-        # No class weighting: the per-category thresholds (classifier/train.py) set the trade-off.
-        LogisticRegression(C=16.0, max_iter=3000, random_state=random_state))
+        LogisticRegression(C=c, max_iter=3000, random_state=random_state, class_weight=class_weight))
     return Pipeline([("views", FunctionTransformer(text_views)), ("features", features),
-                     ("classifier", classifier)])
+                     ("evidence", EvidenceDamping(damping_full)), ("classifier", classifier)])

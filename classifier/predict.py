@@ -9,7 +9,7 @@ from classifier import artefacts
 from classifier.features import FusedFeatures
 from classifier.model import text_views
 from classifier.normalize import tokens_many
-from classifier.rules import RuleHit, WatchRules
+from classifier.rules import NO_CONTEXT, RuleHit, WatchRules, in_context
 from safewatch.errors import SafeWatchError
 from safewatch.taxonomy import BY_CODE
 
@@ -20,11 +20,14 @@ class ModelMissing(SafeWatchError):
 
 @dataclass(frozen=True)
 class Prediction:
-    scores: dict[str, float]  # the model's scores combined with rule hits (see classifier.rules)
+    scores: dict[str, float]  # the model's scores in their context, combined with rule hits (classifier.rules)
     labels: list[str]  # categories at or above their threshold
     model_version: str
-    model_scores: dict[str, float] = field(default_factory=dict)
+    model_scores: dict[str, float] = field(default_factory=dict)  # the model's alone
     rule_hits: list[RuleHit] = field(default_factory=list)
+    context: tuple[str, ...] = ()  # context frames that matched (reporting, prevention, disclosure…)
+    disclosure: bool = False  # a child telling of harm done to them: refer to child protection
+
 
     @property
     def flagged(self) -> bool:
@@ -40,6 +43,7 @@ class Prediction:
             "scores": self.scores, "labels": self.labels, "max_score": self.max_score,
             "rule_hits": sorted({f"{hit.category}:{hit.rule}" for hit in self.rule_hits}),
             "priority": self.priority, "model_version": self.model_version,
+            "context": list(self.context), "disclosure": self.disclosure,
             "explanations": {code: [span.to_dict() for span in spans] for code, spans in (explanations or {}).items()},
         }
 
@@ -50,32 +54,43 @@ class Prediction:
 
 
 def make_predictions(classifier, probabilities, folded_texts=None, *, folded_tokens=None) -> list[Prediction]:
-    """Model probabilities (+ watch-rule hits on the diacritic-free normalised texts, given as texts
-    or as their tokens) -> Predictions, for any backend with labels, thresholds, version and rules."""
+    """Model probabilities (+ watch-rule hits and context frames on the diacritic-free normalised
+    texts, given as texts or as their tokens) -> Predictions, for any backend with labels,
+    thresholds, version and rules."""
     import numpy as np
     labels, version, rules = classifier.labels, classifier.version, classifier.rules
     thresholds = np.array([classifier.thresholds[code] for code in labels])
-    rounded = np.round(np.asarray(probabilities, dtype=float), 4)
-    over = rounded >= thresholds
+    model = np.asarray(probabilities, dtype=float)
     if not rules:
-        all_hits = [[] for _ in rounded]
+        all_hits, contexts = [[] for _ in model], [NO_CONTEXT] * len(model)
     elif folded_tokens is not None:
-        all_hits = rules.match_tokens_many(folded_tokens)
+        all_hits, contexts = rules.match_tokens_many(folded_tokens), rules.contexts_many(folded_tokens=folded_tokens)
     else:
-        all_hits = rules.match_folded_many(list(folded_texts))
+        folded_texts = list(folded_texts)
+        all_hits, contexts = rules.match_folded_many(folded_texts), rules.contexts_many(folded_texts=folded_texts)
+    rounded, model_rounded = np.round(in_context(model, contexts), 4), np.round(model, 4)
+    over = rounded >= thresholds
     # Flags by row from the few True cells, not by testing every label of every row.
     flags: list[list[str]] = [[] for _ in range(len(rounded))]
     for row, column in zip(*np.nonzero(over), strict=True):
         flags[row].append(labels[column])
     results = []
-    for row, flagged, hits in zip(rounded.tolist(), flags, all_hits, strict=True):
-        model_scores = dict(zip(labels, row, strict=True))
+    for row, model_row, flagged, hits, context in zip(rounded.tolist(), model_rounded.tolist(), flags, all_hits,
+                                                       contexts, strict=True):
+        scores = model_scores = dict(zip(labels, model_row, strict=True))
+        if context is not NO_CONTEXT:
+            scores = dict(zip(labels, row, strict=True))
         if hits:
-            scores = rules.combine(model_scores, hits)
-            flagged = [code for code in labels if scores[code] >= classifier.thresholds[code]]
-        else:
-            scores = model_scores
-        results.append(Prediction(scores, flagged, version, model_scores, hits))
+            scores = rules.combine(scores, hits)
+        disclosure = False
+        if hits or context.disclosure:
+            limits = dict(classifier.thresholds)
+            if context.disclosure:
+                for code in context.disclosure.categories:
+                    limits[code] = limits[code] * context.disclosure.threshold_factor
+            flagged = [code for code in labels if scores[code] >= limits[code]]
+            disclosure = bool(context.disclosure) and bool(set(flagged) & set(context.disclosure.categories))
+        results.append(Prediction(scores, flagged, version, model_scores, hits, context.frames, disclosure))
     return results
 
 

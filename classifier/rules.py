@@ -8,6 +8,17 @@ How a rule hit combines with the model (one documented way):
 so a hit can only raise a score, a weight of 0.6 on its own lifts a score of 0 to 0.6, and a
 category is flagged when its combined score reaches the model's threshold for it. Reviewers see
 the rule hits separately, so they know when a flag comes from a rule and not from the model.
+
+Context frames (the file's `context:` section) separate talking about harm from doing it:
+
+- a *framing* frame (reporting, prevention, education, help sought by a parent…) multiplies the
+  model's odds for every category by its `factor`, unless a `solicitation` term (contact, price,
+  link, top-up…) is also there: a warning about grooming is not grooming, an ad that quotes a
+  warning still is;
+- the `disclosure` frame marks a child telling of harm done to them ("em bị … phải làm sao"): its
+  categories are flagged from `threshold_factor` times their threshold, and the prediction carries
+  a disclosure marker so that the unit refers the child to child protection, not a takedown. A
+  post framed as a parent's or a teacher's question is not a child's disclosure.
 """
 
 from __future__ import annotations
@@ -49,10 +60,40 @@ class CategoryRules:
     patterns: tuple[re.Pattern, ...]
 
 
+@dataclass(frozen=True)
+class ContextFrame:
+    name: str
+    factor: float  # the model's odds are multiplied by it (framing frames)
+    terms: tuple[str, ...]
+    patterns: tuple[re.Pattern, ...]
+    categories: tuple[str, ...] = ()  # disclosure: the categories a child may disclose
+    threshold_factor: float = 1.0  # disclosure: their thresholds are multiplied by it
+
+
+SOLICITATION, DISCLOSURE, THIRD_PARTY = "solicitation", "disclosure", "help_seeking"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the context frames make of one post."""
+
+    frames: tuple[str, ...] = ()  # every frame that matched, in name order
+    factor: float = 1.0  # applied to the model's odds
+    disclosure: ContextFrame | None = None
+
+
+NO_CONTEXT = Context()
+
+
 class WatchRules:
-    def __init__(self, rules: dict[str, CategoryRules], source: str = "") -> None:
+    def __init__(self, rules: dict[str, CategoryRules], source: str = "",
+                 context: dict[str, ContextFrame] | None = None) -> None:
         self.rules = rules
         self.source = source
+        self.context = context or {}
+        # Frames are matched like categories' terms and patterns, by a WatchRules of their own.
+        self._context_rules = WatchRules({name: CategoryRules(1.0, frame.terms, frame.patterns)
+                                          for name, frame in self.context.items()}) if self.context else None
         # One regex per category for the terms, on word boundaries, on the folded view.
         self._terms = {code: re.compile(r"(?<!\w)(?:" + "|".join(
             re.escape(fold(normalize(term))) for term in sorted(r.terms, key=len, reverse=True)) + r")(?!\w)")
@@ -76,6 +117,7 @@ class WatchRules:
         if not isinstance(raw, dict):
             raise RulesError(f"{path}: expected a mapping of category code -> rules.")
         rules = {}
+        context = _load_context(raw.pop("context", None) or {}, path.name)
         for code, entry in raw.items():
             where = f"{path.name}: {code}"
             if code not in CODES:
@@ -96,7 +138,25 @@ class WatchRules:
                 except (re.error, TypeError) as error:
                     raise RulesError(f"{where}: bad pattern {pattern!r}: {error}") from None
             rules[code] = CategoryRules(float(weight), tuple(terms), tuple(compiled))
-        return cls(rules, str(path))
+        return cls(rules, str(path), context)
+
+    def contexts_many(self, folded_tokens: list[list[str]] | None = None,
+                      folded_texts: list[str] | None = None) -> list[Context]:
+        """The context of each diacritic-free normalised text (given as tokens or as texts)."""
+        count = len(folded_tokens if folded_tokens is not None else folded_texts)
+        if self._context_rules is None:
+            return [NO_CONTEXT] * count
+        hits = (self._context_rules.match_tokens_many(folded_tokens) if folded_tokens is not None
+                else self._context_rules.match_folded_many(folded_texts))
+        return [self._context_of({hit.category for hit in row}) if row else NO_CONTEXT for row in hits]
+
+    def _context_of(self, names: set[str]) -> Context:
+        disclosure = self.context.get(DISCLOSURE) if DISCLOSURE in names and THIRD_PARTY not in names else None
+        factor = 1.0
+        if disclosure is None and SOLICITATION not in names:
+            factor = min((self.context[name].factor for name in names
+                          if name not in (SOLICITATION, DISCLOSURE)), default=1.0)
+        return Context(tuple(sorted(names)), factor, disclosure)
 
     def match(self, text: str) -> list[RuleHit]:
         return self.match_folded(fold(normalize(text)))
@@ -182,6 +242,50 @@ class WatchRules:
             weight = self.rules[code].weight
             combined[code] = round(1 - (1 - combined.get(code, 0.0)) * (1 - weight), 4)
         return combined
+
+
+def in_context(probabilities: np.ndarray, contexts: list[Context]) -> np.ndarray:
+    """Probabilities (one row per text) with each text's odds multiplied by its context's factor."""
+    factors = np.array([context.factor for context in contexts])
+    framed = factors != 1.0
+    result = np.array(probabilities, dtype=float)
+    if framed.any():
+        odds = result[framed] * factors[framed, None]
+        result[framed] = odds / (odds + 1 - result[framed])
+    return result
+
+
+def _load_context(raw, file_name: str) -> dict[str, ContextFrame]:
+    if not isinstance(raw, dict):
+        raise RulesError(f"{file_name}: context: expected a mapping of frame name -> terms and patterns.")
+    frames = {}
+    for name, entry in raw.items():
+        where = f"{file_name}: context: {name}"
+        if not isinstance(entry, dict):
+            raise RulesError(f"{where}: expected factor, terms and patterns.")
+        factor = entry.get("factor", 1.0)
+        threshold_factor = entry.get("threshold_factor", 1.0)
+        for label, value in (("factor", factor), ("threshold_factor", threshold_factor)):
+            if not isinstance(value, int | float) or not 0 < value <= 1:
+                raise RulesError(f"{where}: {label} must be a number in (0, 1].")
+        categories = entry.get("categories") or []
+        unknown = [code for code in categories if code not in CODES]
+        if unknown:
+            raise RulesError(f"{where}: unknown category {unknown[0]!r}.")
+        terms = entry.get("terms") or []
+        if not all(isinstance(t, str) and t.strip() for t in terms):
+            raise RulesError(f"{where}: terms must be non-empty strings.")
+        compiled = []
+        for pattern in entry.get("patterns") or []:
+            try:
+                compiled.append(re.compile(pattern))
+            except (re.error, TypeError) as error:
+                raise RulesError(f"{where}: bad pattern {pattern!r}: {error}") from None
+        frames[name] = ContextFrame(name, float(factor), tuple(terms), tuple(compiled), tuple(categories),
+                                    float(threshold_factor))
+    if DISCLOSURE in frames and not frames[DISCLOSURE].categories:
+        raise RulesError(f"{file_name}: context: disclosure: list the categories a child may disclose.")
+    return frames
 
 
 def _is_word(text: str, position: int) -> bool:

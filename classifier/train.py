@@ -1,5 +1,6 @@
-"""Training: choose per-category thresholds from out-of-fold scores (every example scored by a
-model that did not see it) for a target recall, fit on everything, and save the artefact."""
+"""Training: score every example out-of-fold (by a model that did not see it), calibrate, choose
+per-category thresholds for a real stream (classifier/thresholds.py), fit on everything, measure
+on text we did not write, and save the artefact with all of it in its metadata."""
 
 from __future__ import annotations
 
@@ -9,44 +10,19 @@ from pathlib import Path
 import numpy as np
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import precision_score, recall_score
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from classifier import artefacts
 from classifier.corpus import SEED_DIR, CorpusError, Example, corpus_hash, load_seed, split_holdout
 from classifier.evaluate import calibration_summary
-from classifier.model import build_pipeline
-from safewatch.taxonomy import BY_CODE, CODES
+from classifier.model import build_pipeline, text_views
+from classifier.rules import WatchRules, in_context
+from classifier.thresholds import choose_thresholds, total_flag_rate
+from safewatch.taxonomy import CODES
 
-DEFAULT_TARGET_RECALL = 0.90
-# Missing a grooming message costs more than one more post in the queue; for the less severe
-# categories a slightly lower recall keeps the queue usable. Severity -> reduction of the target.
-SEVERITY_RECALL_REDUCTION = {5: 0.0, 4: 0.05, 3: 0.05, 2: 0.05, 1: 0.05}
-THRESHOLD_FLOOR, THRESHOLD_CEILING, THRESHOLD_DEFAULT = 0.01, 0.9, 0.5
 MIN_EXAMPLES = 10
-# Out-of-fold precision a threshold must reach, even at the cost of recall: below it, most of what a
-# category flags would be something else.
-MIN_PRECISION = 0.5
 FOLDS = 4
-
-
-def choose_threshold(scores: np.ndarray, truth: np.ndarray, target_recall: float,
-                     min_precision: float = 0.0) -> float:
-    """The highest threshold whose recall still reaches the target; raised, if needed, until at
-    least `min_precision` of what it flags is truly of the category (a queue reviewers can trust)."""
-    positives = np.sort(scores[truth == 1])[::-1]
-    if positives.size == 0:
-        return THRESHOLD_DEFAULT
-    needed = int(np.ceil(target_recall * positives.size))
-    threshold = float(positives[needed - 1])
-    if min_precision > 0:
-        for candidate in np.unique(scores[scores >= threshold]):
-            flagged = scores >= candidate
-            if truth[flagged].mean() >= min_precision:
-                threshold = max(threshold, float(candidate))
-                break
-    return float(min(max(threshold, THRESHOLD_FLOOR), THRESHOLD_CEILING))
 
 
 def fit_calibration(decisions: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,18 +36,44 @@ def fit_calibration(decisions: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
     return slopes, intercepts
 
 
-def train(models_dir: Path, *, seed_dir: Path = SEED_DIR, target_recall: float = DEFAULT_TARGET_RECALL,
-          extra_examples: list[Example] = (), make_current: bool = True,
+def measure_outside(pipeline, thresholds: dict[str, float], rules: WatchRules,
+                    log: Callable[[str], None]) -> dict:
+    """The fitted model on text it was not tuned to (for information: nothing here changes it)."""
+    from classifier import measure, real_text
+    from classifier.predict import Classifier
+    model = Classifier(artefacts.Artefact(pipeline, {"labels": list(CODES), "thresholds": thresholds,
+                                                     "version": "new"}, Path(".")), rules)
+    rates = measure.flag_rates(model, real_text.clean_sets())
+    log(measure.format_flag_rates(rates))
+    blind = measure.load_blind()
+    figures = measure.blind_figures(model, blind) if blind else None
+    if figures:
+        log(measure.format_blind(figures))
+    return {"real_clean": {rate.name: round(rate.flagged, 4) for rate in rates},
+            "blind": figures.to_dict() if figures else None}
+
+
+def train(models_dir: Path, *, seed_dir: Path = SEED_DIR, extra_examples: list[Example] = (),
+          real_world: list[Example] | None = None, rules: WatchRules | None = None, make_current: bool = True,
           random_state: int = 0, log: Callable[[str], None] = print) -> Path:
+    """Train on the seed corpus (less its held-out set), reviewers' decisions (`extra_examples`) and
+    real text whose licence allows it (`real_world`; default: what ../shared/data holds).
+    Thresholds are chosen with the watch rules' context frames applied (`rules`; default: the
+    shipped file), as prediction applies them."""
+    from classifier import real_text
+    rules = rules if rules is not None else WatchRules.load()
     everything: list[Example] = load_seed(seed_dir)
-    examples, holdout = split_holdout(everything)
-    examples = [*examples, *extra_examples]  # reviewers' decisions: training only, never the held-out set
-    log(f"{len(holdout)} examples held out for `safewatch eval`; training on the other {len(examples)}"
-        + (f" (of which {len(extra_examples)} from reviewers' decisions)." if extra_examples else "."))
+    seed, holdout = split_holdout(everything)
+    real = real_text.training_examples() if real_world is None else list(real_world)
+    examples = [*seed, *extra_examples, *real]  # reviewers' decisions: training only, never the held-out set
+    log(f"{len(holdout)} seed examples held out for `safewatch eval`; training on {len(seed)} seed examples"
+        + (f", {len(extra_examples)} reviewers' decisions" if extra_examples else "")
+        + f" and {len(real)} real posts from {real_text.SHARED_DATA}"
+        + ("" if real else " (none found: thresholds fall back to the seed corpus's safe posts)") + ".")
     texts = [example.text for example in examples]
     binarizer = MultiLabelBinarizer(classes=list(CODES))
     labels = binarizer.fit_transform([example.labels for example in examples])
-    log(f"Seed corpus: {len(examples)} examples, {int((labels.sum(axis=1) == 0).sum())} safe.")
+    log(f"{len(examples)} examples, {int((labels.sum(axis=1) == 0).sum())} of them safe.")
     thin = [code for code, count in zip(CODES, labels.sum(axis=0), strict=True) if count < MIN_EXAMPLES]
     if thin:
         # A category without examples would silently never be flagged.
@@ -82,29 +84,28 @@ def train(models_dir: Path, *, seed_dir: Path = SEED_DIR, target_recall: float =
     decisions = cross_val_predict(build_pipeline(random_state), texts, labels, method="decision_function",
                                   cv=KFold(FOLDS, shuffle=True, random_state=random_state))
     slopes, intercepts = fit_calibration(decisions, labels)
-    scores = expit(decisions * slopes + intercepts)
-    thresholds, metrics = {}, {}
-    for column, code in enumerate(CODES):
-        category_target = target_recall - SEVERITY_RECALL_REDUCTION[BY_CODE[code].severity]
-        threshold = choose_threshold(scores[:, column], labels[:, column], category_target, MIN_PRECISION)
-        predicted = (scores[:, column] >= threshold).astype(int)
-        thresholds[code] = threshold
-        metrics[code] = {
-            "threshold": round(threshold, 4),
-            "min_precision": MIN_PRECISION,
-            "target_recall": round(category_target, 3),
-            "precision": round(float(precision_score(labels[:, column], predicted, zero_division=0)), 3),
-            "recall": round(float(recall_score(labels[:, column], predicted, zero_division=0)), 3),
-            "support": int(labels[:, column].sum()),
-        }
-        log(f"  {code:<20} thr {threshold:.3f}  P {metrics[code]['precision']:.2f}  "
-            f"R {metrics[code]['recall']:.2f}  n={metrics[code]['support']}")
+    scores = in_context(expit(decisions * slopes + intercepts),
+                        rules.contexts_many(folded_texts=list(text_views(texts)[:, 1])))
+    # The flag budget is measured on real clean posts; without any, on the seed corpus's safe posts.
+    is_real = np.array([real_text.is_real(example) for example in examples])
+    budget_rows = is_real & (labels.sum(axis=1) == 0) if is_real.any() else labels.sum(axis=1) == 0
+    choices = choose_thresholds(list(CODES), scores, labels, budget_rows)
+    thresholds = {choice.code: choice.threshold for choice in choices}
+    metrics: dict = {"thresholds": {choice.code: choice.to_dict() for choice in choices}}
+    log(f"  {'category':<20} {'thr':>6} {'recall':>7} {'prec':>5} {'real flagged':>12}  (out-of-fold)")
+    for choice in choices:
+        rate = "—" if choice.real_flag_rate is None else f"{choice.real_flag_rate:.2%}"
+        log(f"  {choice.code:<20} {choice.threshold:>6.3f} {choice.recall:>7.2f} {choice.precision:>5.2f} "
+            f"{rate:>12}  {choice.conflict}")
+    seed_rows = ~is_real
     flagged = (scores >= np.array([thresholds[c] for c in CODES])).any(axis=1)
     safe_rows = labels.sum(axis=1) == 0
-    metrics["safe_flag_rate"] = round(float(flagged[safe_rows].mean()), 3)
-    metrics["harmful_flag_rate"] = round(float(flagged[~safe_rows].mean()), 3)
+    metrics["safe_flag_rate"] = round(float(flagged[seed_rows & safe_rows].mean()), 4)
+    metrics["harmful_flag_rate"] = round(float(flagged[seed_rows & ~safe_rows].mean()), 4)
+    metrics["real_flag_rate"] = total_flag_rate(choices, scores, budget_rows)
     log(f"  out-of-fold: {metrics['harmful_flag_rate']:.1%} of harmful and {metrics['safe_flag_rate']:.1%} "
-        "of safe examples flagged (half the safe ones are hard negatives)")
+        f"of safe seed examples flagged; {metrics['real_flag_rate']:.2%} of "
+        f"{'real clean posts' if is_real.any() else 'seed safe posts'} (budget 3%)")
 
     metrics["calibration"] = calibration_summary(scores, labels)
     log(f"  calibration (out-of-fold): Brier {metrics['calibration']['brier']:.4f}, "
@@ -114,11 +115,12 @@ def train(models_dir: Path, *, seed_dir: Path = SEED_DIR, target_recall: float =
     final = build_pipeline(random_state)
     final.fit(texts, labels)
     final.named_steps["classifier"].set_calibration(slopes, intercepts)
+    metrics["outside"] = measure_outside(final, thresholds, rules, log)
     folder = artefacts.save(models_dir, final, {
-        "labels": list(CODES), "thresholds": thresholds, "target_recall": target_recall,
+        "labels": list(CODES), "thresholds": thresholds,
         "metrics": metrics, "training_examples": len(examples), "data_sha256": corpus_hash(examples),
         "holdout_examples": len(holdout), "holdout_sha256": corpus_hash(holdout),
-        "review_examples": len(extra_examples),
+        "review_examples": len(extra_examples), "real_examples": len(real),
     }, make_current=make_current)
     log(f"Model saved to {folder}")
     return folder

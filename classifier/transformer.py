@@ -30,7 +30,7 @@ from classifier.corpus import Example
 from classifier.normalize import fold, normalize
 from classifier.predict import Classifier, Prediction, make_predictions, score_matrix
 from classifier.rules import WatchRules
-from classifier.train import choose_threshold
+from classifier.thresholds import choose_threshold
 from safewatch.taxonomy import CODES
 
 WEIGHTS = "model.safetensors"

@@ -82,6 +82,10 @@ POSTS = {
         "max_score": {"type": "float"},
         "priority": {"type": "float"},
         "model_version": _KEYWORD,
+        # Context frames of the watch rules that matched (reporting, prevention, disclosure…), and
+        # whether the post is a child telling of harm done to them (refer to child protection).
+        "context": _KEYWORD,
+        "disclosure": {"type": "boolean"},
         # Review.
         "status": _KEYWORD,
         "status_changed_at": _DATE,

@@ -23,6 +23,11 @@ STATUS_LABELS = {
     "warning_issued": lazy_gettext("Warning issued"), "takedown_requested": lazy_gettext("Removal requested"),
     "removed": lazy_gettext("Removed"), "overdue": lazy_gettext("Overdue"), "reappeared": lazy_gettext("Reappeared"),
 }
+# Context frames of the watch rules (classifier/rules/watch_rules.yml `context:`); others as named.
+CONTEXT_LABELS = {"reporting": lazy_gettext("news or police report"), "prevention": lazy_gettext("warning or prevention"),
+                  "education": lazy_gettext("education"), "help_seeking": lazy_gettext("a parent or teacher asking"),
+                  "solicitation": lazy_gettext("contact, price or link"),
+                  "disclosure": lazy_gettext("a child telling of harm")}
 ROLE_LABELS = {"reviewer": lazy_gettext("Reviewer"), "analyst": lazy_gettext("Analyst"),
                "supervisor": lazy_gettext("Supervisor"), "admin": lazy_gettext("Admin")}
 
@@ -59,6 +64,11 @@ def category_name(code: str) -> str:
 def status_label(status: str | None) -> str:
     label = STATUS_LABELS.get(status or "")
     return str(label) if label is not None else status or ""
+
+
+def context_label(frame: str) -> str:
+    label = CONTEXT_LABELS.get(frame)
+    return str(label) if label is not None else frame
 
 
 def role_label(role: str) -> str:
@@ -111,4 +121,5 @@ def init_app(app) -> None:
     app.add_template_filter(in_ui_language(category_name), "category_name")
     app.add_template_filter(in_ui_language(status_label), "status_label")
     app.add_template_filter(in_ui_language(role_label), "role_label")
+    app.add_template_filter(in_ui_language(context_label), "context_label")
     app.add_template_filter(vn_time)

@@ -88,11 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--end", help="end of a custom period (YYYY-MM-DD, inclusive)")
     report.set_defaults(handler=elastic.report)
 
-    train = commands.add_parser("train", help="train the classifier on the seed corpus")
-    train.add_argument("--target-recall", type=float, default=0.90, help="per-category recall on held-out data")
-    train.add_argument("--with-shared-data", action="store_true",
-                       help="also train on ViHOS (clean comments as safe) and Davidson (hate as hate_extremism) "
-                            "from ../shared/data; off by default: it scored lower on the held-out set")
+    train = commands.add_parser(
+        "train", help="train the classifier on the seed corpus and real text; thresholds for a real stream")
+    train.add_argument("--seed-only", action="store_true",
+                       help="leave out the real posts of ../shared/data (ViHOS and Davidson, MIT; "
+                            "SAFEWATCH_SHARED_DATA elsewhere): thresholds then rest on the seed corpus alone")
     train.add_argument("--backend", choices=("sklearn", "transformer"), default="sklearn",
                        help="transformer: fine-tune the local checkpoint named by --base (needs the torch extra)")
     train.add_argument("--base", type=Path, help="local checkpoint folder to fine-tune (transformer backend)")

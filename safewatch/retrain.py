@@ -2,7 +2,8 @@
 trained on the seed corpus plus those labels, and it replaces the current model only if it does
 better on the fixed held-out set of the seed corpus (which no model ever trains on).
 
-"Better": a higher macro-F1, or the same macro-F1 (within 0.005) with fewer safe posts flagged.
+"Better": a higher macro-F1, or the same macro-F1 (within 0.005) with fewer safe posts flagged;
+and never one that flags more real clean posts (classifier/real_text.py) by more than a point.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 DECIDED = ("confirmed", "dismissed", "warning_issued", "takedown_requested", "removed", "overdue", "reappeared")
 TIE = 0.005
+REAL_FLAG_SLACK = 0.01  # a candidate may flag at most this much more of the real clean posts
 
 
 @dataclass
@@ -51,8 +53,8 @@ def retrain(config, repo, *, log: Callable[[str], None] = print) -> RetrainRepor
     holdout = split_holdout(load_seed())[1]
     texts = [e.text for e in holdout]
     current = Classifier.load(config.models_path, config.rules_file)
-    folder = train(config.models_path, extra_examples=reviewed, make_current=False, log=log)
     rules = WatchRules.load(config.rules_file) if config.rules_file else WatchRules.load()
+    folder = train(config.models_path, extra_examples=reviewed, rules=rules, make_current=False, log=log)
     candidate = Classifier(artefacts.load(folder), rules)
     before = evaluate(f"current {current.version}", holdout, *current.score_matrix(texts))
     after = evaluate(f"candidate {candidate.version}", holdout, *candidate.score_matrix(texts))
@@ -65,6 +67,15 @@ def retrain(config, repo, *, log: Callable[[str], None] = print) -> RetrainRepor
         promoted, reason = False, (f"not better on the held-out set: macro-F1 {before.macro_f1:.3f} -> "
                                    f"{after.macro_f1:.3f}, safe flagged {before.safe_flag_rate:.1%} -> "
                                    f"{after.safe_flag_rate:.1%}")
+    if promoted:
+        from classifier.measure import flag_rates
+        from classifier.real_text import clean_sets
+        sets = clean_sets()
+        real_before = sum(rate.flagged for rate in flag_rates(current, sets)) / max(len(sets), 1)
+        real_after = sum(rate.flagged for rate in flag_rates(candidate, sets)) / max(len(sets), 1)
+        if real_after > real_before + REAL_FLAG_SLACK:
+            promoted, reason = False, (f"it flags more real clean posts: {real_before:.1%} -> {real_after:.1%} "
+                                       "(mean over the real sets), although " + reason)
     if promoted:
         artefacts.make_current_model(config.models_path, folder)
     return RetrainReport(len(reviewed), before, after, promoted, reason, candidate.version)

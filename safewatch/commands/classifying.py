@@ -52,6 +52,7 @@ def eval(config: Config, args) -> int:
     current = load_classifier(config)
     results.append(evaluate(f"current {current.version}", examples, *current.score_matrix(texts),
                             max_errors=args.errors))
+    candidate = None
     if args.model:
         candidate = Classifier(artefacts.load(args.model), rules)
         results.append(evaluate(f"candidate {candidate.version}", examples, *candidate.score_matrix(texts),
@@ -59,12 +60,36 @@ def eval(config: Config, args) -> int:
     print(format_side_by_side(results))
     print()
     print(format_confusion(results[-1]))
-    if results[-1].errors:
-        print(f"\nErrors of {results[-1].name} (first {len(results[-1].errors)}):")
-        for error in results[-1].errors:
+    print_errors(results[-1])
+    if not args.data:
+        print_outside(current, candidate if args.model else None, args.errors)
+    return 0
+
+
+def print_errors(evaluation) -> None:
+    if evaluation.errors:
+        print(f"\nErrors of {evaluation.name} (first {len(evaluation.errors)}):")
+        for error in evaluation.errors:
             print(f"  [{', '.join(error['labels']) or 'safe'} -> {', '.join(error['predicted']) or 'safe'}] "
                   f"{error['text'][:110]}")
-    return 0
+
+
+def print_outside(current, candidate, errors: int) -> None:
+    """Text we did not write: real clean posts, and the blind test set (each model in turn)."""
+    from classifier import measure, real_text
+    from classifier.evaluate import format_side_by_side
+    sets = real_text.clean_sets()
+    blind = measure.load_blind()
+    for model in (current, candidate):
+        if model is None:
+            continue
+        print(f"\n== model {model.version}: text we did not write ==")
+        print(measure.format_flag_rates(measure.flag_rates(model, sets)))
+        if blind:
+            figures = measure.blind_figures(model, blind, max_errors=errors)
+            print(measure.format_blind(figures))
+            print(format_side_by_side([figures.evaluation]))
+            print_errors(figures.evaluation)
 
 
 def predict(config: Config, args) -> int:
@@ -92,14 +117,12 @@ def predict(config: Config, args) -> int:
 
 
 def train(config: Config, args) -> int:
-    from classifier.corpus import load_external
     from classifier.train import train
     if args.backend == "transformer":
         return train_transformer(config, args)
-    extra = load_external() if args.with_shared_data else []
-    if args.with_shared_data:
-        print(f"Adding {len(extra)} examples from ../shared/data (ViHOS, Davidson).")
-    train(config.models_path, target_recall=args.target_recall, extra_examples=extra)
+    from classifier.rules import WatchRules
+    rules = WatchRules.load(config.rules_file) if config.rules_file else WatchRules.load()
+    train(config.models_path, real_world=[] if args.seed_only else None, rules=rules)
     return 0
 
 

@@ -62,3 +62,64 @@ def test_explanation_markup_escapes_everything():
     html = str(explained(text, {"drugs": [{"start": start, "end": start + 3}, {"start": 0, "end": 99}]}))
     assert html == ('&lt;b&gt;bán&lt;/b&gt; <mark class="why" title="Ma túy, chất kích thích, rượu bia, '
                     'thuốc lá">kẹo</mark> &lt;script&gt;')
+
+
+CONTEXT = """\
+drugs:
+  terms: [bay lắc]
+context:
+  reporting:
+    factor: 0.25
+    terms: [công an, bắt giữ]
+  solicitation:
+    terms: [inbox, giá]
+  help_seeking:
+    factor: 0.5
+    terms: [con tôi]
+  disclosure:
+    threshold_factor: 0.5
+    categories: [grooming]
+    patterns: ['\\bem\\b.*\\bphai lam sao\\b']
+"""
+
+
+def test_context_frames_lower_reporting_unless_it_solicits(tmp_path):
+    from classifier.model import text_views
+    from classifier.rules import in_context
+    rules = WatchRules.load(write(tmp_path, CONTEXT))
+    texts = ["Công an bắt giữ nhóm bán bay lắc", "Công an đâu mà bắt, bay lắc ib giá rẻ", "bay lắc cuối tuần",
+             "em bị người lạ đòi ảnh, em phải làm sao", "con tôi bị người lạ đòi ảnh, em phải làm sao"]
+    contexts = rules.contexts_many(folded_texts=list(text_views(texts)[:, 1]))
+    assert [c.frames for c in contexts] == [("reporting",), ("reporting", "solicitation"), (),
+                                            ("disclosure",), ("disclosure", "help_seeking")]
+    assert [c.factor for c in contexts] == [0.25, 1.0, 1.0, 1.0, 0.5]
+    assert [bool(c.disclosure) for c in contexts] == [False, False, False, True, False]
+    adjusted = in_context([[0.5]] * 5, contexts)
+    assert adjusted[0, 0] == pytest.approx(0.2) and adjusted[1, 0] == 0.5 and adjusted[4, 0] == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("context: [1]\n", "expected a mapping"),
+    ("context:\n  news:\n    factor: 0\n", "factor must be"),
+    ("context:\n  disclosure:\n    patterns: ['x']\n", "list the categories"),
+    ("context:\n  disclosure:\n    categories: [spam]\n", "unknown category"),
+    ("context:\n  news:\n    patterns: ['(']\n", "bad pattern"),
+])
+def test_bad_context_frames_are_refused(tmp_path, text, message):
+    with pytest.raises(RulesError, match=message):
+        WatchRules.load(write(tmp_path, text))
+
+
+def test_news_and_warnings_are_not_flagged_and_a_childs_disclosure_is_marked(classifier):
+    news, warning, lure, disclosure, parent = classifier.predict([
+        "Công an tỉnh bắt giữ đối tượng dụ dỗ, gạ gẫm bé gái 13 tuổi qua mạng xã hội để đòi ảnh nhạy cảm",
+        "Cảnh báo thủ đoạn dụ dỗ trẻ em qua mạng: phụ huynh cần lưu ý khi con kết bạn với người lạ",
+        "em 12 tuổi à, xinh quá, kết bạn zalo với anh đi, anh nạp game cho, đừng nói với bố mẹ nhé",
+        "em 13 tuổi, có anh trên mạng bắt em gửi ảnh không mặc áo, không gửi thì anh ấy đăng lên, em phải làm sao",
+        "Con tôi 13 tuổi bị người lạ trên mạng đòi ảnh, tôi phải làm sao",
+    ])
+    assert not news.flagged and not warning.flagged, (news.labels, warning.labels)
+    assert "grooming" in lure.labels and not lure.disclosure
+    assert "grooming" in disclosure.labels and disclosure.disclosure and "disclosure" in disclosure.context
+    assert not parent.disclosure
+    assert disclosure.index_fields()["disclosure"] is True

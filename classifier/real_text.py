@@ -1,0 +1,99 @@
+"""Real text we did not write, read from ../shared/data when it is there (never committed; see
+its README for sources and licences), for two uses kept apart:
+
+- **training** (licences that allow it, both MIT): ViHOS *train* comments without offensive spans
+  and four fifths of Davidson's "neither" tweets, as safe examples of how people really write, and
+  Davidson's hate-speech tweets as `hate_extremism`;
+- **measuring** only: ViHSD *dev* clean comments (research use only: never training data of the
+  shipped model), ViHOS *dev* clean comments, and the other fifth of Davidson's "neither" tweets.
+
+No text is in both. Which Davidson tweet goes where is decided by a hash of its row number, so the
+split never changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from classifier.corpus import Example
+
+SHARED_DATA = Path(os.environ.get("SAFEWATCH_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+DAVIDSON_MEASURE_SHARE = 0.2
+# Davidson "hate" tweets used as hate_extremism: a sample, so that one English source does not
+# outweigh the hand-written Vietnamese examples of the category (150 or so).
+DAVIDSON_HATE_SAMPLE = 300
+
+
+@dataclass(frozen=True)
+class CleanSet:
+    """Clean posts of one real corpus, measured for how often the classifier flags them."""
+
+    name: str
+    texts: tuple[str, ...]
+    licence: str
+
+
+def _rows(path: Path) -> Iterator[dict]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        yield from csv.DictReader(stream)
+
+
+def _measured_davidson(row_id: str) -> bool:
+    bucket = int(hashlib.sha256(f"davidson-{row_id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return bucket < DAVIDSON_MEASURE_SHARE
+
+
+def _vihos_clean(path: Path) -> list[tuple[str, str]]:
+    return [(row[""], row["content"]) for row in _rows(path) if row["index_spans"] == "[]" and row["content"].strip()]
+
+
+def clean_sets(data_dir: Path = SHARED_DATA) -> list[CleanSet]:
+    """The real clean text to measure the flag rate on; the sets whose files are missing are left out.
+    A comment that is also among the training examples is left out of the measure (about 3% of
+    ViHSD dev's clean comments are, word for word, ViHOS train comments)."""
+    trained = {example.text for example in training_examples(data_dir)}
+    return [CleanSet(clean.name, tuple(text for text in clean.texts if text not in trained), clean.licence)
+            for clean in _clean_sets(data_dir)]
+
+
+def _clean_sets(data_dir: Path) -> list[CleanSet]:
+    sets = []
+    vihsd = data_dir / "vihsd" / "dev.csv"
+    if vihsd.is_file():
+        texts = tuple(row["free_text"] for row in _rows(vihsd) if row["label_id"] == "0" and row["free_text"].strip())
+        sets.append(CleanSet("ViHSD dev, clean comments", texts, "research use only: measured, never trained on"))
+    vihos = data_dir / "vihos" / "dev.csv"
+    if vihos.is_file():
+        sets.append(CleanSet("ViHOS dev, clean comments", tuple(text for _, text in _vihos_clean(vihos)), "MIT"))
+    davidson = data_dir / "davidson" / "labeled_data.csv"
+    if davidson.is_file():
+        texts = tuple(row["tweet"] for row in _rows(davidson) if row["class"] == "2" and _measured_davidson(row[""]))
+        sets.append(CleanSet("Davidson 'neither' tweets (held-out fifth)", texts, "MIT"))
+    return sets
+
+
+def training_examples(data_dir: Path = SHARED_DATA) -> list[Example]:
+    """Real examples the licences let the shipped model learn from (none when the folder is absent)."""
+    examples: list[Example] = []
+    vihos = data_dir / "vihos" / "train.csv"
+    if vihos.is_file():
+        examples += [Example(f"vihos-{row_id}", text, ()) for row_id, text in _vihos_clean(vihos)]
+    davidson = data_dir / "davidson" / "labeled_data.csv"
+    if davidson.is_file():
+        rows = [row for row in _rows(davidson) if not _measured_davidson(row[""])]
+        examples += [Example(f"davidson-{row['']}", row["tweet"], ()) for row in rows if row["class"] == "2"]
+        hate = sorted((row for row in rows if row["class"] == "0"),
+                      key=lambda row: hashlib.sha256(row[""].encode()).hexdigest())
+        examples += [Example(f"davidson-{row['']}", row["tweet"], ("hate_extremism",))
+                     for row in hate[:DAVIDSON_HATE_SAMPLE]]
+    return examples
+
+
+def is_real(example: Example) -> bool:
+    """True for an example read from ../shared/data rather than written for the seed corpus."""
+    return example.id.startswith(("vihos-", "davidson-"))

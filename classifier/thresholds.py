@@ -1,0 +1,147 @@
+"""Per-category thresholds for a real stream, chosen on out-of-fold scores (every example scored by
+a model that did not see it).
+
+Two requirements are weighed for each category:
+
+- **recall** on the seed corpus's positives: at least 0.90 for the severity-5 categories (grooming,
+  child sexual abuse, trafficking, self-harm), 0.80 for the others;
+- **a flag budget on real clean text** (the real safe posts of classifier/real_text.py): at most
+  0.3% of them flagged by one category, at most 3% by all categories together. In a real stream
+  well under 5% of posts are harmful, so every point above that is a reviewer's time spent on a
+  false alarm.
+
+When both hold, the threshold is the one in between that does best on the seed corpus (F2 for
+severity 5, where a miss costs more than a false alarm, F1 otherwise). When they cannot both hold,
+severity 5 keeps its recall (up to a ceiling of 1% of real clean posts: past it the model is not
+finding the category but everyday talk) and the others keep the budget; the conflict is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from safewatch.taxonomy import BY_CODE
+
+RECALL_TARGET = {5: 0.90, 4: 0.80, 3: 0.80, 2: 0.80, 1: 0.80}
+CATEGORY_BUDGET = 0.003  # share of real clean posts one category may flag
+# Severity 5 keeps its recall past the budget, but not without end: a threshold that flags more than
+# this share of real clean posts is no longer finding the category, it is flagging everyday talk.
+SEVERE_CEILING = 0.01
+TOTAL_BUDGET = 0.03  # share of real clean posts all categories together may flag
+THRESHOLD_FLOOR, THRESHOLD_CEILING, THRESHOLD_DEFAULT = 0.01, 0.99, 0.5
+
+
+@dataclass
+class ThresholdChoice:
+    code: str
+    threshold: float
+    target_recall: float
+    recall: float  # out-of-fold, on the seed corpus's positives
+    precision: float  # out-of-fold, on the seed corpus (hand-written safe posts included)
+    real_flag_rate: float | None  # out-of-fold, on real clean posts (None: none available)
+    support: int
+    conflict: str = ""  # what could not be met, and by how much
+
+    def to_dict(self) -> dict:
+        return {key: (round(value, 4) if isinstance(value, float) else value) for key, value in asdict(self).items()}
+
+
+def recall_threshold(scores: np.ndarray, truth: np.ndarray, target_recall: float) -> float:
+    """The highest threshold whose recall still reaches the target."""
+    positives = np.sort(scores[truth == 1])[::-1]
+    if positives.size == 0:
+        return THRESHOLD_DEFAULT
+    return float(positives[int(np.ceil(target_recall * positives.size)) - 1])
+
+
+def budget_threshold(real_scores: np.ndarray, budget: float) -> float:
+    """The lowest threshold that flags at most `budget` of the real clean posts."""
+    if real_scores.size == 0:
+        return THRESHOLD_FLOOR
+    ordered = np.sort(real_scores)[::-1]
+    allowed = int(np.floor(budget * ordered.size))
+    # Flagging is `score >= threshold`: just above the (allowed+1)-th highest score.
+    return float(np.nextafter(ordered[allowed], np.inf)) if allowed < ordered.size else THRESHOLD_FLOOR
+
+
+def choose_threshold(scores: np.ndarray, truth: np.ndarray, target_recall: float,
+                     min_precision: float = 0.0) -> float:
+    """The highest threshold reaching the target recall; raised, if needed, until at least
+    `min_precision` of what it flags is truly of the category (used by the transformer backend)."""
+    threshold = recall_threshold(scores, truth, target_recall)
+    if min_precision > 0:
+        for candidate in np.unique(scores[scores >= threshold]):
+            if truth[scores >= candidate].mean() >= min_precision:
+                threshold = max(threshold, float(candidate))
+                break
+    return float(min(max(threshold, THRESHOLD_FLOOR), THRESHOLD_CEILING))
+
+
+def _best_between(scores: np.ndarray, truth: np.ndarray, low: float, high: float, beta: float) -> float:
+    candidates = np.unique(np.concatenate(([low, high], scores[(scores >= low) & (scores <= high)])))
+    flagged = scores[None, :] >= candidates[:, None]
+    hits = (flagged & (truth[None, :] == 1)).sum(axis=1)
+    precision = hits / np.maximum(flagged.sum(axis=1), 1)
+    recall = hits / max(int(truth.sum()), 1)
+    f_beta = (1 + beta**2) * precision * recall / np.maximum(beta**2 * precision + recall, 1e-12)
+    return float(candidates[int(np.argmax(f_beta))])
+
+
+def choose_thresholds(codes: list[str], scores: np.ndarray, labels: np.ndarray, real: np.ndarray,
+                      *, category_budget: float = CATEGORY_BUDGET,
+                      total_budget: float = TOTAL_BUDGET) -> list[ThresholdChoice]:
+    """One threshold per category (columns of `scores` and `labels` in `codes` order). `real` marks
+    the rows that are real clean posts: they count for the budget, the other rows for recall."""
+    seed = ~real
+    budget = {code: category_budget for code in codes}
+    choices = [_choose(code, scores[:, column], labels[:, column], seed, real, budget[code])
+               for column, code in enumerate(codes)]
+    # Over the total budget: tighten the lesser categories (severity 5 keeps its recall), a few
+    # steps at most; what is left over is reported by the caller.
+    for _ in range(3):
+        over = total_flag_rate(choices, scores, real)
+        lesser = [column for column, code in enumerate(codes) if BY_CODE[code].severity < 5]
+        if over is None or over <= total_budget or not lesser:
+            break
+        for column in lesser:
+            budget[codes[column]] *= 0.5
+            choices[column] = _choose(codes[column], scores[:, column], labels[:, column], seed, real,
+                                      budget[codes[column]])
+    return choices
+
+
+def total_flag_rate(choices: list[ThresholdChoice], scores: np.ndarray, real: np.ndarray) -> float | None:
+    if not real.any():
+        return None
+    thresholds = np.array([choice.threshold for choice in choices])
+    return float((scores[real] >= thresholds).any(axis=1).mean())
+
+
+def _choose(code: str, scores: np.ndarray, truth: np.ndarray, seed: np.ndarray, real: np.ndarray,
+            budget: float) -> ThresholdChoice:
+    severity = BY_CODE[code].severity
+    target = RECALL_TARGET[severity]
+    seed_scores, seed_truth, real_scores = scores[seed], truth[seed], scores[real & (truth == 0)]
+    for_recall = recall_threshold(seed_scores, seed_truth, target)
+    for_budget = budget_threshold(real_scores, budget)
+    conflict = ""
+    if for_budget <= for_recall:
+        threshold = _best_between(seed_scores, seed_truth, for_budget, for_recall, 2.0 if severity == 5 else 1.0)
+    elif severity == 5:
+        threshold = max(for_recall, budget_threshold(real_scores, SEVERE_CEILING))
+    else:
+        threshold = for_budget
+    threshold = float(min(max(threshold, THRESHOLD_FLOOR), THRESHOLD_CEILING))
+    flagged = seed_scores >= threshold
+    recall = float(flagged[seed_truth == 1].mean()) if seed_truth.any() else 0.0
+    precision = float(seed_truth[flagged].mean()) if flagged.any() else 0.0
+    real_rate = float((real_scores >= threshold).mean()) if real_scores.size else None
+    if recall < target:
+        conflict = (f"recall {recall:.2f} < {target:.2f}: kept to the flag "
+                    f"{'ceiling' if severity == 5 else 'budget'} on real clean text")
+    elif real_rate is not None and real_rate > budget:
+        conflict = (f"flags {real_rate:.2%} of real clean posts > {budget:.2%}: "
+                    "recall kept, severity 5")
+    return ThresholdChoice(code, threshold, target, recall, precision, real_rate, int(seed_truth.sum()), conflict)
