@@ -223,13 +223,13 @@ def feature_columns() -> list:
 
 
 DAMPING_FULL = 60  # non-zero features from which a post counts fully (a sentence of 5-6 words)
-C = 16.0
+C = 16.0  # logistic regression: weak regularisation; calibration and thresholds follow
 
 
-def build_pipeline(random_state: int = 0, *, damping_full: int = DAMPING_FULL, c: float = C,
-                   class_weight: str | None = None) -> Pipeline:
+def build_pipeline(random_state: int = 0) -> Pipeline:
     features = ColumnTransformer(feature_columns())
     classifier = CalibratedOneVsRest(
-        LogisticRegression(C=c, max_iter=3000, random_state=random_state, class_weight=class_weight))
+        # No class weighting: the per-category thresholds (classifier/thresholds.py) set the trade-off.
+        LogisticRegression(C=C, max_iter=3000, random_state=random_state))
     return Pipeline([("views", FunctionTransformer(text_views)), ("features", features),
-                     ("evidence", EvidenceDamping(damping_full)), ("classifier", classifier)])
+                     ("evidence", EvidenceDamping(DAMPING_FULL)), ("classifier", classifier)])

@@ -25,9 +25,10 @@ class Prediction:
     model_version: str
     model_scores: dict[str, float] = field(default_factory=dict)  # the model's alone
     rule_hits: list[RuleHit] = field(default_factory=list)
-    context: tuple[str, ...] = ()  # context frames that matched (reporting, prevention, disclosure…)
+    # Context frames that matched (reporting, prevention, disclosure…), worked out for posts with a
+    # score of at least half a threshold: below that they change nothing.
+    context: tuple[str, ...] = ()
     disclosure: bool = False  # a child telling of harm done to them: refer to child protection
-
 
     @property
     def flagged(self) -> bool:
@@ -61,13 +62,21 @@ def make_predictions(classifier, probabilities, folded_texts=None, *, folded_tok
     labels, version, rules = classifier.labels, classifier.version, classifier.rules
     thresholds = np.array([classifier.thresholds[code] for code in labels])
     model = np.asarray(probabilities, dtype=float)
+    contexts = [NO_CONTEXT] * len(model)
     if not rules:
-        all_hits, contexts = [[] for _ in model], [NO_CONTEXT] * len(model)
-    elif folded_tokens is not None:
-        all_hits, contexts = rules.match_tokens_many(folded_tokens), rules.contexts_many(folded_tokens=folded_tokens)
+        all_hits = [[] for _ in model]
     else:
-        folded_texts = list(folded_texts)
-        all_hits, contexts = rules.match_folded_many(folded_texts), rules.contexts_many(folded_texts=folded_texts)
+        # Context frames only for the posts they can change (most of a real stream is far below).
+        near = np.flatnonzero((model >= thresholds * rules.context_reach).any(axis=1)).tolist()
+        if folded_tokens is not None:
+            all_hits = rules.match_tokens_many(folded_tokens)
+            found = rules.contexts_many(folded_tokens=[folded_tokens[row] for row in near])
+        else:
+            folded_texts = list(folded_texts)
+            all_hits = rules.match_folded_many(folded_texts)
+            found = rules.contexts_many(folded_texts=[folded_texts[row] for row in near])
+        for row, context in zip(near, found, strict=True):
+            contexts[row] = context
     rounded, model_rounded = np.round(in_context(model, contexts), 4), np.round(model, 4)
     over = rounded >= thresholds
     # Flags by row from the few True cells, not by testing every label of every row.

@@ -124,21 +124,17 @@ class WatchRules:
                 raise RulesError(f"{where}: unknown category (known: {', '.join(CODES)}).")
             if not isinstance(entry, dict):
                 raise RulesError(f"{where}: expected weight, terms and patterns.")
-            weight = entry.get("weight", 0.5)
-            if not isinstance(weight, int | float) or not 0 < weight <= 1:
-                raise RulesError(f"{where}: weight must be a number in (0, 1].")
-            terms = entry.get("terms") or []
-            patterns = entry.get("patterns") or []
-            if not all(isinstance(t, str) and t.strip() for t in terms):
-                raise RulesError(f"{where}: terms must be non-empty strings.")
-            compiled = []
-            for pattern in patterns:
-                try:
-                    compiled.append(re.compile(pattern))
-                except (re.error, TypeError) as error:
-                    raise RulesError(f"{where}: bad pattern {pattern!r}: {error}") from None
-            rules[code] = CategoryRules(float(weight), tuple(terms), tuple(compiled))
+            weight = _fraction(entry, "weight", 0.5, where)
+            terms, compiled = _terms_and_patterns(entry, where)
+            rules[code] = CategoryRules(weight, terms, compiled)
         return cls(rules, str(path), context)
+
+    @property
+    def context_reach(self) -> float:
+        """Frames change nothing for a post whose scores are all below this share of their
+        thresholds (framing only lowers scores; a disclosure lowers thresholds this far)."""
+        disclosure = self.context.get(DISCLOSURE)
+        return disclosure.threshold_factor if disclosure else 1.0
 
     def contexts_many(self, folded_tokens: list[list[str]] | None = None,
                       folded_texts: list[str] | None = None) -> list[Context]:
@@ -263,29 +259,35 @@ def _load_context(raw, file_name: str) -> dict[str, ContextFrame]:
         where = f"{file_name}: context: {name}"
         if not isinstance(entry, dict):
             raise RulesError(f"{where}: expected factor, terms and patterns.")
-        factor = entry.get("factor", 1.0)
-        threshold_factor = entry.get("threshold_factor", 1.0)
-        for label, value in (("factor", factor), ("threshold_factor", threshold_factor)):
-            if not isinstance(value, int | float) or not 0 < value <= 1:
-                raise RulesError(f"{where}: {label} must be a number in (0, 1].")
         categories = entry.get("categories") or []
         unknown = [code for code in categories if code not in CODES]
         if unknown:
             raise RulesError(f"{where}: unknown category {unknown[0]!r}.")
-        terms = entry.get("terms") or []
-        if not all(isinstance(t, str) and t.strip() for t in terms):
-            raise RulesError(f"{where}: terms must be non-empty strings.")
-        compiled = []
-        for pattern in entry.get("patterns") or []:
-            try:
-                compiled.append(re.compile(pattern))
-            except (re.error, TypeError) as error:
-                raise RulesError(f"{where}: bad pattern {pattern!r}: {error}") from None
-        frames[name] = ContextFrame(name, float(factor), tuple(terms), tuple(compiled), tuple(categories),
-                                    float(threshold_factor))
+        frames[name] = ContextFrame(name, _fraction(entry, "factor", 1.0, where), *_terms_and_patterns(entry, where),
+                                    tuple(categories), _fraction(entry, "threshold_factor", 1.0, where))
     if DISCLOSURE in frames and not frames[DISCLOSURE].categories:
         raise RulesError(f"{file_name}: context: disclosure: list the categories a child may disclose.")
     return frames
+
+
+def _fraction(entry: dict, key: str, default: float, where: str) -> float:
+    value = entry.get(key, default)
+    if not isinstance(value, int | float) or not 0 < value <= 1:
+        raise RulesError(f"{where}: {key} must be a number in (0, 1].")
+    return float(value)
+
+
+def _terms_and_patterns(entry: dict, where: str) -> tuple[tuple[str, ...], tuple[re.Pattern, ...]]:
+    terms = entry.get("terms") or []
+    if not all(isinstance(t, str) and t.strip() for t in terms):
+        raise RulesError(f"{where}: terms must be non-empty strings.")
+    compiled = []
+    for pattern in entry.get("patterns") or []:
+        try:
+            compiled.append(re.compile(pattern))
+        except (re.error, TypeError) as error:
+            raise RulesError(f"{where}: bad pattern {pattern!r}: {error}") from None
+    return tuple(terms), tuple(compiled)
 
 
 def _is_word(text: str, position: int) -> bool:

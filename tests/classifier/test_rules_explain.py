@@ -27,6 +27,11 @@ def test_rules_match_through_obfuscation_and_without_diacritics(tmp_path):
     ("drugs:\n  weight: 2\n", "weight must be"),
     ("drugs:\n  patterns: ['(']\n", "bad pattern"),
     ("drugs: [1, 2]\n", "expected weight"),
+    ("context: [1]\n", "context: expected a mapping"),
+    ("context:\n  news:\n    factor: 0\n", "news: factor must be"),
+    ("context:\n  disclosure:\n    patterns: ['x']\n", "list the categories"),
+    ("context:\n  disclosure:\n    categories: [spam]\n", "disclosure: unknown category"),
+    ("context:\n  news:\n    patterns: ['(']\n", "news: bad pattern"),
 ])
 def test_bad_rules_are_refused_with_where_and_what(tmp_path, text, message):
     with pytest.raises(RulesError, match=message):
@@ -96,18 +101,6 @@ def test_context_frames_lower_reporting_unless_it_solicits(tmp_path):
     assert [bool(c.disclosure) for c in contexts] == [False, False, False, True, False]
     adjusted = in_context([[0.5]] * 5, contexts)
     assert adjusted[0, 0] == pytest.approx(0.2) and adjusted[1, 0] == 0.5 and adjusted[4, 0] == pytest.approx(1 / 3)
-
-
-@pytest.mark.parametrize(("text", "message"), [
-    ("context: [1]\n", "expected a mapping"),
-    ("context:\n  news:\n    factor: 0\n", "factor must be"),
-    ("context:\n  disclosure:\n    patterns: ['x']\n", "list the categories"),
-    ("context:\n  disclosure:\n    categories: [spam]\n", "unknown category"),
-    ("context:\n  news:\n    patterns: ['(']\n", "bad pattern"),
-])
-def test_bad_context_frames_are_refused(tmp_path, text, message):
-    with pytest.raises(RulesError, match=message):
-        WatchRules.load(write(tmp_path, text))
 
 
 def test_news_and_warnings_are_not_flagged_and_a_childs_disclosure_is_marked(classifier):
