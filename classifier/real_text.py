@@ -2,8 +2,10 @@
 its README for sources and licences), for two uses kept apart:
 
 - **training** (licences that allow it, both MIT): ViHOS *train* comments without offensive spans
-  and four fifths of Davidson's "neither" tweets, as safe examples of how people really write, and
-  Davidson's hate-speech tweets as `hate_extremism`;
+  and four fifths of Davidson's "neither" tweets, as safe examples of how people really write.
+  Davidson's "hate speech" tweets are not used: they are mostly slurs in passing, not the contempt
+  for or exclusion of a group that `hate_extremism` means (with 300 of them, the category's
+  out-of-fold recall within the flag budget was 0.45; without, 0.57);
 - **measuring** only: ViHSD *dev* clean comments (research use only: never training data of the
   shipped model), ViHOS *dev* clean comments, and the other fifth of Davidson's "neither" tweets.
 
@@ -24,9 +26,6 @@ from classifier.corpus import Example
 
 SHARED_DATA = Path(os.environ.get("SAFEWATCH_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 DAVIDSON_MEASURE_SHARE = 0.2
-# Davidson "hate" tweets used as hate_extremism: a sample, so that one English source does not
-# outweigh the hand-written Vietnamese examples of the category (150 or so).
-DAVIDSON_HATE_SAMPLE = 300
 
 
 @dataclass(frozen=True)
@@ -78,19 +77,15 @@ def _clean_sets(data_dir: Path) -> list[CleanSet]:
 
 
 def training_examples(data_dir: Path = SHARED_DATA) -> list[Example]:
-    """Real examples the licences let the shipped model learn from (none when the folder is absent)."""
+    """Real safe posts the licences let the shipped model learn from (none when the folder is absent)."""
     examples: list[Example] = []
     vihos = data_dir / "vihos" / "train.csv"
     if vihos.is_file():
         examples += [Example(f"vihos-{row_id}", text, ()) for row_id, text in _vihos_clean(vihos)]
     davidson = data_dir / "davidson" / "labeled_data.csv"
     if davidson.is_file():
-        rows = [row for row in _rows(davidson) if not _measured_davidson(row[""])]
-        examples += [Example(f"davidson-{row['']}", row["tweet"], ()) for row in rows if row["class"] == "2"]
-        hate = sorted((row for row in rows if row["class"] == "0"),
-                      key=lambda row: hashlib.sha256(row[""].encode()).hexdigest())
-        examples += [Example(f"davidson-{row['']}", row["tweet"], ("hate_extremism",))
-                     for row in hate[:DAVIDSON_HATE_SAMPLE]]
+        examples += [Example(f"davidson-{row['']}", row["tweet"], ()) for row in _rows(davidson)
+                     if row["class"] == "2" and not _measured_davidson(row[""])]
     return examples
 
 
