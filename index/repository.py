@@ -24,8 +24,9 @@ MAX_VERSIONS = 10  # earlier texts kept per post
 # Fields a re-crawl may refresh; review fields (status, reviewer…) are never touched by a crawl.
 CRAWL_FIELDS = ("url", "canonical_url", "thread_url", "source", "platform", "kind", "language", "author", "title",
                 "text", "published_at", "collected_at", "content_hash", "scores", "labels", "rule_hits",
-                "explanations", "max_score", "priority", "model_version", "context", "disclosure", "author_url", "parent_url", "media_urls",
-                "engagement", "boosted_by", "quotes", "signature", "content_warning", "evidence",
+                "explanations", "max_score", "priority", "model_version", "context", "disclosure", "author_url",
+                "parent_url", "media_urls", "engagement", "boosted_by", "quotes", "signature", "content_warning",
+                "evidence",
                 near_duplicates.SIGNATURE_FIELD, near_duplicates.BANDS_FIELD)
 NEAR_DUPLICATE_CANDIDATES = 50  # posts sharing a band key whose signatures are compared, most shared bands first
 

@@ -24,10 +24,11 @@ STATUS_LABELS = {
     "removed": lazy_gettext("Removed"), "overdue": lazy_gettext("Overdue"), "reappeared": lazy_gettext("Reappeared"),
 }
 # Context frames of the watch rules (classifier/rules/watch_rules.yml `context:`); others as named.
-CONTEXT_LABELS = {"reporting": lazy_gettext("news or police report"), "prevention": lazy_gettext("warning or prevention"),
-                  "education": lazy_gettext("education"), "help_seeking": lazy_gettext("a parent or teacher asking"),
-                  "solicitation": lazy_gettext("contact, price or link"),
-                  "disclosure": lazy_gettext("a child telling of harm")}
+CONTEXT_LABELS = {
+    "reporting": lazy_gettext("news or police report"), "prevention": lazy_gettext("warning or prevention"),
+    "education": lazy_gettext("education"), "help_seeking": lazy_gettext("a parent or teacher asking"),
+    "solicitation": lazy_gettext("contact, price or link"), "disclosure": lazy_gettext("a child telling of harm"),
+}
 ROLE_LABELS = {"reviewer": lazy_gettext("Reviewer"), "analyst": lazy_gettext("Analyst"),
                "supervisor": lazy_gettext("Supervisor"), "admin": lazy_gettext("Admin")}
 
