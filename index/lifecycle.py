@@ -75,16 +75,25 @@ def claim(repo: Repository, post_id: str, *, reviewer: str, request_id: str | No
 
 
 def claim_next(repo: Repository, *, reviewer: str, request_id: str | None = None,
-               now: datetime | None = None, candidates: int = 20) -> dict | None:
-    """Claim the most urgent waiting post for `reviewer`; None when the queue is empty. When another
-    reviewer takes a post a moment earlier, the next one is tried: no two reviewers get one post."""
+               now: datetime | None = None, candidates: int = 20, max_attempts: int = 500) -> dict | None:
+    """Claim the most urgent waiting post for `reviewer`; None only when no post is waiting. When
+    other reviewers take posts a moment earlier (or the search has not caught up with their claims
+    yet), the next candidates are fetched without the ones already tried, however contested the top
+    of the queue is: no two reviewers get one post, and nobody is told "empty" while posts wait.
+    After `max_attempts` contested posts in a row, ConcurrentChange asks the reviewer to try again."""
     now = now or datetime.now(UTC)
-    for post in repo.review_queue(now=now.isoformat(), size=candidates):
-        try:
-            return {"id": post["id"], **claim(repo, post["id"], reviewer=reviewer, request_id=request_id, now=now)}
-        except ConcurrentChange:
-            continue
-    return None
+    tried: list[str] = []
+    while len(tried) < max_attempts:
+        batch = repo.review_queue(now=now.isoformat(), size=candidates, exclude=tried)
+        if not batch:
+            return None
+        for post in batch:
+            tried.append(post["id"])
+            try:
+                return {"id": post["id"], **claim(repo, post["id"], reviewer=reviewer, request_id=request_id, now=now)}
+            except ConcurrentChange:
+                continue
+    raise ConcurrentChange("The queue is very busy: other reviewers took every post tried. Try again.")
 
 
 FOLLOW_UPS = ("none", "warning", "takedown", "investigation")  # what the reviewer asks for next

@@ -103,7 +103,7 @@ def search_body(request: SearchRequest) -> dict:
     return body
 
 
-def queue_body(*, now: str, reviewer: str | None, size: int) -> dict:
+def queue_body(*, now: str, reviewer: str | None, size: int, exclude: list[str] | None = None) -> dict:
     """Flagged posts and expired claims (and the reviewer's own claims), most urgent first.
 
     Urgency = priority (category severity × model score, set at classification) × recency, where
@@ -116,8 +116,11 @@ def queue_body(*, now: str, reviewer: str | None, size: int) -> dict:
     ]
     if reviewer:
         waiting.append({"bool": {"filter": [{"term": {"status": "in_review"}}, {"term": {"claimed_by": reviewer}}]}})
+    waiting_filter: dict = {"bool": {"should": waiting, "minimum_should_match": 1}}
+    if exclude:
+        waiting_filter["bool"]["must_not"] = [{"ids": {"values": list(exclude)}}]
     recency = {"function_score": {
-        "query": {"constant_score": {"filter": {"bool": {"should": waiting, "minimum_should_match": 1}}}},
+        "query": {"constant_score": {"filter": waiting_filter}},
         "functions": [{"weight": 0.5},
                       {"exp": {"collected_at": {"origin": now, "scale": "7d", "decay": 0.5}}, "weight": 0.5}],
         "score_mode": "sum", "boost_mode": "replace",

@@ -261,10 +261,12 @@ class Repository:
     def count_posts(self, **filters: str) -> int:
         return self.client.count(index=self.posts, query=_filters(filters))["count"]
 
-    def review_queue(self, *, now: str | None = None, size: int = 50, reviewer: str | None = None) -> list[dict]:
+    def review_queue(self, *, now: str | None = None, size: int = 50, reviewer: str | None = None,
+                     exclude: list[str] | None = None) -> list[dict]:
         """Flagged posts and expired claims, most urgent first (see queries.queue_body); with
-        `reviewer`, also the posts that reviewer holds."""
-        response = self.client.search(index=self.posts, **queue_body(now=now or _now(), reviewer=reviewer, size=size))
+        `reviewer`, also the posts that reviewer holds; without the posts whose ids are in `exclude`."""
+        body = queue_body(now=now or _now(), reviewer=reviewer, size=size, exclude=exclude)
+        response = self.client.search(index=self.posts, **body)
         return [_hit(h) for h in response["hits"]["hits"]]
 
     def search_posts(self, request: SearchRequest) -> SearchResult:

@@ -141,6 +141,53 @@ def test_claim_next_never_gives_one_post_to_two_reviewers(repo):
         assert repo.get_post(post_id).source["claimed_by"] == name
 
 
+def _flag_posts(repo, count):
+    urls = [f"http://f.example/busy/{n}" for n in range(count)]
+    repo.bulk_upsert_posts([{"id": post_id_for(u), "url": u, "text": "x", "status": "flagged",
+                             "priority": 1.0 + n / count, "collected_at": "2026-11-20T00:00:00+00:00"}
+                            for n, u in enumerate(urls)])
+    repo.refresh()
+    return [post_id_for(u) for u in urls]
+
+
+def test_claim_next_looks_past_a_contested_top_of_the_queue(repo):
+    """The search lags behind the claims of others (here: 25 taken without a refresh, more than one
+    batch of candidates): the reviewer still gets a waiting post, never "the queue is empty"."""
+    ids = _flag_posts(repo, 40)
+    repo.client.indices.put_settings(index=repo.posts, settings={"index.refresh_interval": "-1"})
+    expires = (datetime.now(UTC) + timedelta(minutes=15)).isoformat()
+    taken = ids[-25:]  # the most urgent 25
+    for post_id in taken:
+        repo.client.update(index=repo.posts, id=post_id, refresh=False,
+                           doc={"status": "in_review", "claimed_by": "other", "claim_expires_at": expires})
+    post = lifecycle.claim_next(repo, reviewer="lan")
+    assert post is not None and post["id"] not in taken and post["claimed_by"] == "lan"
+
+
+def test_claim_next_under_sixteen_reviewers_never_says_empty_while_posts_wait(repo):
+    ids = _flag_posts(repo, 120)
+    claimed, lies, barrier = [], [], threading.Barrier(16)
+
+    def reviewer(name):
+        barrier.wait()
+        while True:
+            post = lifecycle.claim_next(repo, reviewer=name)
+            if post is None:
+                repo.refresh()
+                if (waiting := repo.count_posts(status="flagged")):
+                    lies.append((name, waiting))  # told "empty" while posts were still waiting
+                return
+            claimed.append(post["id"])
+
+    threads = [threading.Thread(target=reviewer, args=(f"r{n}",)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert lies == []
+    assert sorted(claimed) == sorted(ids)  # every post claimed, none twice
+
+
 def test_decision_records_severity_and_next_step(repo, flagged_post):
     from index.lifecycle import TransitionError
     lifecycle.claim(repo, flagged_post, reviewer="lan")
