@@ -59,6 +59,7 @@ class Config:
     # Review UI.
     ui_host: str = "127.0.0.1"
     ui_port: int = 5000
+    ui_threads: int = 16  # waitress worker threads: enough for a unit's reviewers at once
     secret_key: str | None = None
 
     @classmethod
@@ -94,6 +95,7 @@ class Config:
             max_media_bytes=int(env.get("SAFEWATCH_MAX_MEDIA_BYTES", base.max_media_bytes)),
             ui_host=env.get("SAFEWATCH_UI_HOST", base.ui_host),
             ui_port=int(env.get("SAFEWATCH_UI_PORT", base.ui_port)),
+            ui_threads=int(env.get("SAFEWATCH_UI_THREADS", base.ui_threads)),
             secret_key=env.get("SAFEWATCH_SECRET_KEY") or None,
         )
 

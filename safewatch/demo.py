@@ -48,10 +48,9 @@ def run_demo(config: Config, *, serve: bool = True) -> int:
     sys.stdout.flush()  # the login must be visible before the server starts, even when piped
     if not serve:
         return status
-    from werkzeug.serving import run_simple
-
     from review_ui import create_app
-    run_simple(config.ui_host, config.ui_port, create_app(config), threaded=True, use_reloader=False)
+    from safewatch.commands.serving import run_server
+    run_server(create_app(config), config.ui_host, config.ui_port, threads=config.ui_threads)
     return status
 
 

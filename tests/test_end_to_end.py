@@ -74,3 +74,45 @@ def test_robots_txt_is_obeyed(config, repo, trained_models, demo_site):
     assert "1 URLs refused by robots.txt" in result.stdout
     repo.refresh()
     assert repo.count_posts() == 0
+
+
+def test_demo_serves_until_sigterm_then_exits_cleanly(config, repo, trained_models):
+    """`safewatch demo` ends with the review UI served by waitress; a service manager's SIGTERM (or
+    Ctrl-C) stops it within seconds, although its crawl ran Twisted in the same process."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            ports.append(sock.getsockname()[1])
+    env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": repo.prefix, "SAFEWATCH_MODEL_DIR": str(config.models_path),
+           "SAFEWATCH_UI_PORT": str(ports[0]), "SAFEWATCH_DEMO_SITE_PORT": str(ports[1]),
+           "SAFEWATCH_SECRET_KEY": "test-secret-key-not-for-production"}
+    if config.es_url:
+        env["SAFEWATCH_ES_URL"] = config.es_url
+    demo = subprocess.Popen([sys.executable, "-m", "safewatch.cli", "demo"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 600
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{ports[0]}/login", timeout=5) as response:
+                    assert response.headers["Server"] == "SafeWatch"
+                    break
+            except OSError:
+                assert demo.poll() is None and time.monotonic() < deadline, demo.stderr.read()
+                time.sleep(0.5)
+        started = time.monotonic()
+        demo.send_signal(signal.SIGTERM)
+        out, err = demo.communicate(timeout=20)
+        assert time.monotonic() - started < 10, "the demo ignored SIGTERM"
+        assert demo.returncode == 0, out[-2000:] + err[-2000:]
+        assert "Review UI stopped." in out
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()

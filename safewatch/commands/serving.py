@@ -12,9 +12,33 @@ def serve(config: Config, args) -> int:
     app = create_app(config)
     host = args.host or config.ui_host
     port = args.port or config.ui_port
-    print(f"SafeWatch review UI on http://{host}:{port}/  (Ctrl-C to stop)")
-    from werkzeug.serving import run_simple
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    return run_server(app, host, port, threads=config.ui_threads)
+
+
+def run_server(app, host: str, port: int, *, threads: int) -> int:
+    """Serve `app` with waitress (a production WSGI server: a pool of `threads` workers) until
+    Ctrl-C or SIGTERM, then stop accepting, finish the requests in flight and return 0.
+
+    The signal handlers are set here because a crawl run in the same process (the demo) leaves
+    Twisted's behind, which ignore both signals once its reactor has stopped."""
+    import signal
+
+    from waitress.server import create_server
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    server = create_server(app, host=host, port=port, threads=threads, ident="SafeWatch")
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    print(f"SafeWatch review UI on http://{host}:{port}/  ({threads} threads; Ctrl-C to stop)", flush=True)
+    try:
+        server.run()  # returns on KeyboardInterrupt, after shutting its workers down
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    print("Review UI stopped.", flush=True)
     return 0
 
 

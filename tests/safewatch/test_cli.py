@@ -65,3 +65,46 @@ def test_notices_overdue_and_report_commands(config, repo):
     report = subprocess.run([*run, "report", "--period", "month"], capture_output=True, text=True, env=env)
     assert report.returncode == 0, report.stderr
     assert "Thu thập" in report.stdout and "Quá hạn" in report.stdout
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("stop_signal", ["SIGTERM", "SIGINT"])
+def test_serve_runs_a_production_server_and_stops_promptly(config, repo, stop_signal):
+    """`safewatch serve` answers through waitress (not the development server) and stops within
+    seconds on SIGTERM (a service manager) or SIGINT (Ctrl-C), with exit code 0."""
+    import os
+    import signal
+    import time
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": repo.prefix, "SAFEWATCH_UI_THREADS": "3",
+           "SAFEWATCH_SECRET_KEY": "test-secret-key-not-for-production"}
+    server = subprocess.Popen([sys.executable, "-m", "safewatch.cli", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
+                    assert response.status == 200 and response.headers["Server"] == "SafeWatch"
+                    break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()
+                time.sleep(0.2)
+        started = time.monotonic()
+        server.send_signal(getattr(signal, stop_signal))
+        out, err = server.communicate(timeout=15)
+        assert server.returncode == 0, err
+        assert time.monotonic() - started < 10
+        assert "3 threads" in out and "Review UI stopped." in out and "Traceback" not in err
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
