@@ -102,7 +102,7 @@ class IndexPipeline:
     def open_spider(self):
         self.classifier = load_classifier(self.config)
         repository = open_repository(self.config)
-        self.ingestor = Ingestor(repository, self.config.var_dir / "spool" / self.config.index_prefix)
+        self.ingestor = Ingestor(repository, self.config.spool_path)
         self._replay()
 
     def process_item(self, item: PostRecord):

@@ -22,5 +22,17 @@ def make_client(config: Config) -> Elasticsearch:
 def open_repository(config: Config):
     """The repository for this configuration, with its spool folder for audit events."""
     from index.repository import Repository
-    return Repository(make_client(config), config.index_prefix,
-                      spool_dir=config.var_dir / "spool" / config.index_prefix)
+    _move_legacy_audit_spool(config)
+    return Repository(make_client(config), config.index_prefix, spool_dir=config.audit_spool_path)
+
+
+def _move_legacy_audit_spool(config: Config) -> None:
+    """Versions before 0.2 spooled audit events among the posts (spool/<prefix>/events.jsonl): move
+    them to their own folder, appended after any events already waiting there."""
+    legacy = config.spool_path / "events.jsonl"
+    if not legacy.is_file():
+        return
+    config.audit_spool_path.mkdir(parents=True, exist_ok=True)
+    with (config.audit_spool_path / "events.jsonl").open("a", encoding="utf-8") as stream:
+        stream.write(legacy.read_text(encoding="utf-8"))
+    legacy.unlink()

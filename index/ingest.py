@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -37,6 +38,9 @@ class IngestResult:
     replayed: int = 0
     rejected: list[dict] = field(default_factory=list)  # permanent per-document errors
     indexed_ids: set[str] = field(default_factory=set)  # posts confirmed written (or unchanged) by this call
+
+
+_SPOOL_NAME = re.compile(r"\d{20}-[0-9a-f]{8}\.jsonl")
 
 
 class Ingestor:
@@ -123,9 +127,11 @@ class Ingestor:
         return result, retry, transient
 
     def pending_files(self) -> list[Path]:
+        """The spool's files of posts, oldest first: only the names _spool() gives, so a file that
+        is not a batch of posts (an audit spool of an older version) is never sent as posts."""
         if not self.spool_dir.is_dir():
             return []
-        return sorted(self.spool_dir.glob("*.jsonl"))
+        return sorted(p for p in self.spool_dir.glob("*.jsonl") if _SPOOL_NAME.fullmatch(p.name))
 
     def pending(self) -> int:
         return sum(len(p.read_text(encoding="utf-8").splitlines()) for p in self.pending_files())

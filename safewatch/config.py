@@ -115,5 +115,16 @@ class Config:
     def evidence_path(self) -> Path:
         return self.evidence_dir or self.var_dir / "evidence"
 
+    @property
+    def spool_path(self) -> Path:
+        """Posts that Elasticsearch could not take yet (index.ingest.Ingestor replays them)."""
+        return self.var_dir / "spool" / self.index_prefix
+
+    @property
+    def audit_spool_path(self) -> Path:
+        """Audit events that Elasticsearch could not take yet (Repository.replay_events): a folder of
+        their own, so that neither replay ever reads the other's files."""
+        return self.var_dir / "audit-spool" / self.index_prefix
+
     def with_overrides(self, **changes: object) -> Config:
         return replace(self, **changes)

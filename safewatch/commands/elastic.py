@@ -64,7 +64,7 @@ def index_replay(config: Config, args) -> int:
     events = repo.replay_events()
     if events:
         print(f"Audit: {events} spooled event(s) written.")
-    ingestor = Ingestor(repo, config.var_dir / "spool" / config.index_prefix)
+    ingestor = Ingestor(repo, config.spool_path)
     before = ingestor.pending()
     result = ingestor.replay()
     print(f"Spool: {before} post(s) pending, {result.replayed} written, {ingestor.pending()} still pending, "

@@ -108,3 +108,35 @@ def test_node_stopped_and_restarted_during_ingest(config, tmp_path):
         assert repo.count_posts() == 1000  # every post exactly once
     finally:
         embedded.stop(node, **quiet)
+
+
+def test_audit_events_and_posts_have_separate_spools(config, repo, tmp_path):
+    """An audit event spooled while the events index refuses writes is never read by the replay
+    of posts (which sent it as a post, saw it rejected and deleted it) and reaches the events index
+    once it can; an older version's audit spool among the posts is moved to the audit spool."""
+    from index.connection import open_repository
+    config = replace(config, index_prefix=repo.prefix, var_dir=tmp_path)
+    legacy = config.spool_path / "events.jsonl"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text('{"id": "legacy-event-1", "document": {"action": "note", "actor": "lan", '
+                      '"at": "2026-11-20T00:00:00+00:00"}}\n', encoding="utf-8")
+    audited = open_repository(config)
+    assert not legacy.exists() and (config.audit_spool_path / "events.jsonl").is_file()
+
+    events_index = schema.current_index(repo, next(s for s in schema.SPECS if s.name == "events"))
+    posts_index = schema.current_index(repo, next(s for s in schema.SPECS if s.name == "posts"))
+    for index in (events_index, posts_index):
+        repo.client.indices.put_settings(index=index, settings={"index.blocks.write": True})
+    try:
+        audited.append_event({"action": "note", "actor": "lan", "post_id": "p-during-crawl"})
+        ingestor = Ingestor(audited, config.spool_path)
+        assert ingestor.write(docs(300, 3)).spooled == 3
+    finally:
+        for index in (events_index, posts_index):
+            repo.client.indices.put_settings(index=index, settings={"index.blocks.write": False})
+    replayed = ingestor.replay()
+    assert replayed.replayed == 3 and replayed.rejected == [] and ingestor.pending() == 0
+    assert audited.replay_events() == 2
+    repo.refresh()
+    assert [e["actor"] for e in repo.events_for("p-during-crawl")] == ["lan"]
+    assert repo.client.exists(index=repo.events, id="legacy-event-1")
