@@ -94,13 +94,15 @@ class IndexPipeline:
     def from_crawler(cls, crawler):
         tally = crawler.settings.get("SAFEWATCH_TALLY") or CrawlTally()
         pipeline = cls(crawler.settings["SAFEWATCH_CONFIG"], tally, crawler_signals=crawler.signals)
+        shared = crawler.settings.get("SAFEWATCH_CLASSIFIER")  # loaded once by crawlers.run.crawl
+        pipeline.classifier = shared.value if shared is not None else None
         # The last, partial batch is written when the crawl runs out of pages (not only at the close),
         # so that the requests for its media can still be made.
         crawler.signals.connect(pipeline.idle, signal=signals.spider_idle)
         return pipeline
 
     def open_spider(self):
-        self.classifier = load_classifier(self.config)
+        self.classifier = self.classifier or load_classifier(self.config)
         repository = open_repository(self.config)
         self.ingestor = Ingestor(repository, self.config.spool_path)
         self._replay()

@@ -13,11 +13,25 @@ from crawlers.settings import scrapy_settings
 from safewatch.config import Config
 
 
+class Shared:
+    """A value every crawler of the process uses as is: Scrapy deep-copies the settings of each
+    crawler, which for a classifier would copy the whole model once per source."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __deepcopy__(self, memo: dict) -> Shared:
+        return self
+
+
 def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None) -> tuple[CrawlTally, dict]:
     """Crawl the sources (their start URLs, "{demo}" replaced by demo_base); returns the tally and
-    Scrapy's stats summed over them."""
+    Scrapy's stats summed over them. The classifier is loaded first, once for every source: a model
+    that cannot load stops the crawl (ArtefactError) before anything is fetched."""
+    from classifier.backends import load_classifier
     tally = CrawlTally()
     settings = scrapy_settings(config)
+    settings["SAFEWATCH_CLASSIFIER"] = Shared(load_classifier(config))
     settings["SAFEWATCH_TALLY"] = tally
     settings["LOG_INSTALL_ROOT_HANDLER"] = False
     # Per-host politeness from the registry: the strictest source on a host sets its limits.

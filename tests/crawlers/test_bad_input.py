@@ -54,3 +54,24 @@ def test_a_misbehaving_site_is_survived_counted_and_explained(run_crawl, repo):
     for document in documents.values():  # whole records only
         assert document["text"].strip() and document["content_hash"] and document["evidence"]["sha256"]
         assert document["status"] in ("collected", "flagged") and "scores" in document
+
+
+def test_a_model_that_cannot_load_stops_the_crawl_before_any_fetch(run_crawl, trained_models, tmp_path):
+    """A damaged model: one line saying why, exit code 1, and not a single request to the site
+    (before, each source fetched its pages and the crawl ended "0 pages", exit 0, after 40 lines)."""
+    import shutil
+
+    from classifier.artefacts import current_path
+    models = tmp_path / "damaged-models"
+    shutil.copytree(trained_models, models, symlinks=True)
+    folder = current_path(models)
+    for file in folder.iterdir():
+        if file.is_file() and file.name != "metadata.json":
+            file.write_bytes(b"not the model that was trained")
+    with hostile_site.server() as server:
+        result = run_crawl(REGISTRY.format(base=server.base_url), "hostile", env={"SAFEWATCH_MODEL_DIR": str(models)})
+        assert server.requests == []
+    assert result.returncode == 1, result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "model" in errors[0].lower(), result.stderr
