@@ -64,6 +64,10 @@ def load_sources(path: Path = DEFAULT_FILE) -> list[Source]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise SourceError(f"Cannot read the source registry {path}: {error.strerror}.") from None
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[:error.start].count(b"\n") + 1
+        raise SourceError(f"{path.name}: not UTF-8 text (byte 0x{error.object[error.start]:02x} on line {line}); "
+                          "save the file as UTF-8.") from None
     except yaml.YAMLError as error:
         raise SourceError(f"{path.name}: not valid YAML ({error}).") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("sources"), list):

@@ -44,11 +44,22 @@ class Period:
         return Period(self.kind, _add_months(self.start, -months), self.start)
 
 
+# The years a report may cover: the period before the first one (at most ten years for a custom one) and
+# the one after the last still exist.
+FIRST_YEAR, LAST_YEAR = 1980, 9988
+
+
 def period(kind: str, anchor: date, end: date | None = None) -> Period:
     """The period of `kind` containing `anchor` (custom: anchor to end, both inclusive)."""
+    for day in (anchor, end):
+        if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise PeriodError("Reports cover the years %(first)s to %(last)s; %(day)s is outside them.",
+                              first=FIRST_YEAR, last=LAST_YEAR, day=day.isoformat())
     if kind == "custom":
         if end is None or end < anchor:
             raise PeriodError("A custom period needs an end date on or after its start.")
+        if (end - anchor).days >= 366 * 10:
+            raise PeriodError("A custom period covers at most ten years.")
         return Period("custom", anchor, end + timedelta(days=1))
     if kind not in KINDS:
         raise PeriodError("Unknown period '%(period)s'; use one of: %(periods)s.", period=kind,

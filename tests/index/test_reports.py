@@ -24,6 +24,24 @@ def test_periods_and_their_predecessors():
         period("week", date(2026, 11, 1))
 
 
+@pytest.mark.parametrize("kind, anchor, end", [
+    ("half", date(1, 1, 1), None), ("year", date(9999, 12, 31), None), ("month", date(1979, 12, 31), None),
+    ("custom", date(1980, 1, 1), date(9988, 12, 31)), ("custom", date(2026, 1, 1), date(1, 1, 1))])
+def test_periods_out_of_range_are_refused_with_a_message(kind, anchor, end):
+    """Before: `report --date 0001-01-01` ended in "ValueError: year 0 is out of range"."""
+    with pytest.raises(PeriodError):
+        period(kind, anchor, end).previous()
+
+
+def test_the_command_answers_a_date_out_of_range_with_one_line(config):
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-m", "safewatch.cli", "report", "--date", "0001-01-01"],
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == "error: Reports cover the years 1980 to 9988; 0001-01-01 is outside them."
+
+
 def add_post(repo, n, collected, *, labels=("drugs",), platform="forum", source="demo"):
     url = f"http://f.example/{n}"
     repo.bulk_upsert_posts([{"id": post_id_for(url), "url": url, "text": f"bài {n}",
