@@ -53,6 +53,7 @@ class CrawlTally:
     rescored: int = 0  # same text, new scores (the model changed since the last crawl)
     spooled: int = 0  # kept on disk for later: Elasticsearch was down or busy
     replayed: int = 0  # written from the spool of an earlier run
+    waiting_because: str = ""  # why posts wait in the spool (index.ingest.WAITING_REASONS)
     errors: list[str] = field(default_factory=list)
 
 
@@ -161,6 +162,8 @@ class IndexPipeline:
         self.tally.indexed += result.indexed + result.replayed
         self.tally.replayed += result.replayed
         self.tally.spooled = self.ingestor.pending()
+        waiting = result.waiting_because or self.tally.waiting_because
+        self.tally.waiting_because = waiting if self.tally.spooled else ""
         for detail in result.rejected:
             message = f"{detail.get('_id')}: {detail.get('error')}"
             log.error("not indexed: %s", message)

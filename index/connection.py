@@ -8,8 +8,10 @@ from safewatch.config import Config
 
 
 def make_client(config: Config) -> Elasticsearch:
-    options: dict = {"request_timeout": config.es_request_timeout, "retry_on_timeout": True,
-                     "max_retries": 3}
+    # A timed-out request is not sent again: a hung node costs one timeout per batch, not four, and
+    # the crawl spools what it could not write. Refused connections are retried twice.
+    options: dict = {"request_timeout": config.es_request_timeout, "retry_on_timeout": False,
+                     "max_retries": 2}
     if config.es_api_key:
         options["api_key"] = config.es_api_key
     elif config.es_username:

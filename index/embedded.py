@@ -131,6 +131,7 @@ def build(config: Config, *, force: bool = False, log=print) -> NodePaths:
 def _write_node_config(config: Config, paths: NodePaths) -> None:
     for folder in (paths.config, paths.data, paths.logs, paths.home / "tmp"):
         folder.mkdir(parents=True, exist_ok=True)
+    low, high, flood = config.embedded_es_disk_watermarks
     (paths.config / "elasticsearch.yml").write_text(
         "# Written by `safewatch es start`; edits are overwritten.\n"
         "cluster.name: safewatch\n"
@@ -141,8 +142,14 @@ def _write_node_config(config: Config, paths: NodePaths) -> None:
         f"http.port: {config.embedded_es_port}\n"
         f"transport.port: {config.embedded_es_port + 100}\n"
         "discovery.type: single-node\n"
-        # A development node on a shared disk: do not refuse writes when the disk is fairly full.
-        "cluster.routing.allocation.disk.threshold_enabled: false\n"
+        # Disk watermarks (SAFEWATCH_ES_DISK_WATERMARKS): at the flood stage the node blocks writes
+        # to the indices (writers spool, nothing is lost) instead of failing them when the disk is
+        # full; the block lifts by itself once space is freed. Checked every 5 s, not every 30 s.
+        "cluster.routing.allocation.disk.threshold_enabled: true\n"
+        f"cluster.routing.allocation.disk.watermark.low: {low}\n"
+        f"cluster.routing.allocation.disk.watermark.high: {high}\n"
+        f"cluster.routing.allocation.disk.watermark.flood_stage: {flood}\n"
+        "cluster.info.update.interval: 5s\n"
         # Nothing phones home: the node has no geoip, ML or telemetry modules at all.
     )
     (paths.config / "log4j2.properties").write_text(

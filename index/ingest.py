@@ -38,6 +38,26 @@ class IngestResult:
     replayed: int = 0
     rejected: list[dict] = field(default_factory=list)  # permanent per-document errors
     indexed_ids: set[str] = field(default_factory=set)  # posts confirmed written (or unchanged) by this call
+    waiting_because: str = ""  # why documents were spooled: one of WAITING_REASONS ("" when none were)
+
+
+# Why documents wait in the spool, as the crawl summary and `index replay` say it.
+WAITING_REASONS = {
+    "disk_full": "Elasticsearch's disk is nearly full (flood-stage watermark): it blocks writes until space is "
+                 "freed, then lifts the block by itself",
+    "blocked": "the index is blocked for writes (a migration in progress)",
+    "busy": "Elasticsearch was overloaded or failing (HTTP 429/5xx) after retries",
+    "unreachable": "Elasticsearch is not reachable",
+}
+
+
+def _waiting_reason(status: object, error: object) -> str:
+    text = str(error)
+    if "flood-stage" in text or "read-only-allow-delete" in text or "allow delete" in text:
+        return "disk_full"
+    if "cluster_block_exception" in text or status == 403:
+        return "blocked"
+    return "busy"
 
 
 _SPOOL_NAME = re.compile(r"\d{20}-[0-9a-f]{8}\.jsonl")
@@ -74,6 +94,7 @@ class Ingestor:
             total.rescored += result.rescored
             total.rejected.extend(result.rejected)
             total.indexed_ids |= result.indexed_ids
+            total.waiting_because = result.waiting_because or total.waiting_because
             if retry:
                 self._write_file(path, retry)  # same name: keeps its place in the order
                 total.spooled = self.pending()
@@ -94,6 +115,7 @@ class Ingestor:
             total.rescored += result.rescored
             total.rejected.extend(result.rejected)
             total.indexed_ids |= result.indexed_ids
+            total.waiting_because = result.waiting_because
             if not retry or not transient or delay is None:
                 return total, retry
             time.sleep(delay)
@@ -105,8 +127,11 @@ class Ingestor:
         try:
             outcome: BulkResult = self.repo.bulk_upsert_posts([dict(d) for d in documents])
         except ApiError as error:  # refusing the whole request
-            return result, list(documents), error.meta.status == 429 or error.meta.status >= 500
+            result.waiting_because = _waiting_reason(error.meta.status, error)
+            return result, list(documents), result.waiting_because == "busy" and (
+                error.meta.status == 429 or error.meta.status >= 500)
         except TransportError:  # unreachable: no point waiting here, spool
+            result.waiting_because = "unreachable"
             return result, list(documents), False
         result.indexed = outcome.ok
         result.indexed_ids = set(outcome.ok_ids)
@@ -120,8 +145,11 @@ class Ingestor:
             if isinstance(status, int) and status not in RETRYABLE_STATUSES and detail.get("_id"):
                 rejected_ids.add(detail["_id"])
                 result.rejected.append({k: v for k, v in detail.items() if k != "exception"})
-            elif status == 429 or (isinstance(status, int) and status >= 500):
-                transient = True
+            else:
+                result.waiting_because = _waiting_reason(status, detail.get("error"))
+                # Throttling and server errors are retried in line; a block (disk, migration) is not.
+                transient = transient or (result.waiting_because == "busy" and (
+                    status == 429 or (isinstance(status, int) and status >= 500)))
         # Everything else not confirmed written (throttled, blocked, a failed chunk) is kept.
         retry = [d for d in documents if d["id"] not in outcome.ok_ids and d["id"] not in rejected_ids]
         return result, retry, transient

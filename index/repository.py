@@ -218,9 +218,11 @@ class Repository:
         if threads > 1:  # overlaps building requests with Elasticsearch's work; no retry on 429
             return helpers.parallel_bulk(self.client, actions, thread_count=threads, chunk_size=chunk_size,
                                          raise_on_error=False, raise_on_exception=False)
-        # retries throttled (429) chunks with back-off
+        # retries throttled (429) chunks briefly (0.5 s, then 1 s): a longer wait is the caller's
+        # choice (the Ingestor retries, then spools), and a flood-stage block (also a 429) must not
+        # hold a crawl for half a minute per batch
         return helpers.streaming_bulk(self.client, actions, chunk_size=chunk_size, raise_on_error=False,
-                                      raise_on_exception=False, max_retries=5, initial_backoff=1)
+                                      raise_on_exception=False, max_retries=2, initial_backoff=0.5)
 
     def get_post(self, post_id: str) -> StoredDoc:
         return self._get(self.posts, post_id, PostNotFound)

@@ -20,8 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    config = Config.from_env()
     try:
+        config = Config.from_env()
         return args.handler(config, args) or 0
     except KeyboardInterrupt:
         return 130

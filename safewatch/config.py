@@ -8,8 +8,11 @@ from files under var/, which git ignores.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from safewatch.errors import SafeWatchError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,6 +22,22 @@ def _default_var_dir() -> Path:
     if (PROJECT_ROOT / "pyproject.toml").is_file():
         return PROJECT_ROOT / "var"
     return Path.cwd() / "var"
+
+
+class ConfigError(SafeWatchError, ValueError):
+    """A SAFEWATCH_* setting that cannot be used as given."""
+
+
+def _watermarks(text: str | None, default: tuple[str, str, str]) -> tuple[str, str, str]:
+    """"low,high,flood": three free-space sizes ("500mb") or three used-disk percentages ("85%")."""
+    if not text:
+        return default
+    parts = tuple(part.strip().lower() for part in text.split(","))
+    size, percent = re.compile(r"\d+(?:\.\d+)?(?:b|kb|mb|gb|tb)"), re.compile(r"\d+(?:\.\d+)?%")
+    if len(parts) != 3 or not (all(size.fullmatch(p) for p in parts) or all(percent.fullmatch(p) for p in parts)):
+        raise ConfigError(f"SAFEWATCH_ES_DISK_WATERMARKS={text!r}: give low,high,flood as three sizes "
+                          "(500mb,300mb,100mb: free space) or three percentages (85%,90%,95%: space used).")
+    return parts  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -37,6 +56,10 @@ class Config:
     # The embedded node (used only when es_url is not set).
     embedded_es_port: int = 9250
     embedded_es_heap: str = "1g"
+    # Free space below which the embedded node stops placing new shards, moves shards away, and
+    # blocks writes (flood stage: writes go to the spool until space is freed). Absolute values suit
+    # small disks; percentages ("85%,90%,95%" of the disk used) suit large ones.
+    embedded_es_disk_watermarks: tuple[str, str, str] = ("500mb", "300mb", "100mb")
     # Notices: platforms must remove content within 24 hours of a request (Decree 147/2024).
     takedown_deadline_hours: float = 24.0
     notice_reference_suffix: str = "SW"  # reference numbers read "0001/2026/SW"
@@ -81,6 +104,8 @@ class Config:
             notice_reference_suffix=env.get("SAFEWATCH_NOTICE_REFERENCE_SUFFIX", base.notice_reference_suffix),
             embedded_es_port=int(env.get("SAFEWATCH_ES_PORT", base.embedded_es_port)),
             embedded_es_heap=env.get("SAFEWATCH_ES_HEAP", base.embedded_es_heap),
+            embedded_es_disk_watermarks=_watermarks(env.get("SAFEWATCH_ES_DISK_WATERMARKS"),
+                                                    base.embedded_es_disk_watermarks),
             model_dir=Path(env["SAFEWATCH_MODEL_DIR"]) if env.get("SAFEWATCH_MODEL_DIR") else None,
             rules_file=Path(env["SAFEWATCH_RULES_FILE"]) if env.get("SAFEWATCH_RULES_FILE") else None,
             backend=env.get("SAFEWATCH_BACKEND", base.backend),

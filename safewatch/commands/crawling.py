@@ -125,7 +125,9 @@ def run_crawl(config: Config, sources, *, demo_base: str | None = None) -> int:
     if tally.replayed:
         print(f"  {tally.replayed} post(s) written from the spool of an earlier run.")
     if tally.spooled:
-        print(f"  {tally.spooled} post(s) kept in the spool (Elasticsearch unavailable); the next crawl "
+        from index.ingest import WAITING_REASONS
+        why = WAITING_REASONS.get(tally.waiting_because, WAITING_REASONS["unreachable"])
+        print(f"  {tally.spooled} post(s) kept in the spool, nothing lost: {why}. The next crawl "
               "or `safewatch index replay` writes them.")
     for line in summary_lines(stats):
         print(line)

@@ -59,7 +59,7 @@ def index_setup(config: Config, args) -> int:
 
 
 def index_replay(config: Config, args) -> int:
-    from index.ingest import Ingestor
+    from index.ingest import WAITING_REASONS, Ingestor
     repo = repository(config)
     events = repo.replay_events()
     if events:
@@ -69,6 +69,8 @@ def index_replay(config: Config, args) -> int:
     result = ingestor.replay()
     print(f"Spool: {before} post(s) pending, {result.replayed} written, {ingestor.pending()} still pending, "
           f"{len(result.rejected)} rejected.")
+    if ingestor.pending():
+        print(f"  Still waiting: {WAITING_REASONS.get(result.waiting_because, WAITING_REASONS['unreachable'])}.")
     return 1 if result.rejected or ingestor.pending() else 0
 
 

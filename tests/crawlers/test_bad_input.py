@@ -1,6 +1,8 @@
 """Bad input, all in one crawl of a misbehaving site: each case gives a clear log line and a counter
 in the summary, nothing crashes, and only whole posts reach the index."""
 
+import re
+
 from tests.crawlers import hostile_site
 
 REGISTRY = """sources:
@@ -75,3 +77,26 @@ def test_a_model_that_cannot_load_stops_the_crawl_before_any_fetch(run_crawl, tr
     assert "Traceback" not in result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "model" in errors[0].lower(), result.stderr
+
+
+def test_a_full_elasticsearch_disk_spools_the_posts_and_says_so(run_crawl, repo):
+    """Elasticsearch at its flood-stage watermark blocks writes (read-only-allow-delete): the crawl
+    keeps every post in the spool, says why in its summary, and the next run writes them."""
+    from index import schema
+    posts_index = schema.current_index(repo, next(s for s in schema.SPECS if s.name == "posts"))
+    repo.client.indices.put_settings(index=posts_index, settings={"index.blocks.read_only_allow_delete": True})
+    with hostile_site.server() as server:
+        try:
+            blocked = run_crawl(REGISTRY.format(base=server.base_url), "hostile",
+                                env={"SAFEWATCH_DOWNLOAD_TIMEOUT": "1.5"})
+        finally:
+            repo.client.indices.put_settings(index=posts_index,
+                                             settings={"index.blocks.read_only_allow_delete": None})
+        kept = re.search(r"(\d+) post\(s\) kept in the spool, nothing lost: Elasticsearch's disk is nearly full",
+                         blocked.stdout)
+        assert kept and int(kept.group(1)) >= 5, blocked.output
+        assert repo.count_posts() == 0
+        replayed = run_crawl(REGISTRY.format(base=server.base_url), command="index", args=("replay",))
+    assert replayed.returncode == 0, replayed.output
+    assert " 0 still pending, 0 rejected" in replayed.stdout
+    assert repo.count_posts() == int(kept.group(1))

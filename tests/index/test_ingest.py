@@ -140,3 +140,34 @@ def test_audit_events_and_posts_have_separate_spools(config, repo, tmp_path):
     repo.refresh()
     assert [e["actor"] for e in repo.events_for("p-during-crawl")] == ["lan"]
     assert repo.client.exists(index=repo.events, id="legacy-event-1")
+
+
+def test_a_flood_stage_block_spools_at_once_and_says_why(repo, tmp_path):
+    """The block Elasticsearch sets at the flood-stage disk watermark (read-only-allow-delete):
+    posts go to the spool without in-line retries, the result says the disk is full, and they are
+    written once the block is lifted (as the node does by itself when space is freed)."""
+    import time
+
+    from index.ingest import WAITING_REASONS
+    ingestor = Ingestor(repo, tmp_path / "spool")
+    concrete = schema.current_index(repo, next(s for s in schema.SPECS if s.name == "posts"))
+    repo.client.indices.put_settings(index=concrete, settings={"index.blocks.read_only_allow_delete": True})
+    try:
+        started = time.monotonic()
+        result = ingestor.write(docs(400, 10))
+        assert time.monotonic() - started < 3  # no back-off on a block that retrying cannot lift
+        assert result.spooled == 10 and result.waiting_because == "disk_full"
+        assert "flood-stage watermark" in WAITING_REASONS[result.waiting_because]
+    finally:
+        repo.client.indices.put_settings(index=concrete, settings={"index.blocks.read_only_allow_delete": None})
+    assert ingestor.replay().replayed == 10 and ingestor.pending() == 0
+
+
+def test_the_embedded_node_keeps_disk_watermarks(config, tmp_path):
+    from index.embedded import NodePaths, _write_node_config
+    node = replace(config, var_dir=tmp_path, embedded_es_disk_watermarks=("2gb", "1gb", "300mb"))
+    paths = NodePaths.for_config(node)
+    _write_node_config(node, paths)
+    written = (paths.config / "elasticsearch.yml").read_text()
+    assert "threshold_enabled: true" in written and "watermark.flood_stage: 300mb" in written
+    assert "watermark.low: 2gb" in written and "watermark.high: 1gb" in written
