@@ -32,7 +32,8 @@ def problems(stats: dict) -> dict[str, int]:
     for key, count in stats.items():
         if key.startswith("downloader/exception_type_count/"):
             name = key.rsplit("/", 1)[-1].rsplit(".", 1)[-1]
-            add(_EXCEPTIONS.get(name, name), count)
+            if name != "IgnoreRequest":  # requests dropped on purpose: counted by their own reason
+                add(_EXCEPTIONS.get(name, name), count)
         elif key.startswith("httperror/response_ignored_status_count/"):
             add(f"HTTP {key.rsplit('/', 1)[-1]} answers", count)
         elif key in _OURS:
