@@ -203,7 +203,8 @@ def main() -> int:
         for name in ("safewatch", "naive"):
             prefix = f"bench-crawl-{name}-{uuid.uuid4().hex[:6]}"
             env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": prefix, "SAFEWATCH_SOURCES_FILE": str(registry),
-                   "SAFEWATCH_VAR_DIR": str(work / f"var-{name}"), "SAFEWATCH_MODEL_DIR": str(config.models_path)}
+                   "SAFEWATCH_VAR_DIR": str(work / f"var-{name}"), "SAFEWATCH_MODEL_DIR": str(config.models_path),
+                   "SAFEWATCH_CRAWL_ALLOW_PRIVATE": base.removeprefix("http://")}  # the bench site, and only it
             command = ([sys.executable, "-m", "safewatch.cli", "crawl", "bench-forum"] if name == "safewatch"
                        else [sys.executable, str(Path(__file__).resolve()), "--naive-worker", base, prefix])
             repo = open_repository(Config.from_env(env))

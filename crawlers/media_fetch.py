@@ -24,6 +24,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
 
 from crawlers import media
+from crawlers.address_policy import NEUTRAL_REASON
 from crawlers.evidence import EvidenceStore
 from crawlers.middlewares import save_capture
 
@@ -128,8 +129,11 @@ class MediaFetcher:
             entry = media.skipped(url, f"larger than {self.max_bytes:,} bytes")
         elif failure.check(IgnoreRequest):
             message = str(failure.value)
-            entry = media.skipped(url, "disallowed by robots.txt" if "robots.txt" in message
-                                  else f"not fetched ({message[:200]})")
+            if message == NEUTRAL_REASON:  # not a public address: the same words whatever answers there
+                entry = media.skipped(url, NEUTRAL_REASON)
+            else:
+                entry = media.skipped(url, "disallowed by robots.txt" if "robots.txt" in message
+                                      else f"not fetched ({message[:200]})")
         else:  # network errors, time-outs: worth another try on the next crawl
             entry = media.skipped(url, f"not fetched ({failure.type.__name__}: {failure.getErrorMessage()[:200]})",
                                   retry=True)

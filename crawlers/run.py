@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 
+from crawlers.address_policy import AddressPolicy
 from crawlers.kinds import get_kind
 from crawlers.pipelines import CrawlTally
 from crawlers.registry import Source
@@ -26,9 +27,13 @@ class Shared:
 
 def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None) -> tuple[CrawlTally, dict]:
     """Crawl the sources (their start URLs, "{demo}" replaced by demo_base); returns the tally and
-    Scrapy's stats summed over them. The classifier is loaded first, once for every source: a model
-    that cannot load stops the crawl (ArtefactError) before anything is fetched."""
+    Scrapy's stats summed over them. The demo site, on this machine, is allowed explicitly. The
+    classifier is loaded first, once for every source: a model that cannot load stops the crawl
+    (ArtefactError) before anything is fetched."""
     from classifier.backends import load_classifier
+    if demo_base:
+        config = allow_demo_site(config, demo_base)
+    AddressPolicy.from_config(config)  # a SAFEWATCH_CRAWL_ALLOW_PRIVATE that cannot be read stops here
     tally = CrawlTally()
     settings = scrapy_settings(config)
     settings["SAFEWATCH_CLASSIFIER"] = Shared(load_classifier(config))
@@ -59,8 +64,15 @@ def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None
     return tally, stats
 
 
+def allow_demo_site(config: Config, demo_base: str) -> Config:
+    """The config with the demo site's own host:port allowed (and nothing else added)."""
+    parts = urlsplit(demo_base)
+    return config.with_overrides(crawl_allow_private=(*config.crawl_allow_private, parts.netloc))
+
+
 def recheck(config: Config, posts: list[dict]) -> list:
     """Fetch each post again (politely, robots.txt obeyed); returns one CheckResult per post."""
+    AddressPolicy.from_config(config)
     from crawlers.evidence import EvidenceStore
     from crawlers.middlewares import EvidenceMiddleware
     from crawlers.spiders.recheck import RecheckSpider

@@ -30,13 +30,22 @@ def scrapy_settings(config: Config) -> dict:
             "crawlers.pipelines.ValidatePipeline": 100,
             "crawlers.pipelines.IndexPipeline": 500,
         },
+        # Only the public web (crawlers/address_guard.py): every host is resolved by a resolver that
+        # hands the connection only allowed addresses; no proxy (it would resolve names itself); no
+        # handlers for file:, data:, ftp:, s3:.
+        "TWISTED_DNS_RESOLVER": "crawlers.address_guard.PublicAddressResolver",
+        "HTTPPROXY_ENABLED": False,
+        "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
         "SPIDER_MIDDLEWARES": {"crawlers.middlewares.EvidenceMiddleware": 950},
         # Media of indexed posts into the evidence store, through the same politeness as pages.
         "EXTENSIONS": {"crawlers.media_fetch.MediaFetcher": 500},
-        # Responses pass through these from the highest number down: validators and 304s first, then
+        # Requests pass through these from the lowest number up; responses and exceptions from the
+        # highest number down: validators and 304s first, then
         # redirect loops (before Scrapy's redirects, 600), decompression with bomb counting (590),
         # then charsets on the unpacked text (580).
         "DOWNLOADER_MIDDLEWARES": {
+            "crawlers.address_guard.AddressPolicyMiddleware": 50,  # before robots.txt is asked for
+            "crawlers.address_guard.RefusedAddressMiddleware": 990,  # its exceptions first: before retries
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "crawlers.middlewares.SharedRobotsTxtMiddleware": 100,
             "crawlers.middlewares.RegistryDelayMiddleware": 110,

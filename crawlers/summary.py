@@ -32,7 +32,8 @@ def problems(stats: dict) -> dict[str, int]:
     for key, count in stats.items():
         if key.startswith("downloader/exception_type_count/"):
             name = key.rsplit("/", 1)[-1].rsplit(".", 1)[-1]
-            add(_EXCEPTIONS.get(name, name), count)
+            if name != "IgnoreRequest":  # requests dropped on purpose: counted by their own reason
+                add(_EXCEPTIONS.get(name, name), count)
         elif key.startswith("httperror/response_ignored_status_count/"):
             add(f"HTTP {key.rsplit('/', 1)[-1]} answers", count)
         elif key in _OURS:
@@ -40,8 +41,28 @@ def problems(stats: dict) -> dict[str, int]:
     return found
 
 
+_REFUSALS = {  # crawlers/address_guard.py counts safewatch/refused/<reason>
+    "private_address": "refused_private_address",
+    "scheme": "refused_scheme",
+    "malformed_address": "refused_malformed_address",
+}
+
+
+def refusals(stats: dict) -> dict[str, int]:
+    """{reason: how many}: fetches refused because they left the public web, links skipped."""
+    found = {label: stats[f"safewatch/refused/{reason}"] for reason, label in _REFUSALS.items()
+             if stats.get(f"safewatch/refused/{reason}")}
+    if stats.get("safewatch/skipped/bad_link"):
+        found["skipped_bad_link"] = stats["safewatch/skipped/bad_link"]
+    return found
+
+
 def summary_lines(stats: dict) -> list[str]:
     lines = []
+    refused = refusals(stats)
+    if refused:
+        lines.append("  refused (only the public web is fetched; SAFEWATCH_CRAWL_ALLOW_PRIVATE allows a host): "
+                     + ", ".join(f"{reason} × {count}" for reason, count in sorted(refused.items())))
     not_modified = stats.get("safewatch/not_modified", 0)
     if not_modified:
         lines.append(f"  {not_modified} page(s) not modified since the last crawl (conditional requests).")

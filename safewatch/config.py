@@ -79,6 +79,9 @@ class Config:
     # how large.
     max_media_per_post: int = 4
     max_media_bytes: int = 5 * 1024 * 1024  # a larger image is recorded as skipped, never kept
+    # The crawler fetches only the public web (crawlers/address_policy.py); private hosts a deployment
+    # really watches are allowed here, each "host" or "host:port".
+    crawl_allow_private: tuple[str, ...] = ()
     # Review UI.
     ui_host: str = "127.0.0.1"
     ui_port: int = 5000
@@ -118,6 +121,7 @@ class Config:
             max_page_bytes=int(env.get("SAFEWATCH_MAX_PAGE_BYTES", base.max_page_bytes)),
             max_media_per_post=int(env.get("SAFEWATCH_MAX_MEDIA_PER_POST", base.max_media_per_post)),
             max_media_bytes=int(env.get("SAFEWATCH_MAX_MEDIA_BYTES", base.max_media_bytes)),
+            crawl_allow_private=_comma_separated(env.get("SAFEWATCH_CRAWL_ALLOW_PRIVATE", "")),
             ui_host=env.get("SAFEWATCH_UI_HOST", base.ui_host),
             ui_port=int(env.get("SAFEWATCH_UI_PORT", base.ui_port)),
             ui_threads=int(env.get("SAFEWATCH_UI_THREADS", base.ui_threads)),
@@ -153,3 +157,7 @@ class Config:
 
     def with_overrides(self, **changes: object) -> Config:
         return replace(self, **changes)
+
+
+def _comma_separated(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())

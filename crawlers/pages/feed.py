@@ -21,6 +21,7 @@ from scrapy.http import Response, TextResponse
 from crawlers.pages.dates import VIETNAM, parse_datetime
 from crawlers.pages.forum import DEFAULT_RULES, ForumRules, thread_posts
 from crawlers.pages.language import detect_language
+from crawlers.pages.links import web_url
 from crawlers.pages.text import clean_text
 from safewatch.records import PostRecord, canonical_url
 
@@ -175,12 +176,7 @@ def _record(response: Response, *, url: str, text: str, title: str | None, autho
 
 def _web_url(response: Response, *candidates: str | None) -> str | None:
     """The first candidate that is an http(s) URL once resolved against the feed's address."""
-    for candidate in candidates:
-        if candidate and candidate.strip():
-            url = response.urljoin(candidate.strip())
-            if urlsplit(url).scheme in ("http", "https"):
-                return url
-    return None
+    return next((url for url in (web_url(response, c, keep_fragment=True) for c in candidates) if url), None)
 
 
 def _absolute(url: str | None) -> str | None:

@@ -7,12 +7,12 @@ them into the source registry).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from scrapy.http import HtmlResponse
 
 from crawlers.pages.dates import parse_datetime
 from crawlers.pages.language import detect_language
+from crawlers.pages.links import Links, web_links, web_url
 from crawlers.pages.text import clean_text
 from safewatch.records import PostRecord, content_hash
 
@@ -51,17 +51,16 @@ def _alternatives(rule: str) -> list[str]:
 
 def listing_links(response: HtmlResponse, rules: ForumRules = DEFAULT_RULES) -> list[str]:
     """Links to follow from an index or forum page: sub-forums, threads, the next page."""
-    links = []
+    return page_links(response, rules).urls
+
+
+def page_links(response: HtmlResponse, rules: ForumRules = DEFAULT_RULES) -> Links:
+    """listing_links with the count of links left out (javascript:, mailto:, malformed…)."""
+    hrefs = []
     for selector in (rules.forum_links, rules.thread_links, rules.next_page):
         for part in _alternatives(selector):
-            links.extend(select(response, part).getall())
-    seen, result = set(), []
-    for link in links:
-        url = response.urljoin(link.split("#")[0])
-        if url not in seen:
-            seen.add(url)
-            result.append(url)
-    return result
+            hrefs.extend(select(response, part).getall())
+    return web_links(response, hrefs)
 
 
 def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum",
@@ -90,11 +89,9 @@ def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum"
 def _post_url(response: HtmlResponse, node, rules: ForumRules, text: str) -> str:
     """The post's permalink if it has an http(s) one; else the page with the post's element id; else
     the page with a fragment made from the text (posts without any address stay apart)."""
-    permalink = select(node, rules.permalink).get()
-    if permalink:
-        url = response.urljoin(permalink.strip())
-        if urlsplit(url).scheme in ("http", "https"):
-            return url
+    url = web_url(response, select(node, rules.permalink).get(), keep_fragment=True)
+    if url:
+        return url
     page = response.url.split("#")[0]
     element_id = (node.attrib.get("id") or "").strip()
     return f"{page}#{element_id}" if element_id else f"{page}#sw-{content_hash(text)[:16]}"
@@ -117,10 +114,7 @@ def _quotes(node, rules: ForumRules) -> list[str]:
 
 def _web_url(response: HtmlResponse, link: str | None) -> str | None:
     """An absolute http(s) URL, or None (javascript:, data: and the like are never kept)."""
-    if not link:
-        return None
-    url = response.urljoin(link.strip())
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    return web_url(response, link, keep_fragment=True)
 
 
 def _media(response: HtmlResponse, node, rules: ForumRules) -> list[str]:

@@ -24,6 +24,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from crawlers.pages.dates import VIETNAM, parse_datetime
 from crawlers.pages.feed import parse_document, since_days_option
 from crawlers.pages.forum import DEFAULT_RULES, ForumRules, thread_posts
+from crawlers.pages.links import web_url
 from safewatch.records import PostRecord
 
 log = logging.getLogger(__name__)
@@ -150,8 +151,8 @@ def _older(date: datetime | None, cutoff: datetime | None) -> bool:
 
 
 def _web_urls(response: Response, candidates) -> list[str]:
-    urls = (response.urljoin(candidate.strip()) for candidate in candidates if candidate and candidate.strip())
-    return list(dict.fromkeys(url for url in urls if urlsplit(url).scheme in ("http", "https")))
+    urls = (web_url(response, candidate, keep_fragment=True) for candidate in candidates)
+    return list(dict.fromkeys(url for url in urls if url))
 
 
 def _patterns(name: str, value: object) -> list[str]:

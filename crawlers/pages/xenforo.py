@@ -20,6 +20,7 @@ from scrapy.http import HtmlResponse
 
 from crawlers.pages.dates import VIETNAM, parse_datetime
 from crawlers.pages.language import detect_language
+from crawlers.pages.links import web_url
 from crawlers.pages.text import clean_text
 from safewatch.records import PostRecord
 
@@ -77,10 +78,10 @@ def listing_links(response: HtmlResponse, *, max_pages: int = DEFAULT_MAX_PAGES,
         latest = _time_of(item.css(".structItem-cell--latest time.u-dt"))
         latest_times.append(latest)
         if titles and not (since and latest and latest < since):
-            links.append(_first_page(response.urljoin(titles[-1])))
+            links.append(_first_page(web_url(response, titles[-1]) or ""))
     next_page = response.css("a.pageNav-jump--next::attr(href)").get()
     all_stale = bool(latest_times) and all(t is not None and since and t < since for t in latest_times)
-    if next_page and _page_number(response.urljoin(next_page)) <= max_pages and not all_stale:
+    if next_page and _page_number(web_url(response, next_page) or "") <= max_pages and not all_stale:
         links.append(next_page)
     return _same_site(response, links)
 
@@ -92,8 +93,9 @@ def thread_page_links(response: HtmlResponse, *, max_pages: int = DEFAULT_MAX_PA
         return []
     page_links = {}
     for href in response.css(".pageNav-main a::attr(href), a.pageNav-jump--next::attr(href)").getall():
-        url = response.urljoin(href).split("#")[0]
-        page_links[_page_number(url)] = url
+        url = web_url(response, href)
+        if url:
+            page_links[_page_number(url)] = url
     last = max(page_links, default=1)
     if last < 2:
         return []
@@ -297,9 +299,8 @@ def _same_site(response: HtmlResponse, links: list[str]) -> list[str]:
     host = urlsplit(response.url).netloc
     result = []
     for link in links:
-        url = response.urljoin(link.strip()).split("#")[0]
-        parts = urlsplit(url)
-        if parts.scheme in ("http", "https") and parts.netloc == host and url not in result:
+        url = web_url(response, link)
+        if url and urlsplit(url).netloc == host and url not in result:
             result.append(url)
     return result
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import scrapy
 
+from crawlers.pages.links import Links, web_url
 from crawlers.registry import Source
+
+BAD_LINK_STAT = "safewatch/skipped/bad_link"
 
 
 class SourceSpider(scrapy.Spider):
@@ -25,3 +28,19 @@ class SourceSpider(scrapy.Spider):
     async def start(self):
         for url in self.start_urls:
             yield scrapy.Request(url, dont_filter=True, meta={"dont_condition": not self.conditional_start})
+
+    def follow_links(self, response, links: Links, **kwargs):
+        """Requests for a page's web links; the links that are not (javascript:, mailto:,
+        malformed) are counted for the crawl summary."""
+        if links.skipped:
+            self.crawler.stats.inc_value(BAD_LINK_STAT, links.skipped)
+        for url in links.urls:
+            yield response.follow(url, **kwargs)
+
+    def follow_link(self, response, href: str | None, **kwargs):
+        """One link (a feed entry, a next page): a request, or nothing (counted) when it is not a web address."""
+        url = web_url(response, href)
+        if url is None:
+            self.crawler.stats.inc_value(BAD_LINK_STAT)
+            return
+        yield response.follow(url, **kwargs)

@@ -25,7 +25,8 @@ class FeedSpider(SourceSpider):
         for entry in entries:
             yield entry
             if self.options["follow_links"]:
-                yield response.follow(entry.url, callback=self.parse_linked_page, cb_kwargs={"article_url": entry.url})
+                yield from self.follow_link(response, entry.url, callback=self.parse_linked_page,
+                                            cb_kwargs={"article_url": entry.url})
 
     def parse_linked_page(self, response, article_url: str):
         yield from linked_page_posts(response, article_url=article_url, source=self.source.id,

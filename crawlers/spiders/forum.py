@@ -3,7 +3,7 @@ source's CSS rules; hands every post on."""
 
 from __future__ import annotations
 
-from crawlers.pages.forum import listing_links, thread_posts
+from crawlers.pages.forum import page_links, thread_posts
 from crawlers.spiders.base import SourceSpider
 
 
@@ -15,5 +15,4 @@ class ForumSpider(SourceSpider):
             return
         rules = self.source.forum_rules
         yield from thread_posts(response, source=self.source.id, platform=self.source.platform, rules=rules)
-        for url in listing_links(response, rules):
-            yield response.follow(url, callback=self.parse)
+        yield from self.follow_links(response, page_links(response, rules), callback=self.parse)

@@ -18,4 +18,4 @@ class JsonApiSpider(SourceSpider):
         result = read_page(response, source=self.source.id, platform=self.source.platform, options=self.options)
         yield from result.records
         if result.next_url and page < self.options["max_pages"]:
-            yield response.follow(result.next_url, callback=self.parse, cb_kwargs={"page": page + 1})
+            yield from self.follow_link(response, result.next_url, callback=self.parse, cb_kwargs={"page": page + 1})

@@ -40,4 +40,4 @@ class MastodonSpider(SourceSpider):
                                     thread_url=api.timeline_page(api.instance_base(response.url), self.options))
         yield from result.records
         if result.next_url and page < self.options["max_pages"]:
-            yield response.follow(result.next_url, callback=self.parse, cb_kwargs={"page": page + 1})
+            yield from self.follow_link(response, result.next_url, callback=self.parse, cb_kwargs={"page": page + 1})

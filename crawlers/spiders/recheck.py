@@ -5,7 +5,9 @@ crawlers.recheck.decide, every network failure becomes `unreachable`."""
 from __future__ import annotations
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 
+from crawlers.address_policy import NEUTRAL_REASON
 from crawlers.recheck import CheckResult, check_url, decide
 
 
@@ -31,5 +33,8 @@ class RecheckSpider(scrapy.Spider):
 
     def failed(self, failure):
         post = failure.request.meta["post"]
-        reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
-        self.results.append(CheckResult(post["id"], "unreachable", f"not fetched ({reason})"))
+        if failure.check(IgnoreRequest) and failure.getErrorMessage() == NEUTRAL_REASON:
+            reason = NEUTRAL_REASON  # not a public address: nothing was sent there
+        else:
+            reason = "not fetched (" + f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300] + ")"
+        self.results.append(CheckResult(post["id"], "unreachable", reason))

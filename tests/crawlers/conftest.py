@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.crawlers.fixture_server import FixtureServer
+
 
 @dataclass
 class CrawlRun:
@@ -27,7 +29,8 @@ class CrawlRun:
 def run_crawl(repo, trained_models, tmp_path):
     """run_crawl(registry_yaml, "source-id", ..., args=[...], env={...}) -> CrawlRun.
     The crawl writes into `repo`'s indices and keeps its state (spool, evidence, crawl state) under
-    tmp_path/var, shared by the runs of one test."""
+    tmp_path/var, shared by the runs of one test. The fixture servers running at the time (and only
+    they) are allowed through SAFEWATCH_CRAWL_ALLOW_PRIVATE, unless `env` sets it."""
 
     def run(registry_yaml: str, *ids: str, args: tuple[str, ...] = (), env: dict | None = None,
             command: str = "crawl", timeout: float = 300) -> CrawlRun:
@@ -35,7 +38,7 @@ def run_crawl(repo, trained_models, tmp_path):
         registry.write_text(registry_yaml, encoding="utf-8")
         full_env = {**os.environ, "SAFEWATCH_SOURCES_FILE": str(registry), "SAFEWATCH_INDEX_PREFIX": repo.prefix,
                     "SAFEWATCH_MODEL_DIR": str(trained_models), "SAFEWATCH_VAR_DIR": str(tmp_path / "var"),
-                    **(env or {})}
+                    "SAFEWATCH_CRAWL_ALLOW_PRIVATE": FixtureServer.allowance(), **(env or {})}
         result = subprocess.run([sys.executable, "-m", "safewatch.cli", command, *ids, *args],
                                 capture_output=True, text=True, env=full_env, timeout=timeout)
         repo.refresh()

@@ -37,7 +37,13 @@ Route = Reply | Callable[[Request], Reply | None]
 
 class FixtureServer:
     """`routes["/path"] = Reply(...)` or a function; `site=` a folder served for unrouted paths.
-    Every request is logged in `requests` as (method, path?query, headers)."""
+    Every request is logged in `requests` as (method, path?query, headers).
+
+    The crawler fetches only public addresses; `FixtureServer.allowance()` is the
+    SAFEWATCH_CRAWL_ALLOW_PRIVATE value that allows exactly the servers running now (each its own
+    127.0.0.1:port), which tests/crawlers/conftest.py `run_crawl` passes to the crawl."""
+
+    running: set[str] = set()  # "127.0.0.1:port" of the servers started and not stopped yet
 
     def __init__(self, routes: dict[str, Route] | None = None, site: Path | None = None) -> None:
         self.routes: dict[str, Route] = dict(routes or {})
@@ -117,11 +123,21 @@ class FixtureServer:
             content_type += "; charset=utf-8"
         return Reply(target.read_bytes(), content_type=content_type)
 
+    @property
+    def host_port(self) -> str:
+        return self.base_url.removeprefix("http://")
+
+    @classmethod
+    def allowance(cls) -> str:
+        return ",".join(sorted(cls.running))
+
     def start(self) -> FixtureServer:
         self._thread.start()
+        FixtureServer.running.add(self.host_port)
         return self
 
     def stop(self) -> None:
+        FixtureServer.running.discard(self.host_port)
         self.httpd.shutdown()
         self.httpd.server_close()
 

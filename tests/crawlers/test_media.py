@@ -107,7 +107,9 @@ def test_checks_of_a_fetched_body():
 
 def test_media_are_fetched_checked_and_kept_once(run_crawl, repo, tmp_path):
     with FixtureServer(_site()) as server:
-        env = {"SAFEWATCH_MAX_MEDIA_BYTES": str(MAX_BYTES)}
+        # The dead media server is allowed too: this is about a server that is down, not a refused address.
+        env = {"SAFEWATCH_MAX_MEDIA_BYTES": str(MAX_BYTES),
+               "SAFEWATCH_CRAWL_ALLOW_PRIVATE": f"{server.host_port},{DEAD.removeprefix('http://')}"}
         result = run_crawl(REGISTRY.format(base=server.base_url), "pictures", env=env)
         assert result.returncode == 0, result.output
         assert "5 posts collected" in result.stdout, result.output
