@@ -1,37 +1,53 @@
-"""User accounts stored in the users index: roles, hashed passwords, enable/disable."""
+"""User accounts stored in the users index: roles, hashed passwords, the password rule, enable/disable,
+and sign-in (wrong passwords are counted in index.login_throttle; sessions live in index.sessions)."""
 
 from __future__ import annotations
 
-import hashlib
-import math
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from index import login_throttle
+from index.login_throttle import LoginPolicy, TooManyAttempts
 from index.repository import Repository
 from safewatch.errors import SafeWatchError
 
 ROLES = ("reviewer", "analyst", "supervisor", "admin")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
-MIN_PASSWORD_LENGTH = 10
-# Login throttling: after this many wrong passwords in a row, sign-in is refused for LOCK_MINUTES
-# (doubling with each further lock, up to a day), even with the right password.
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256  # hashing a megabyte on every guess would be a denial of service
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+# Generated passwords: no look-alikes (0/O/o, 1/l/I/i), so one read aloud or copied by hand works.
+PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+MAX_FAILED_LOGINS = LoginPolicy.max_failures
+AccountLocked = TooManyAttempts  # the name used before sign-in throttling moved to index.login_throttle
 
 
 class AccountError(SafeWatchError, ValueError):
     pass
 
 
-class AccountLocked(AccountError):
-    def __init__(self, until: datetime, now: datetime) -> None:
-        self.until = until
-        minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-        super().__init__("Too many wrong passwords: sign-in refused for %(minutes)d more minute(s).", minutes=minutes)
-        self.minutes = minutes
+@cache
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def check_password_rule(password: str, username: str = "") -> None:
+    """Raise AccountError unless `password` may be used: long enough, not too long, not a common
+    password, not containing the user name (of 4 or more characters). Every way of setting a
+    password goes through here."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("Password must have at least %(length)d characters.", length=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError("Password must have at most %(length)d characters.", length=MAX_PASSWORD_LENGTH)
+    folded = password.lower()
+    if folded in common_passwords() or (len(username) >= 4 and username.lower() in folded):
+        raise AccountError("This password is too common or too easy to guess; choose another.")
 
 
 def create_user(repo: Repository, username: str, password: str, roles: list[str],
@@ -39,8 +55,7 @@ def create_user(repo: Repository, username: str, password: str, roles: list[str]
     username = username.strip().lower()
     if not _USERNAME.match(username):
         raise AccountError("Username: 2-63 characters, lower-case letters, digits, '.', '_' or '-'.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError("Password must have at least %(length)d characters.", length=MIN_PASSWORD_LENGTH)
+    check_password_rule(password, username)
     unknown = [role for role in roles if role not in ROLES]
     if not roles or unknown:
         raise AccountError("Roles must be among: %(roles)s.", roles=", ".join(ROLES))
@@ -48,69 +63,73 @@ def create_user(repo: Repository, username: str, password: str, roles: list[str]
         raise AccountError("User '%(username)s' already exists.", username=username)
     user = {"username": username, "display_name": display_name or username, "roles": roles,
             "password_hash": generate_password_hash(password), "disabled": False,
-            "created_at": datetime.now(UTC).isoformat()}
+            "created_at": datetime.now(UTC).isoformat(), "session_generation": 0}
     repo.put_user(user, create=True)
     return user
 
 
-def authenticate(repo: Repository, username: str, password: str, *, now: datetime | None = None) -> dict | None:
-    """The user, or None for a wrong name or password. Raises AccountLocked while the account is
-    locked after MAX_FAILED_LOGINS wrong passwords in a row (checked before the password, so a
-    locked account cannot be probed)."""
+def authenticate(repo: Repository, username: str, password: str, *, client_address: str | None = None,
+                 policy: LoginPolicy | None = None, now: datetime | None = None) -> dict | None:
+    """The user, or None for a wrong name or password. Raises TooManyAttempts (alias AccountLocked)
+    when the name is locked after `policy.max_failures` wrong passwords in a row, or the address sent
+    too many within its window: checked and counted before the password, so a locked name cannot be
+    probed and parallel guesses all count. Unknown names go the same way, hash check included."""
     now = now or datetime.now(UTC)
-    user = repo.get_user(username.strip().lower())
-    if user is None:
-        # Spend the same time as a real check, so timing does not reveal which names exist.
-        check_password_hash(_DUMMY_HASH, password)
+    name = username.strip().lower()[:64]
+    stamp = login_throttle.reserve(repo, name, client_address, policy or LoginPolicy(), now)
+    user = repo.get_user(name) if _USERNAME.match(name) else None
+    matches = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
+    if user is None or user.get("disabled") or not matches:
         return None
-    locked_until = user.get("locked_until")
-    if locked_until and datetime.fromisoformat(locked_until) > now:
-        raise AccountLocked(datetime.fromisoformat(locked_until), now)
-    if user.get("disabled") or not check_password_hash(user["password_hash"], password):
-        if not user.get("disabled"):
-            _record_failure(repo, user, now)
-        return None
-    if user.get("failed_logins") or locked_until:
-        user = {**user, "failed_logins": 0, "locked_until": None}
-        repo.put_user(user, create=False)
+    login_throttle.succeeded(repo, name, client_address, stamp)
     return user
 
 
-def _record_failure(repo: Repository, user: dict, now: datetime) -> None:
-    failed = int(user.get("failed_logins") or 0) + 1
-    changes: dict = {"failed_logins": failed}
-    if failed % MAX_FAILED_LOGINS == 0:
-        locks = failed // MAX_FAILED_LOGINS
-        changes["locked_until"] = (now + timedelta(minutes=min(LOCK_MINUTES * 2 ** (locks - 1), 24 * 60))).isoformat()
-    repo.put_user({**user, **changes}, create=False)
+def change_own_password(repo: Repository, username: str, current_password: str, new_password: str, *,
+                        client_address: str | None = None, policy: LoginPolicy | None = None,
+                        now: datetime | None = None) -> dict:
+    """A signed-in user's new password: the current one is required (and counted like a sign-in, so a
+    stolen session cannot guess it), the rule applies, and every session of the account ends."""
+    check_password_rule(new_password, username)
+    if authenticate(repo, username, current_password, client_address=client_address, policy=policy,
+                    now=now) is None:
+        raise AccountError("The current password is wrong.")
+    if new_password == current_password:
+        raise AccountError("The new password must differ from the current one.")
+    return set_password(repo, username, new_password)
 
 
-def set_password(repo: Repository, username: str, password: str) -> None:
-    """A new password (and the account enabled); the hash scheme lives here only."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError("Password must have at least %(length)d characters.", length=MIN_PASSWORD_LENGTH)
-    user = repo.get_user(username)
-    if user is None:
-        raise AccountError("No user '%(username)s'.", username=username)
-    repo.put_user({**user, "password_hash": generate_password_hash(password), "disabled": False,
-                   "failed_logins": 0, "locked_until": None}, create=False)
+def set_password(repo: Repository, username: str, password: str) -> dict:
+    """A new password (and the account enabled, its sign-in lock lifted); every session of the
+    account ends. The hash scheme lives here only."""
+    check_password_rule(password, username)
 
+    def change(user: dict | None) -> dict:
+        if user is None:
+            raise AccountError("No user '%(username)s'.", username=username)
+        return {**user, "password_hash": generate_password_hash(password), "disabled": False,
+                "session_generation": int(user.get("session_generation") or 0) + 1}
 
-def credential(user: dict) -> str:
-    """A fingerprint of the account's current password, kept in its sessions: a new password (a reset
-    by an admin, or the user's own) changes it, which ends every session opened with the old one."""
-    return hashlib.sha256(f"session:{user.get('password_hash', '')}".encode()).hexdigest()[:32]
+    user, _ = repo.update_user(username, change)
+    login_throttle.unlock(repo, username)
+    return user
 
 
 def set_disabled(repo: Repository, username: str, disabled: bool) -> None:
-    user = repo.get_user(username)
-    if user is None:
-        raise AccountError("No user '%(username)s'.", username=username)
-    repo.put_user({**user, "disabled": disabled}, create=False)
+    """Disable (every session of the account ends, for good: enabling it again revives none) or enable."""
+    def change(user: dict | None) -> dict:
+        if user is None:
+            raise AccountError("No user '%(username)s'.", username=username)
+        generation = int(user.get("session_generation") or 0) + (1 if disabled else 0)
+        return {**user, "disabled": disabled, "session_generation": generation}
+
+    repo.update_user(username, change)
 
 
-def generate_password() -> str:
-    return secrets.token_urlsafe(12)
+def generate_password(groups: int = 4, group_length: int = 4) -> str:
+    """16 characters from PASSWORD_ALPHABET (about 92 bits) in groups: 'k7Pm-x3Qa-...'."""
+    return "-".join("".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(group_length))
+                    for _ in range(groups))
 
 
 _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))

@@ -118,7 +118,11 @@ EVENTS = {
         "from_status": _KEYWORD,
         "to_status": _KEYWORD,
         "reason": {"type": "text", "analyzer": "vi_text"},
-        "request_id": _KEYWORD,
+        "request_id": _KEYWORD,  # made by the server for each request of the review UI
+        # What the client said about itself: its own X-Request-Id (cut to a safe length and charset)
+        # and its address (the peer's, or a trusted proxy's X-Forwarded-For).
+        "client_request_id": _KEYWORD,
+        "client_address": _KEYWORD,
         "details": {"type": "object", "enabled": False},
     },
 }
@@ -165,9 +169,36 @@ USERS = {
         "roles": _KEYWORD,
         "disabled": {"type": "boolean"},
         "created_at": _DATE,
-        # Login throttling (index.accounts): failed attempts in a row, and until when sign-in is refused.
+        # Before index.login_throttle: failed attempts in a row, and until when sign-in is refused (unused).
         "failed_logins": {"type": "integer"},
         "locked_until": _DATE,
+        # Raised when the account's sessions must all end (password changed, account disabled).
+        "session_generation": {"type": "integer"},
+    },
+}
+
+# Signed-in sessions (index/sessions.py); the document id is a hash of the token in the cookie.
+SESSIONS = {
+    "dynamic": "strict",
+    "properties": {
+        "username": _KEYWORD,
+        "generation": {"type": "integer"},  # the account's session_generation when it began
+        "created_at": _DATE,
+        "last_seen_at": _DATE,
+        "ended_at": _DATE,
+        "end_reason": _KEYWORD,  # logout | idle | expired | revoked
+        "client_address": _KEYWORD,
+    },
+}
+
+# Wrong passwords (index/login_throttle.py): one document per account name ("account:<name>", for names
+# that exist or not) and per client address ("address:<address>").
+LOGIN_THROTTLE = {
+    "dynamic": "strict",
+    "properties": {
+        "failures": {"type": "integer"},  # attempts in a row on an account name without success
+        "locked_until": _DATE,
+        "attempts": _DATE,  # recent failed attempts from an address (the sliding window)
     },
 }
 
@@ -214,4 +245,6 @@ SPECS: tuple[IndexSpec, ...] = (
     IndexSpec("counters", 1, {"dynamic": "strict", "properties": {"value": {"type": "long"}}}),
     IndexSpec("users", 1, USERS),
     IndexSpec("saved_searches", 1, SAVED_SEARCHES),
+    IndexSpec("sessions", 1, SESSIONS),
+    IndexSpec("login_throttle", 1, LOGIN_THROTTLE),
 )

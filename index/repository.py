@@ -7,14 +7,17 @@ and never builds an Elasticsearch request itself.
 from __future__ import annotations
 
 import json
+import random
+import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError, helpers
 
+from index import origin
 from index.queries import FACETS, SearchRequest, near_duplicates_body, queue_body, search_body
 from safewatch import near_duplicates
 from safewatch.errors import SafeWatchError
@@ -375,7 +378,9 @@ class Repository:
         """Append to the audit trail. The change it records has already been written, so the event
         must not be lost: if Elasticsearch cannot take it now, it waits in the spool (replay_events)."""
         event_id = str(uuid.uuid4())
-        document = {"at": _now(), **event}
+        # Where the request came from (set by the review UI for the request it handles) wins over the
+        # caller's request_id: a client cannot choose what the trail records as the server's id.
+        document = {"at": _now(), **event, **origin.current_fields()}
         try:
             self.client.create(index=self.events, id=event_id, document=document, refresh=True)
         except (TransportError, ApiError) as error:
@@ -473,9 +478,54 @@ class Repository:
         else:
             self.client.index(index=self.users, id=user["username"], document=user, refresh=True)
 
+    def update_user(self, username: str, change: Callable[[dict | None], dict | None]) -> tuple[dict | None, bool]:
+        return self.update_document("users", username, change, refresh=True)
+
     def list_users(self) -> list[dict]:
         response = self.client.search(index=self.users, size=1000, sort=[{"username": "asc"}])
         return [h["_source"] for h in response["hits"]["hits"]]
+
+    def update_document(self, name: str, doc_id: str, change: Callable[[dict | None], dict | None], *,
+                        refresh: bool = False, attempts: int = 200) -> tuple[dict | None, bool]:
+        """Read, change and write one document of index `name` so that concurrent changes all count:
+        `change` gets the stored source (None when there is none) and returns the new source, or None
+        to write nothing; when someone else wrote in between, it is called again on the fresh copy.
+        Returns (the source now stored, whether this call wrote it)."""
+        index = self.alias(name)
+        for attempt in range(attempts):
+            try:
+                hit = self.client.get(index=index, id=doc_id)
+                current, version = hit["_source"], {"if_seq_no": hit["_seq_no"],
+                                                    "if_primary_term": hit["_primary_term"]}
+            except NotFoundError:
+                current, version = None, None
+            updated = change(current)
+            if updated is None:
+                return current, False
+            try:
+                if version is None:
+                    self.client.create(index=index, id=doc_id, document=updated, refresh=refresh)
+                else:
+                    self.client.index(index=index, id=doc_id, document=updated, refresh=refresh, **version)
+                return updated, True
+            except ConflictError:
+                time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 20)))  # spread the retries out
+        raise VersionConflict(f"{name}/{doc_id}")
+
+    def get_document(self, name: str, doc_id: str) -> dict | None:
+        try:
+            return self.client.get(index=self.alias(name), id=doc_id)["_source"]
+        except NotFoundError:
+            return None
+
+    def put_document(self, name: str, doc_id: str, document: dict) -> None:
+        self.client.index(index=self.alias(name), id=doc_id, document=document)
+
+    def delete_document(self, name: str, doc_id: str) -> None:
+        try:
+            self.client.delete(index=self.alias(name), id=doc_id)
+        except NotFoundError:
+            pass
 
     # ---- saved searches ----------------------------------------------------------------------
 

@@ -23,17 +23,24 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("SAFEWATCH_COOKIE_SECURE", "0") == "1",
-        PERMANENT_SESSION_LIFETIME=8 * 3600,
-        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        # The cookie lives no longer than a session may (index/sessions.py decides, on the server).
+        PERMANENT_SESSION_LIFETIME=int(config.session_max_hours * 3600),
+        WTF_CSRF_TIME_LIMIT=int(config.session_max_hours * 3600),
         SAFEWATCH=config,
         SAFEWATCH_BREAK_MINUTES=_minutes(os.environ.get("SAFEWATCH_BREAK_MINUTES"), default=50),
     )
     if test_config:
         app.config.update(test_config)
+    if config.trusted_proxies > 0:
+        # Only behind proxies we run: their X-Forwarded-For gives the client's address; otherwise a
+        # client could write any address it likes into the audit trail and dodge sign-in throttling.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies)
     app.extensions["safewatch.repository"] = open_repository(config)
 
     csrf.init_app(app)
     from review_ui import (
+        account,
         admin,
         auth,
         errors,
@@ -60,6 +67,7 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     app.register_blueprint(reports.bp)
     app.register_blueprint(wellbeing.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(account.bp)
     app.add_url_rule("/", endpoint="index", view_func=queue.home)
     app.add_url_rule("/favicon.svg", endpoint="favicon", view_func=_favicon)
     app.add_url_rule("/favicon.ico", endpoint="favicon_ico", view_func=_favicon)  # asked for by habit

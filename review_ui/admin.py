@@ -7,14 +7,15 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext
 
 from index.accounts import ROLES, AccountError, create_user, generate_password, set_disabled, set_password
+from index.login_throttle import locked_until
 from review_ui.language import error_text
-from review_ui.security import login_required, repository
+from review_ui.security import login_required, now, repository
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _audit(action: str, username: str, **details) -> None:
-    repository().append_event({"action": action, "actor": g.user["username"], "request_id": g.request_id,
+    repository().append_event({"action": action, "actor": g.user["username"],
                                "details": {"username": username, **details}})
 
 
@@ -27,8 +28,13 @@ def _existing(username: str) -> str:
 @bp.route("/users")
 @login_required("admin")
 def users():
-    accounts = sorted(repository().list_users(), key=lambda user: user["username"])
-    return render_template("admin/users.html", accounts=accounts, roles=ROLES, new_password=None)
+    return render_template("admin/users.html", accounts=_accounts(), roles=ROLES, new_password=None)
+
+
+def _accounts() -> list[dict]:
+    moment = now()
+    return [{**user, "locked_until": locked_until(repository(), user["username"], moment)}
+            for user in sorted(repository().list_users(), key=lambda user: user["username"])]
 
 
 @bp.route("/users", methods=["POST"])
@@ -78,6 +84,5 @@ def enable(username: str):
 
 def _show_password(username: str, password: str):
     """The new password, once, on this response only (never stored in clear, never in the log)."""
-    accounts = sorted(repository().list_users(), key=lambda user: user["username"])
-    return render_template("admin/users.html", accounts=accounts, roles=ROLES,
+    return render_template("admin/users.html", accounts=_accounts(), roles=ROLES,
                            new_password={"username": username, "password": password})

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext, ngettext
 
-from index.accounts import AccountLocked, authenticate, credential
-from review_ui.security import landing_url, repository
+from index.accounts import authenticate
+from index.login_throttle import TooManyAttempts
+from index.sessions import end_session, open_session
+from review_ui.security import landing_url, login_policy, now, repository
 
 bp = Blueprint("auth", __name__)
 
@@ -21,28 +23,32 @@ def safe_next(target: str | None) -> str:
     return landing_url()
 
 
+def refused(error: TooManyAttempts):
+    """The one answer for a locked account, a locked unknown name and a throttled address."""
+    flash(ngettext("Too many wrong passwords: try again in %(num)d minute.",
+                   "Too many wrong passwords: try again in %(num)d minutes.", error.minutes), "error")
+    return render_template("auth/login.html"), 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
+        name = request.form.get("username", "")[:64]
         try:
-            user = authenticate(repository(), request.form.get("username", ""), request.form.get("password", ""))
-        except AccountLocked as locked:
-            repository().append_event({"action": "login_refused_locked", "request_id": g.request_id,
-                                       "actor": request.form.get("username", "")[:64]})
-            flash(ngettext("Too many wrong passwords: try again in %(num)d minute.",
-                           "Too many wrong passwords: try again in %(num)d minutes.", locked.minutes), "error")
-            return render_template("auth/login.html"), 429
+            user = authenticate(repository(), name, request.form.get("password", ""),
+                                client_address=g.client_address, policy=login_policy(), now=now())
+        except TooManyAttempts as error:
+            repository().append_event({"action": "login_refused_locked", "actor": name})
+            return refused(error)
         if user is None:
-            repository().append_event({"action": "login_failed", "actor": request.form.get("username", "")[:64],
-                                       "request_id": g.request_id})
+            repository().append_event({"action": "login_failed", "actor": name})
             flash(gettext("Wrong username or password."), "error")
             return render_template("auth/login.html"), 401
         session.clear()
-        session["username"] = user["username"]
-        session["credential"] = credential(user)
+        session["session_token"] = open_session(repository(), user, now=now(), client_address=g.client_address)
         session.permanent = True
         g.user = user
-        repository().append_event({"action": "login", "actor": user["username"], "request_id": g.request_id})
+        repository().append_event({"action": "login", "actor": user["username"]})
         return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html")
 
@@ -50,6 +56,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if g.user:
-        repository().append_event({"action": "logout", "actor": g.user["username"], "request_id": g.request_id})
+        end_session(repository(), session.get("session_token"), now=now())
+        repository().append_event({"action": "logout", "actor": g.user["username"]})
     session.clear()
     return redirect(url_for("auth.login"))

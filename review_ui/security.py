@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import uuid
+from datetime import UTC, datetime
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
-from index.accounts import credential
+from index import origin
+from index.login_throttle import LoginPolicy
 from index.repository import Repository
+from index.sessions import SessionPolicy, resume_session
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -17,16 +20,23 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 def init_app(app: Flask) -> None:
     @app.before_request
     def load_user():
-        g.request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+        # Our own id for the request; what the client calls it is kept apart (index/origin.py).
+        g.request_id = str(uuid.uuid4())
+        g.client_address = request.remote_addr
+        g.origin_token = origin.bind(origin.Origin(
+            g.request_id, origin.client_request_id(request.headers.get("X-Request-Id")), g.client_address))
         g.user = None
-        username = session.get("username")
-        if username:
-            user = repository().get_user(username)
-            # A disabled account, or a password changed since this session began, ends the session.
-            if user and not user.get("disabled") and session.get("credential") == credential(user):
-                g.user = user
-            else:
+        if "session_token" in session:
+            g.user = resume_session(repository(), session["session_token"], now=now(),
+                                    policy=SessionPolicy.from_config(current_app.config["SAFEWATCH"]))
+            if g.user is None:
                 session.clear()
+
+    @app.teardown_request
+    def forget_origin(error=None):
+        token = g.pop("origin_token", None)
+        if token is not None:
+            origin.unbind(token)
 
     @app.context_processor
     def guard_helpers() -> dict:
@@ -44,6 +54,16 @@ def init_app(app: Flask) -> None:
 
 def repository() -> Repository:
     return current_app.extensions["safewatch.repository"]
+
+
+def now() -> datetime:
+    """The time for sessions and sign-in; tests move it with app.config["SAFEWATCH_CLOCK"]."""
+    clock = current_app.config.get("SAFEWATCH_CLOCK")
+    return clock() if clock else datetime.now(UTC)
+
+
+def login_policy() -> LoginPolicy:
+    return LoginPolicy.from_config(current_app.config["SAFEWATCH"])
 
 
 def has_role(*roles: str) -> bool:

@@ -187,6 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
     disable = user_commands.add_parser("disable", help="disable an account")
     disable.add_argument("username")
     disable.set_defaults(handler=serving.users_disable)
+    password = user_commands.add_parser(
+        "password", help="set an account's password (read from standard input, or generated); its sessions end",
+        description="Set an account's password: typed at the prompt, read from standard input (one line), or "
+                    "generated with --generate. At least 12 characters and not a common password. Every session "
+                    "of the account ends and its sign-in lock is lifted.")
+    password.add_argument("username")
+    password.add_argument("--generate", action="store_true", help="generate one and print it (shown once)")
+    password.set_defaults(handler=serving.users_password)
 
     demo = commands.add_parser("demo", help="the whole pipeline on the shipped demo site, then serve the UI")
     demo.add_argument("--no-serve", action="store_true", help="stop after crawling (for scripts and tests)")

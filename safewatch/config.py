@@ -87,6 +87,15 @@ class Config:
     ui_port: int = 5000
     ui_threads: int = 16  # waitress worker threads: enough for a unit's reviewers at once
     secret_key: str | None = None
+    # Sign-in and sessions (index/login_throttle.py, index/sessions.py).
+    session_idle_minutes: float = 30.0  # a session unused this long ends
+    session_max_hours: float = 12.0  # and any session ends this long after sign-in
+    login_max_failures: int = 5  # wrong passwords in a row that lock an account name (known or not)
+    login_lock_minutes: float = 15.0  # the first lock; each further series doubles it, up to a day
+    login_address_max_failures: int = 20  # wrong passwords from one client address within the window
+    login_address_window_minutes: float = 15.0
+    # Reverse proxies in front of the UI whose X-Forwarded-For is believed (0: none, use the peer address).
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -126,6 +135,15 @@ class Config:
             ui_port=int(env.get("SAFEWATCH_UI_PORT", base.ui_port)),
             ui_threads=int(env.get("SAFEWATCH_UI_THREADS", base.ui_threads)),
             secret_key=env.get("SAFEWATCH_SECRET_KEY") or None,
+            session_idle_minutes=float(env.get("SAFEWATCH_SESSION_IDLE_MINUTES", base.session_idle_minutes)),
+            session_max_hours=float(env.get("SAFEWATCH_SESSION_MAX_HOURS", base.session_max_hours)),
+            login_max_failures=int(env.get("SAFEWATCH_LOGIN_MAX_FAILURES", base.login_max_failures)),
+            login_lock_minutes=float(env.get("SAFEWATCH_LOGIN_LOCK_MINUTES", base.login_lock_minutes)),
+            login_address_max_failures=int(env.get("SAFEWATCH_LOGIN_ADDRESS_MAX_FAILURES",
+                                                   base.login_address_max_failures)),
+            login_address_window_minutes=float(env.get("SAFEWATCH_LOGIN_ADDRESS_WINDOW_MINUTES",
+                                                       base.login_address_window_minutes)),
+            trusted_proxies=int(env.get("SAFEWATCH_TRUSTED_PROXIES", base.trusted_proxies)),
         )
 
     @property

@@ -66,6 +66,26 @@ def users_disable(config: Config, args) -> int:
     return 0
 
 
+def users_password(config: Config, args) -> int:
+    import getpass
+    import sys
+
+    from index.accounts import generate_password, set_password
+    if args.generate:
+        password = generate_password()
+    elif sys.stdin.isatty():
+        password = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the two passwords differ.", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    set_password(repository(config), args.username, password)
+    print(f"New password of {args.username}" + (f" (shown once): {password}" if args.generate else " set.")
+          + " Its sessions have ended.")
+    return 0
+
+
 def demo(config: Config, args) -> int:
     from safewatch.demo import run_demo
     return run_demo(config, serve=not args.no_serve)

@@ -118,8 +118,10 @@ def test_full_flow_from_a_confirmed_post_to_a_closed_notice(app, people):
     response = chief.post(f"/notices/{notice_id}/approve", headers={"X-Request-Id": "req-approve-1"})
     assert response.status_code == 302
     assert people.get_notice(notice_id).source["status"] == "approved"
-    events = people.client.search(index=people.events, query={"term": {"request_id": "req-approve-1"}})
+    # The client's own request id is kept apart; the trail's request_id is the server's.
+    events = people.client.search(index=people.events, query={"term": {"client_request_id": "req-approve-1"}})
     assert events["hits"]["total"]["value"] == 1
+    assert events["hits"]["hits"][0]["_source"]["request_id"] != "req-approve-1"
 
     assert lan.post(f"/notices/{notice_id}/send", data={"channel": "letter"}).status_code == 302
     sent = people.get_notice(notice_id).source

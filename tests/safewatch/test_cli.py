@@ -38,6 +38,28 @@ def test_unreachable_elasticsearch_gives_a_clear_message(tmp_path):
     assert "Elasticsearch is not reachable" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_users_password_obeys_the_password_rule(config, repo):
+    import os
+
+    from index.accounts import authenticate, create_user
+    create_user(repo, "lan", "correct-horse-battery", ["reviewer"])
+    env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": repo.prefix}
+    run = [sys.executable, "-m", "safewatch.cli", "users", "password", "lan"]
+    for weak in ("short-pass", "qwertyuiop123"):  # too short; on the list of common passwords
+        refused = subprocess.run(run, input=weak + "\n", capture_output=True, text=True, env=env)
+        assert refused.returncode == 1 and refused.stderr.startswith("error: ") and "Traceback" not in refused.stderr
+    assert authenticate(repo, "lan", "correct-horse-battery")  # unchanged
+    accepted = subprocess.run(run, input="violet-kettle-harbour\n", capture_output=True, text=True, env=env)
+    assert accepted.returncode == 0, accepted.stderr
+    assert authenticate(repo, "lan", "violet-kettle-harbour")
+    generated = subprocess.run([*run, "--generate"], capture_output=True, text=True, env=env)
+    password = generated.stdout.split("(shown once): ")[1].split()[0]
+    assert not set(password) & set("0Oo1lIi") and authenticate(repo, "lan", password)
+    assert subprocess.run([*run, "--help"], capture_output=True, text=True).returncode == 0
+    missing = subprocess.run([*run[:-1], "nobody", "--generate"], capture_output=True, text=True, env=env)
+    assert missing.returncode == 1 and "No user 'nobody'" in missing.stderr
+
+
 def test_notices_overdue_and_report_commands(config, repo):
     import os
     from datetime import UTC, datetime, timedelta
