@@ -58,7 +58,10 @@ def authenticate(repo: Repository, username: str, password: str, *, now: datetim
     locked after MAX_FAILED_LOGINS wrong passwords in a row (checked before the password, so a
     locked account cannot be probed)."""
     now = now or datetime.now(UTC)
-    user = repo.get_user(username.strip().lower())
+    username = username.strip().lower()
+    if not username:
+        raise AccountError("Enter your username.")
+    user = repo.get_user(username) if _USERNAME.match(username) else None  # no name can be another shape
     if user is None:
         # Spend the same time as a real check, so timing does not reveal which names exist.
         check_password_hash(_DUMMY_HASH, password)

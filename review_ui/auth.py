@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext, ngettext
 
-from index.accounts import AccountLocked, authenticate, credential
+from index.accounts import AccountError, AccountLocked, authenticate, credential
 from review_ui.security import landing_url, repository
 
 bp = Blueprint("auth", __name__)
@@ -32,6 +32,10 @@ def login():
             flash(ngettext("Too many wrong passwords: try again in %(num)d minute.",
                            "Too many wrong passwords: try again in %(num)d minutes.", locked.minutes), "error")
             return render_template("auth/login.html"), 429
+        except AccountError as error:  # no username given
+            from review_ui.language import error_text  # (review_ui.language imports this module)
+            flash(error_text(error), "error")
+            return render_template("auth/login.html"), 400
         if user is None:
             repository().append_event({"action": "login_failed", "actor": request.form.get("username", "")[:64],
                                        "request_id": g.request_id})
