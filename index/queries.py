@@ -63,7 +63,8 @@ def parse_search_after(text: str | None, sort: str) -> tuple:
         values = json.loads(text) if len(text) <= MAX_AFTER_CHARS else None
     except (ValueError, RecursionError):
         values = None
-    if not isinstance(values, list):
+    if not isinstance(values, list) or not all(isinstance(v, str | int | float) and not isinstance(v, bool)
+                                               for v in values):
         raise QueryError("The page position ('after') is not one a search gave; start again from the first page.")
     if sort in SORTS and len(values) != len(SORTS[sort]):
         return ()  # the sort changed since the position was given: the first page

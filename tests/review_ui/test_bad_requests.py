@@ -48,6 +48,8 @@ def test_the_rule_is_the_search_request_s_not_the_view_s():
         SearchRequest(sort="newest", search_after=("yesterday", "p1"))
     with pytest.raises(QueryError, match="page position"):
         parse_search_after("[[1]", "newest")
+    with pytest.raises(QueryError, match="page position"):
+        parse_search_after("[[1]]", "relevance")
     assert parse_search_after("[1]", "newest") == ()  # made for another sort: the first page
     assert SearchRequest(sort="newest", search_after=(1767225600000, "p1"), date_to="2026-02-28").date_to
 
