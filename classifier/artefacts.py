@@ -26,7 +26,7 @@ from safewatch.errors import SafeWatchError
 ARRAYS_FILE = "model.npz"
 STATE_FILE = "model.json"
 MODEL_FILES = (ARRAYS_FILE, STATE_FILE)
-LEGACY_FILE = "model.joblib"  # format before 0.x: pickled, never loaded any more
+LEGACY_FILE = "model.joblib"  # the earlier, pickled format: recognised to say "retrain", never loaded
 METADATA_FILE = "metadata.json"
 CURRENT_POINTER = "current"
 
