@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.artefacts import ArtefactError, sha256_file
+from classifier.artefacts import ArtefactError, current_path, sha256_file
 from classifier.corpus import Example
 from classifier.normalize import fold, normalize
 from classifier.predict import Classifier, Prediction, make_predictions, score_matrix
@@ -118,11 +118,8 @@ def fine_tune(base: Path, out_dir: Path, examples: list[Example], settings: Fine
 
 
 def current_folder(out_dir: Path) -> Path | None:
-    pointer = out_dir / "current"
-    if not pointer.is_file():
-        return None
-    folder = out_dir / pointer.read_text().strip()
-    return folder if (folder / METADATA).is_file() else None
+    """The folder `current` names (refused when it leads out of out_dir), None when there is none."""
+    return current_path(out_dir, METADATA)
 
 
 class TransformerClassifier:
@@ -149,7 +146,9 @@ class TransformerClassifier:
             raise ArtefactError(f"No SafeWatch transformer model in {folder}: {error}") from None
         if not (folder / WEIGHTS).is_file() or sha256_file(folder / WEIGHTS) != metadata.get("weights_sha256"):
             raise ArtefactError(f"Weights in {folder} are missing or do not match their checksum.")
-        model = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True)
+        # safetensors only: a pickled pytorch_model.bin dropped next to the weights is never read
+        model = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True,
+                                                                   use_safetensors=True)
         model.eval()
         if quantize:
             with warnings.catch_warnings():

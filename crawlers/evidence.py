@@ -10,7 +10,7 @@ Layout of the store (a folder, SAFEWATCH_EVIDENCE_DIR, default <var>/evidence):
 Every file is written to a temporary name and renamed, so a crash never leaves half a capture.
 Media of posts (crawlers/media.py) are captures like pages. An export is a zip: each body
 (decompressed) with its capture record, the post's media likewise, the indexed post and a manifest
-with the SHA-256 of every file; `verify` re-checks it offline, without this store.
+with the SHA-256 of every file; crawlers/evidence_verify.py re-checks it offline, without this store.
 """
 
 from __future__ import annotations
@@ -173,39 +173,3 @@ def _add_capture(store: EvidenceStore, files: dict[str, bytes], capture_id: str,
                                                  indent=1).encode("utf-8")
     return {"id": capture.id, "folder": folder, "final_url": capture.final_url, "captured_at": capture.captured_at,
             "body_sha256": capture.sha256}
-
-
-def verify(zip_path: Path) -> list[str]:
-    """Problems found in an exported zip (empty: intact). Offline: needs only the zip."""
-    try:
-        archive = zipfile.ZipFile(zip_path)
-    except (OSError, zipfile.BadZipFile) as error:
-        return [f"{zip_path}: not a readable zip ({error})."]
-    with archive:
-        names = set(archive.namelist())
-        if MANIFEST not in names:
-            return [f"{zip_path.name}: no {MANIFEST}."]
-        try:
-            manifest = json.loads(archive.read(MANIFEST))
-            listed = dict(manifest["files"])
-        except (ValueError, KeyError, TypeError) as error:
-            return [f"{MANIFEST} is not a SafeWatch manifest ({error})."]
-        problems = []
-        for name, expected in sorted(listed.items()):
-            if name not in names:
-                problems.append(f"{name}: listed in the manifest but missing.")
-                continue
-            if hashlib.sha256(archive.read(name)).hexdigest() != expected:
-                problems.append(f"{name}: SHA-256 differs from the manifest (altered).")
-        for name in sorted(names - set(listed) - {MANIFEST}):
-            problems.append(f"{name}: not listed in the manifest (added).")
-        for capture in [*manifest.get("captures", []), *manifest.get("media", [])]:
-            bodies = [n for n in listed if n.startswith(f"{capture.get('folder')}/response.")]
-            if not bodies or listed[bodies[0]] != capture.get("body_sha256"):
-                problems.append(f"{capture.get('folder')}: the response body is not the one captured "
-                                f"(SHA-256 {capture.get('body_sha256')}).")
-        if "post.json" in names and "post.json" in listed and not problems:
-            post = json.loads(archive.read("post.json"))
-            if post.get("content_hash") != manifest.get("content_hash"):
-                problems.append("post.json: its content hash differs from the manifest's.")
-        return problems

@@ -75,6 +75,8 @@ def authenticate(repo: Repository, username: str, password: str, *, client_addre
     too many within its window: checked and counted before the password, so a locked name cannot be
     probed and parallel guesses all count. Unknown names go the same way, hash check included."""
     now = now or datetime.now(UTC)
+    if not username.strip():
+        raise AccountError("Enter your username.")
     name = username.strip().lower()[:64]
     stamp = login_throttle.reserve(repo, name, client_address, policy or LoginPolicy(), now)
     user = repo.get_user(name) if _USERNAME.match(name) else None

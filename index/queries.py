@@ -3,9 +3,14 @@ sends them, tests read them."""
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from index.statuses import STATUSES
+from safewatch.errors import SafeWatchError
 from safewatch.near_duplicates import BANDS_FIELD, SIGNATURE_FIELD
 
 # Highlight markers: private-use characters, removed from crawled text when it is cleaned, and not
@@ -27,8 +32,52 @@ FACETS = {"status": "status", "category": "categories", "platform": "platform", 
 MAX_PAGE_SIZE = 500
 
 
-class QueryError(ValueError):
+class QueryError(SafeWatchError, ValueError):
     pass
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_LONG = 2 ** 63
+_TEXT_FIELDS = {"post_id"}  # sort fields whose values are strings; the others are numbers (dates as millis)
+MAX_AFTER_CHARS = 1000
+
+
+def is_day(value: str) -> bool:
+    """A real calendar date written YYYY-MM-DD."""
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_search_after(text: str | None, sort: str) -> tuple:
+    """A page position as the search page carries it (the JSON of a hit's sort values) -> the tuple
+    SearchRequest takes; () (the first page) when absent or made for another sort. QueryError when
+    it is not one a search could have given."""
+    if not text:
+        return ()
+    try:
+        values = json.loads(text) if len(text) <= MAX_AFTER_CHARS else None
+    except (ValueError, RecursionError):
+        values = None
+    if not isinstance(values, list) or not all(isinstance(v, str | int | float) and not isinstance(v, bool)
+                                               for v in values):
+        raise QueryError("The page position ('after') is not one a search gave; start again from the first page.")
+    if sort in SORTS and len(values) != len(SORTS[sort]):
+        return ()  # the sort changed since the position was given: the first page
+    return tuple(values)
+
+
+def _fits(value, sort_field: str) -> bool:
+    if sort_field in _TEXT_FIELDS:
+        return isinstance(value, str) and len(value) <= 200
+    if isinstance(value, str):  # Elasticsearch's own spelling of a missing number
+        return value in ("Infinity", "-Infinity")
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) \
+        and -_LONG <= value < _LONG
 
 
 @dataclass(frozen=True)
@@ -51,12 +100,21 @@ class SearchRequest:
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
-            raise QueryError(f"Unknown sort '{self.sort}'; use one of {', '.join(SORTS)}.")
+            raise QueryError("Unknown sort '%(sort)s'; use one of %(sorts)s.", sort=str(self.sort)[:40],
+                             sorts=", ".join(SORTS))
         unknown = [s for s in self.statuses if s not in STATUSES]
         if unknown:
-            raise QueryError(f"Unknown status '{unknown[0]}'.")
+            raise QueryError("Unknown status '%(status)s'.", status=unknown[0][:40])
         if not 1 <= self.size <= MAX_PAGE_SIZE:
-            raise QueryError(f"Page size must be between 1 and {MAX_PAGE_SIZE}.")
+            raise QueryError("Page size must be between 1 and %(size)d.", size=MAX_PAGE_SIZE)
+        for name, value in (("from", self.date_from), ("to", self.date_to)):
+            if value is not None and not is_day(value):
+                raise QueryError("'%(name)s' must be a date written YYYY-MM-DD, not '%(value)s'.", name=name,
+                                 value=str(value)[:40])
+        fields = [next(iter(key)) for key in SORTS[self.sort]]
+        if self.search_after and (len(self.search_after) != len(fields) or not all(
+                _fits(value, name) for value, name in zip(self.search_after, fields, strict=False))):
+            raise QueryError("The page position ('after') is not one a search gave; start again from the first page.")
 
 
 def search_body(request: SearchRequest) -> dict:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode
 
-from index.queries import SORTS, QueryError, SearchRequest
+from index.queries import SORTS, QueryError, SearchRequest, is_day
 from index.repository import Repository
 from index.statuses import STATUSES
 from safewatch.errors import SafeWatchError
@@ -80,18 +80,8 @@ def _check_value(name: str, value: str) -> None:
         raise SavedSearchError("Unknown category '%(category)s'.", category=value)
     if name == "sort" and value not in SORTS:
         raise SavedSearchError("Unknown sort '%(sort)s'; use one of %(sorts)s.", sort=value, sorts=", ".join(SORTS))
-    if name in ("from", "to") and not _is_date(value):
+    if name in ("from", "to") and not is_day(value):
         raise SavedSearchError("'%(name)s' must be a date written YYYY-MM-DD.", name=name)
-
-
-def _is_date(value: str) -> bool:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 def search_request(query: str, *, size: int = 20) -> SearchRequest:
@@ -110,7 +100,7 @@ def search_request(query: str, *, size: int = 20) -> SearchRequest:
                              date_from=one("from"), date_to=one("to"), sort=one("sort") or "relevance", size=size,
                              facets=False)
     except QueryError as error:
-        raise SavedSearchError(str(error)) from None
+        raise SavedSearchError(error.template, **error.values) from None
 
 
 def search_id_for(username: str, name: str) -> str:

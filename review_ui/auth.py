@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext, ngettext
 
-from index.accounts import authenticate
+from index.accounts import AccountError, authenticate
 from index.login_throttle import TooManyAttempts
 from index.sessions import end_session, open_session
 from review_ui.security import landing_url, login_policy, now, repository
@@ -40,6 +40,10 @@ def login():
         except TooManyAttempts as error:
             repository().append_event({"action": "login_refused_locked", "actor": name})
             return refused(error)
+        except AccountError as error:  # no username given
+            from review_ui.language import error_text  # (review_ui.language imports this module)
+            flash(error_text(error), "error")
+            return render_template("auth/login.html"), 400
         if user is None:
             repository().append_event({"action": "login_failed", "actor": name})
             flash(gettext("Wrong username or password."), "error")

@@ -100,10 +100,6 @@ def explained(text: str, explanations: dict | None, category: str | None = None)
     return Markup("".join(pieces))
 
 
-def reject_key(mapping: dict, key: str) -> dict:
-    return {k: v for k, v in mapping.items() if k != key}
-
-
 def in_ui_language(function: Callable) -> Callable:
     """A filter whose output depends on the request's language. Jinja folds a filter applied to a
     constant ({{ 'in_review'|status_label }}) into the compiled template, in the language of the first
@@ -116,7 +112,6 @@ def in_ui_language(function: Callable) -> Callable:
 
 
 def init_app(app) -> None:
-    app.add_template_filter(reject_key)
     app.add_template_filter(explained)
     app.add_template_filter(highlighted)
     app.add_template_filter(in_ui_language(category_name), "category_name")

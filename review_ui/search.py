@@ -8,7 +8,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext
 
 from index import saved_searches
-from index.queries import SORTS, QueryError, SearchRequest
+from index.queries import SORTS, QueryError, SearchRequest, parse_search_after
 from index.saved_searches import SavedSearchError
 from index.statuses import STATUSES
 from review_ui.language import error_text
@@ -20,31 +20,27 @@ PAGE_SIZE = 20
 
 
 def parse_request(args) -> SearchRequest:
-    """Query string -> SearchRequest; anything malformed is dropped, never passed on."""
+    """Query string -> SearchRequest. Unknown choices (a status, a category, a sort) are dropped; a
+    date or a page position that is not one raises QueryError (the page answers 400, saying which)."""
     def many(name: str, allowed=None) -> tuple[str, ...]:
         values = [v.strip()[:200] for v in args.getlist(name) if v.strip()]
         return tuple(v for v in values if allowed is None or v in allowed)
 
-    try:
-        after = json.loads(args.get("after", "[]"))
-    except ValueError:
-        after = []
     sort = args.get("sort") if args.get("sort") in SORTS else "relevance"
-    if not isinstance(after, list) or not all(isinstance(v, str | int | float) for v in after) \
-            or len(after) not in (0, len(SORTS[sort])):  # a page position must fit the sort: else the first page
-        after = []
     return SearchRequest(
         text=args.get("q", "")[:500], statuses=many("status", STATUSES), categories=many("category", CODES),
-        platforms=many("platform"), sources=many("source"), reviewer=args.get("reviewer") or None,
-        date_from=_date(args.get("from")), date_to=_date(args.get("to")),
-        sort=sort,
-        size=PAGE_SIZE, search_after=tuple(after))
+        platforms=many("platform"), sources=many("source"), reviewer=(args.get("reviewer") or "")[:200] or None,
+        date_from=args.get("from", "").strip() or None, date_to=args.get("to", "").strip() or None,
+        sort=sort, size=PAGE_SIZE, search_after=parse_search_after(args.get("after"), sort))
 
 
-def _date(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value if len(value) == 10 and value[4] == "-" and value[7] == "-" and value.replace("-", "").isdigit() \
-        else None
+def link_args(args, **changes) -> dict[str, list[str]]:
+    """The query of a link to another page of this search (or its CSV): only the search's own
+    parameters, so that keys url_for reads itself (_scheme, _anchor, _external, endpoint…) never
+    reach it. A change of None drops that parameter."""
+    kept = {name: args.getlist(name) for name in (*saved_searches.PARAMETERS, "after") if name in args}
+    kept.update({name: [value] for name, value in changes.items() if value is not None})
+    return {name: values for name, values in kept.items() if name not in changes or changes[name] is not None}
 
 
 @bp.route("/search")
@@ -56,11 +52,11 @@ def search():
         return render_template("search/results.html", error=error_text(error), result=None, form=request.args,
                                categories=CATEGORIES, statuses=STATUSES, sorts=SORTS), 400
     result = repository().search_posts(search_request)
-    next_args = None
-    if result.next_after:
-        next_args = {**request.args.to_dict(flat=False), "after": json.dumps(result.next_after)}
+    next_args = link_args(request.args, after=json.dumps(result.next_after)) if result.next_after else None
     return render_template("search/results.html", result=result, form=request.args, query=search_request,
                            categories=CATEGORIES, statuses=STATUSES, sorts=SORTS, next_args=next_args,
+                           first_page_args=link_args(request.args, after=None),
+                           csv_args=link_args(request.args, after=None),
                            saved=saved_searches.list_saved_searches(repository(), g.user["username"], with_counts=True),
                            query_string=_query_string())
 

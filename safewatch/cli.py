@@ -160,8 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, help="zip to write (default: evidence-<post id>.zip)")
     export.add_argument("--by", default="", help="who exports it (recorded in the manifest and the audit trail)")
     export.set_defaults(handler=crawling.evidence_export)
-    check = evidence_commands.add_parser("verify", help="check an exported zip offline (exit 1 if altered)")
-    check.add_argument("zip", type=Path)
+    check = evidence_commands.add_parser(
+        "verify", help="check an exported zip offline (exit 1 if not intact, 2 if not a SafeWatch export)",
+        description="Re-checks every file of an exported zip against its manifest, unpacking in bounded chunks. "
+                    "Not intact (exit 1): a file altered, missing or added; a path with '..', absolute or a "
+                    "symbolic link; a zip too large to be an export. A manifest or post.json that is not "
+                    "SafeWatch's: one-line error, exit 2.")
+    check.add_argument("zip", type=Path, help="the zip written by `safewatch evidence export`")
     check.set_defaults(handler=crawling.evidence_verify)
 
     recheck = commands.add_parser(

@@ -169,8 +169,13 @@ def evidence_verify(config: Config, args) -> int:
     import hashlib
     import zipfile
 
-    from crawlers.evidence import MANIFEST, verify
-    problems = verify(args.zip)
+    from crawlers.evidence import MANIFEST
+    from crawlers.evidence_verify import MalformedEvidence, verify
+    try:
+        problems = verify(args.zip)
+    except MalformedEvidence as error:  # not a verdict on the evidence: the zip is not an export
+        print(f"error: {args.zip}: {error}", file=sys.stderr)
+        return 2
     if problems:
         print(f"{args.zip}: NOT intact")
         for problem in problems:

@@ -60,13 +60,13 @@ def test_artefact_checksum_is_verified_before_loading(trained_models, tmp_path):
     folder = artefacts.current_path(trained_models)
     copy = tmp_path / "models" / folder.name
     copy.mkdir(parents=True)
-    for name in (artefacts.MODEL_FILE, artefacts.METADATA_FILE):
+    for name in (*artefacts.MODEL_FILES, artefacts.METADATA_FILE):
         (copy / name).write_bytes((folder / name).read_bytes())
     (tmp_path / "models" / "current").write_text(folder.name)
     metadata = json.loads((copy / artefacts.METADATA_FILE).read_text())
     assert set(metadata["thresholds"]) == set(CODES) and metadata["data_sha256"]
     Classifier.load(tmp_path / "models")  # intact: loads
-    with (copy / artefacts.MODEL_FILE).open("ab") as stream:
+    with (copy / artefacts.ARRAYS_FILE).open("ab") as stream:
         stream.write(b"tampered")
     with pytest.raises(artefacts.ArtefactError, match="checksum"):
         Classifier.load(tmp_path / "models")

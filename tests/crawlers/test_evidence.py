@@ -7,7 +7,8 @@ import zipfile
 
 import pytest
 
-from crawlers.evidence import EvidenceError, EvidenceStore, export, verify
+from crawlers.evidence import EvidenceError, EvidenceStore, export
+from crawlers.evidence_verify import verify
 
 FEED = """sources:
   - id: demo-feed
