@@ -1,4 +1,8 @@
-"""User accounts stored in the users index: roles, hashed passwords, enable/disable."""
+"""User accounts stored in the users index: roles, hashed passwords, enable/disable.
+
+Every account change (create, password, disable/enable, roles) names who made it (`actor`: a user
+name from the UI, "cli:<os user>" from `safewatch users`) and appends an event to the audit trail
+here, so the UI and the command line are audited alike."""
 
 from __future__ import annotations
 
@@ -34,22 +38,32 @@ class AccountLocked(AccountError):
         self.minutes = minutes
 
 
+def _audit(repo: Repository, action: str, actor: str, username: str, request_id: str | None, **details) -> None:
+    repo.append_event({"action": action, "actor": actor, "request_id": request_id,
+                       "details": {"username": username, **details}})
+
+
+def _check_roles(roles: list[str]) -> None:
+    unknown = [role for role in roles if role not in ROLES]
+    if not roles or unknown:
+        raise AccountError("Roles must be among: %(roles)s.", roles=", ".join(ROLES))
+
+
 def create_user(repo: Repository, username: str, password: str, roles: list[str],
-                display_name: str = "") -> dict:
+                display_name: str = "", *, actor: str, request_id: str | None = None) -> dict:
     username = username.strip().lower()
     if not _USERNAME.match(username):
         raise AccountError("Username: 2-63 characters, lower-case letters, digits, '.', '_' or '-'.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError("Password must have at least %(length)d characters.", length=MIN_PASSWORD_LENGTH)
-    unknown = [role for role in roles if role not in ROLES]
-    if not roles or unknown:
-        raise AccountError("Roles must be among: %(roles)s.", roles=", ".join(ROLES))
+    _check_roles(roles)
     if repo.get_user(username) is not None:
         raise AccountError("User '%(username)s' already exists.", username=username)
     user = {"username": username, "display_name": display_name or username, "roles": roles,
             "password_hash": generate_password_hash(password), "disabled": False,
             "created_at": datetime.now(UTC).isoformat()}
     repo.put_user(user, create=True)
+    _audit(repo, "user_created", actor, username, request_id, roles=roles)
     return user
 
 
@@ -85,7 +99,8 @@ def _record_failure(repo: Repository, user: dict, now: datetime) -> None:
     repo.put_user({**user, **changes}, create=False)
 
 
-def set_password(repo: Repository, username: str, password: str) -> None:
+def set_password(repo: Repository, username: str, password: str, *, actor: str,
+                 request_id: str | None = None) -> None:
     """A new password (and the account enabled); the hash scheme lives here only."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError("Password must have at least %(length)d characters.", length=MIN_PASSWORD_LENGTH)
@@ -94,6 +109,7 @@ def set_password(repo: Repository, username: str, password: str) -> None:
         raise AccountError("No user '%(username)s'.", username=username)
     repo.put_user({**user, "password_hash": generate_password_hash(password), "disabled": False,
                    "failed_logins": 0, "locked_until": None}, create=False)
+    _audit(repo, "password_reset", actor, username, request_id)
 
 
 def credential(user: dict) -> str:
@@ -102,11 +118,23 @@ def credential(user: dict) -> str:
     return hashlib.sha256(f"session:{user.get('password_hash', '')}".encode()).hexdigest()[:32]
 
 
-def set_disabled(repo: Repository, username: str, disabled: bool) -> None:
+def set_disabled(repo: Repository, username: str, disabled: bool, *, actor: str,
+                 request_id: str | None = None) -> None:
     user = repo.get_user(username)
     if user is None:
         raise AccountError("No user '%(username)s'.", username=username)
     repo.put_user({**user, "disabled": disabled}, create=False)
+    _audit(repo, "user_disabled" if disabled else "user_enabled", actor, username, request_id)
+
+
+def set_roles(repo: Repository, username: str, roles: list[str], *, actor: str,
+              request_id: str | None = None) -> None:
+    _check_roles(roles)
+    user = repo.get_user(username)
+    if user is None:
+        raise AccountError("No user '%(username)s'.", username=username)
+    repo.put_user({**user, "roles": roles}, create=False)
+    _audit(repo, "roles_changed", actor, username, request_id, roles=roles, previous=user.get("roles") or [])
 
 
 def generate_password() -> str:
