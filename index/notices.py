@@ -148,8 +148,8 @@ def send(repo: Repository, notice_id: str, *, channel: str, actor: Actor | dict 
     stored = repo.get_notice(notice_id)
     notice = stored.source
     actor = permissions.require(actor, "send", notice)
-    _check_time(sent_at, not_before=datetime.fromisoformat(notice["created_at"]), now=now,
-                too_early=NoticeError("A notice cannot be sent before it was drafted."))
+    # Not in the future; it may be before the drafting (an urgent phone call recorded afterwards).
+    _check_time(sent_at, not_before=None, now=now, too_early=None)
     deadline = sent_at + timedelta(hours=deadline_hours)
     kind = notice["kind"]
     post_status = "takedown_requested" if kind == "takedown" else "warning_issued"
@@ -238,11 +238,12 @@ def _remove(repo: Repository, post_id: str, actor: str, removed_at: datetime, re
     return closed
 
 
-def _check_time(moment: datetime, *, not_before: datetime, now: datetime, too_early: NoticeError) -> None:
+def _check_time(moment: datetime, *, not_before: datetime | None, now: datetime,
+                too_early: NoticeError | None) -> None:
     """A time typed by a person: not after now (CLOCK_SKEW allowed), not before `not_before`."""
     if moment > now + CLOCK_SKEW:
         raise NoticeError("The time cannot be in the future.")
-    if moment < not_before:
+    if not_before is not None and too_early is not None and moment < not_before:
         raise too_early
 
 

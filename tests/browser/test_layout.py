@@ -85,7 +85,7 @@ def test_the_header_fits_with_many_roles(page, live_server, login, site_repo, re
     from tests.browser.site_data import PASSWORD
     if site_repo.get_user("nhieu") is None:
         create_user(site_repo, "nhieu", PASSWORD, ["reviewer", "analyst", "supervisor", "admin"],
-                    display_name="Cán bộ Nguyễn Thị Phương Thảo Nhiều Vai Trò")
+                    display_name="Cán bộ Nguyễn Thị Phương Thảo Nhiều Vai Trò", actor="test")
     for language in ("vi", "en"):
         page.context.add_cookies([{"name": COOKIE, "value": language, "url": live_server.url}])
         login(page, "nhieu")

@@ -20,20 +20,20 @@ PASSWORD = "a-long-password"
 
 
 def test_passwords_are_hashed_and_checked(repo):
-    create_user(repo, "lan", PASSWORD, ["reviewer"])
+    create_user(repo, "lan", PASSWORD, ["reviewer"], actor="test")
     stored = repo.get_user("lan")
     assert PASSWORD not in str(stored) and stored["password_hash"].startswith(("scrypt:", "pbkdf2:"))
     assert authenticate(repo, "Lan ", PASSWORD, now=T0)["username"] == "lan"
     assert authenticate(repo, "lan", "wrong-password", now=T0) is None
     assert authenticate(repo, "nobody", PASSWORD, now=T0) is None
     with pytest.raises(AccountError, match="at least 10"):
-        create_user(repo, "minh", "short", ["reviewer"])
-    set_disabled(repo, "lan", True)
+        create_user(repo, "minh", "short", ["reviewer"], actor="test")
+    set_disabled(repo, "lan", True, actor="test")
     assert authenticate(repo, "lan", PASSWORD, now=T0) is None
 
 
 def test_wrong_passwords_lock_the_account_for_a_while(repo):
-    create_user(repo, "lan", PASSWORD, ["reviewer"])
+    create_user(repo, "lan", PASSWORD, ["reviewer"], actor="test")
     for _ in range(MAX_FAILED_LOGINS - 1):
         assert authenticate(repo, "lan", "guess-guess", now=T0) is None
     assert authenticate(repo, "lan", PASSWORD, now=T0)  # a success before the limit clears the count
@@ -56,5 +56,5 @@ def test_wrong_passwords_lock_the_account_for_a_while(repo):
         authenticate(repo, "lan", "guess-guess", now=later)
     with pytest.raises(AccountLocked, match="30 more minute"):
         authenticate(repo, "lan", PASSWORD, now=later)
-    set_password(repo, "lan", "a-new-long-password")  # an admin's reset unlocks
+    set_password(repo, "lan", "a-new-long-password", actor="test")  # an admin's reset unlocks
     assert authenticate(repo, "lan", "a-new-long-password", now=later)

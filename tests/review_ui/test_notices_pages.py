@@ -13,6 +13,7 @@ from index.accounts import create_user
 from index.notices import NoticeDraft, NoticeError
 from review_ui.language import COOKIE as LANGUAGE_COOKIE
 from safewatch.records import post_id_for
+from tests.actors import CHIEF, HOA, LAN
 
 PASSWORD = "correct-horse-battery"
 XSS = "<script>alert('x')</script><img src=x onerror=alert(1)> \" onmouseover=\"alert(2)"
@@ -23,7 +24,7 @@ USERS = {"lan": ["reviewer"], "minh": ["reviewer"], "an": ["analyst"], "chief": 
 @pytest.fixture
 def people(repo):
     for name, roles in USERS.items():
-        create_user(repo, name, PASSWORD, roles)
+        create_user(repo, name, PASSWORD, roles, actor="test")
     return repo
 
 
@@ -43,7 +44,7 @@ def confirmed(repo, n, *, platform="facebook", url=None, text="bán thuốc lắ
     return post_id
 
 
-def takedown(repo, post_ids, *, actor="lan", recipient="Facebook", now=None):
+def takedown(repo, post_ids, *, actor=LAN, recipient="Facebook", now=None):
     return notices.draft(repo, NoticeDraft("takedown", "platform", recipient, tuple(post_ids)), actor=actor,
                          now=now)
 
@@ -150,11 +151,11 @@ def test_full_flow_from_a_confirmed_post_to_a_closed_notice(app, people):
 def test_overdue_notices_come_first_in_their_own_style(app, people):
     now = datetime.now(UTC)
     late = takedown(people, [confirmed(people, 1)], now=now - timedelta(hours=40))
-    notices.approve(people, late["notice_id"], actor="chief")
-    notices.send(people, late["notice_id"], channel="phone", actor="lan", sent_at=now - timedelta(hours=30))
+    notices.approve(people, late["notice_id"], actor=CHIEF)
+    notices.send(people, late["notice_id"], channel="phone", actor=LAN, sent_at=now - timedelta(hours=30))
     running = takedown(people, [confirmed(people, 2)])
-    notices.approve(people, running["notice_id"], actor="chief")
-    notices.send(people, running["notice_id"], channel="phone", actor="lan")
+    notices.approve(people, running["notice_id"], actor=CHIEF)
+    notices.send(people, running["notice_id"], channel="phone", actor=LAN)
     draft = takedown(people, [confirmed(people, 3)])
     page = signed_in(app, "an").get("/notices").get_data(as_text=True)
     positions = [page.index(n["reference"]) for n in (late, running, draft)]
@@ -170,20 +171,20 @@ def test_overdue_notices_come_first_in_their_own_style(app, people):
 
 
 def test_the_drafter_cannot_approve_their_own_request(app, people):
-    mine = takedown(people, [confirmed(people, 1)], actor="hoa")  # hoa is reviewer and supervisor
+    mine = takedown(people, [confirmed(people, 1)], actor=HOA)  # hoa is reviewer and supervisor
     hoa = signed_in(app, "hoa")
     assert "/approve" not in hoa.get(f"/notices/{mine['notice_id']}").get_data(as_text=True)
     assert hoa.post(f"/notices/{mine['notice_id']}/approve").status_code == 403
     assert people.get_notice(mine["notice_id"]).source["status"] == "draft"
     with pytest.raises(NoticeError, match="cannot approve"):
-        notices.approve(people, mine["notice_id"], actor="hoa")
+        notices.approve(people, mine["notice_id"], actor=HOA)
     assert signed_in(app, "chief").post(f"/notices/{mine['notice_id']}/approve").status_code == 302
     assert people.get_notice(mine["notice_id"]).source["approved_by"] == "chief"
 
 
 def test_another_reviewer_cannot_record_on_someone_elses_notice(app, people):
     notice = takedown(people, [confirmed(people, 1)])
-    notices.approve(people, notice["notice_id"], actor="chief")
+    notices.approve(people, notice["notice_id"], actor=CHIEF)
     assert signed_in(app, "minh").post(f"/notices/{notice['notice_id']}/send",
                                        data={"channel": "phone"}).status_code == 403
     assert people.get_notice(notice["notice_id"]).source["status"] == "approved"
@@ -196,7 +197,7 @@ def test_one_notice_goes_to_one_platform_and_times_are_checked(app, people):
                                               "post_id": [first, other]})
     assert response.status_code == 400 and "Mỗi văn bản gửi một nền tảng" in response.get_data(as_text=True)
     notice = takedown(people, [first])
-    notices.approve(people, notice["notice_id"], actor="chief")
+    notices.approve(people, notice["notice_id"], actor=CHIEF)
     future = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     lan.post(f"/notices/{notice['notice_id']}/send", data={"channel": "phone", "sent_at": future})
     assert people.get_notice(notice["notice_id"]).source["status"] == "approved"

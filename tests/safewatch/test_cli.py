@@ -4,6 +4,7 @@ import sys
 import pytest
 
 from safewatch.cli import build_parser
+from tests.actors import LAN
 
 
 def test_help_lists_every_command():
@@ -52,9 +53,9 @@ def test_notices_overdue_and_report_commands(config, repo):
     earlier = datetime.now(UTC) - timedelta(hours=30)
     lifecycle.claim(repo, post_id_for(url), reviewer="lan", now=earlier)
     lifecycle.decide(repo, post_id_for(url), reviewer="lan", confirm=True, categories=["scam"], now=earlier)
-    notice = notices.draft(repo, NoticeDraft("warning", "poster", "kiet9x", (post_id_for(url),)), actor="lan",
+    notice = notices.draft(repo, NoticeDraft("warning", "poster", "kiet9x", (post_id_for(url),)), actor=LAN,
                            now=earlier)
-    notices.send(repo, notice["notice_id"], channel="phone", actor="lan", now=earlier)
+    notices.send(repo, notice["notice_id"], channel="phone", actor=LAN, now=earlier)
     env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": repo.prefix}
     run = [sys.executable, "-m", "safewatch.cli"]
     listed = subprocess.run([*run, "notices", "overdue", "--mark"], capture_output=True, text=True, env=env)
