@@ -58,3 +58,21 @@ def test_wrong_passwords_lock_the_account_for_a_while(repo):
         authenticate(repo, "lan", PASSWORD, now=later)
     set_password(repo, "lan", "a-new-long-password", actor="test")  # an admin's reset unlocks
     assert authenticate(repo, "lan", "a-new-long-password", now=later)
+
+
+def test_every_account_change_is_audited_with_its_actor(repo):
+    from index.accounts import set_roles
+    create_user(repo, "thu", "a-long-password", ["reviewer"], actor="root", request_id="r1")
+    set_password(repo, "thu", "another-long-password", actor="cli:ops")
+    set_disabled(repo, "thu", True, actor="root")
+    set_disabled(repo, "thu", False, actor="root")
+    set_roles(repo, "thu", ["supervisor"], actor="cli:ops")
+    repo.refresh()
+    # details is stored, not indexed: read every event of this fresh index and keep thu's.
+    hits = repo.client.search(index=repo.events, query={"match_all": {}}, sort=[{"at": "asc"}], size=50)["hits"]["hits"]
+    trail = [(h["_source"]["action"], h["_source"]["actor"]) for h in hits
+             if h["_source"].get("details", {}).get("username") == "thu"]
+    assert trail == [("user_created", "root"), ("password_reset", "cli:ops"), ("user_disabled", "root"),
+                     ("user_enabled", "root"), ("roles_changed", "cli:ops")]
+    with pytest.raises(AccountError, match="Roles must be among"):
+        set_roles(repo, "thu", ["boss"], actor="root")

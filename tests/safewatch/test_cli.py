@@ -66,3 +66,31 @@ def test_notices_overdue_and_report_commands(config, repo):
     report = subprocess.run([*run, "report", "--period", "month"], capture_output=True, text=True, env=env)
     assert report.returncode == 0, report.stderr
     assert "Thu thập" in report.stdout and "Quá hạn" in report.stdout
+
+
+def test_account_changes_from_the_command_line_are_audited(config, repo):
+    """Each `safewatch users …` change goes through index.accounts and leaves an event naming cli:<os user>."""
+    import getpass
+    import os
+    env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": repo.prefix}
+    run = [sys.executable, "-m", "safewatch.cli", "users"]
+    steps = [(["add", "thu", "--role", "reviewer"], "user_created"), (["disable", "thu"], "user_disabled"),
+             (["enable", "thu"], "user_enabled"), (["password", "thu"], "password_reset"),
+             (["roles", "thu", "--role", "supervisor", "--role", "reviewer"], "roles_changed")]
+    for argv, action in steps:
+        result = subprocess.run([*run, *argv], capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr
+        repo.refresh()
+        found = repo.client.search(index=repo.events, query={"term": {"action": action}})["hits"]["hits"]
+        assert [(h["_source"]["actor"], h["_source"]["details"]["username"]) for h in found] == [
+            (f"cli:{getpass.getuser()}", "thu")], action
+    assert repo.get_user("thu")["roles"] == ["reviewer", "supervisor"]
+    missing = subprocess.run([*run, "disable", "nobody"], capture_output=True, text=True, env=env)
+    assert missing.returncode == 1 and missing.stderr.strip() == "error: No user 'nobody'."
+
+
+@pytest.mark.parametrize("action", ["add", "disable", "enable", "password", "roles"])
+def test_every_users_command_has_help(action):
+    result = subprocess.run([sys.executable, "-m", "safewatch.cli", "users", action, "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "usage: safewatch users" in result.stdout
