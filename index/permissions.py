@@ -74,9 +74,10 @@ def refusal(actor: Actor | Mapping | str, action: str, notice: Mapping | None = 
         return None if actor.holds("supervisor") else PermissionDenied(
             "Only a supervisor can reopen a decision.")
     assert notice is not None, "an action on a notice needs the notice"
-    state = _state_refusal(action, notice)
-    if state is not None:
-        return state
+    return _role_refusal(actor, action, notice) or _state_refusal(action, notice)
+
+
+def _role_refusal(actor: Actor, action: str, notice: Mapping) -> SafeWatchError | None:
     if action == "approve":
         if not actor.holds("supervisor"):
             return PermissionDenied("Only a supervisor can approve a removal request.")

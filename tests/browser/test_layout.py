@@ -7,6 +7,7 @@ import pytest
 
 from index import lifecycle, notices
 from index.notices import NoticeDraft
+from index.permissions import Actor
 from review_ui.language import COOKIE
 from safewatch.records import post_id_for
 from tests.browser.test_main_flow import assert_quiet
@@ -39,9 +40,11 @@ def long_posts(site_repo):
     lifecycle.claim(site_repo, claimed, reviewer="quan")
     lifecycle.claim(site_repo, confirmed, reviewer="quan")
     lifecycle.decide(site_repo, confirmed, reviewer="quan", confirm=True, categories=ALL_CATEGORIES)
-    notice = notices.draft(site_repo, NoticeDraft("takedown", "platform", "R" * 200, (confirmed,)), actor="quan")
-    notices.approve(site_repo, notice["notice_id"], actor="son")
-    notices.send(site_repo, notice["notice_id"], channel="electronic", actor="son")
+    notice = notices.draft(site_repo, NoticeDraft("takedown", "platform", "R" * 200, (confirmed,)),
+                           actor=Actor("quan", frozenset({"reviewer"})))
+    supervisor = Actor("son", frozenset({"supervisor"}))
+    notices.approve(site_repo, notice["notice_id"], actor=supervisor)
+    notices.send(site_repo, notice["notice_id"], channel="electronic", actor=supervisor)
     site_repo.refresh()
     return {"claimed": claimed, "confirmed": confirmed, "notice": notice["notice_id"]}
 
