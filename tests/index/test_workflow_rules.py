@@ -98,7 +98,8 @@ def test_a_notice_is_not_sent_when_one_of_its_posts_was_reopened(repo):
 
 def test_a_failure_after_some_posts_were_written_puts_them_back(repo):
     first, second = confirmed_post(repo, 6), confirmed_post(repo, 7)
-    changes = [lifecycle.Change(repo.get_post(post_id), "takedown_requested", {"takedown_requested_at": "x"})
+    changes = [lifecycle.Change(repo.get_post(post_id), "takedown_requested",
+                                {"takedown_requested_at": NOW.isoformat()})
                for post_id in (first, second)]
 
     def notice_write_fails():
