@@ -129,6 +129,10 @@ def apply(repo: Repository, results: list[CheckResult], *, actor: str = "recheck
                            "details": {"outcome": result.outcome, "http_status": result.http_status,
                                        "final_url": result.final_url, "evidence": result.evidence}})
         if result.outcome == "removed":
-            notices.record_removal(repo, result.post_id, actor=Actor.system(actor), removed_at=result.checked_at,
-                                   reason=f"re-check: {result.reason}")
+            try:
+                notices.record_removal(repo, result.post_id, actor=Actor.system(actor), removed_at=result.checked_at,
+                                       reason=f"re-check: {result.reason}")
+            except notices.NoticeError as error:  # under no sent notice (e.g. reappeared): seen, not recorded
+                repo.append_event({"post_id": result.post_id, "action": "removal_not_recorded", "actor": actor,
+                                   "at": result.checked_at.isoformat(), "reason": str(error)})
     return counts

@@ -237,3 +237,15 @@ def test_the_domain_asks_the_permission_function(repo):
         notices.draft(repo, NoticeDraft("warning", "poster", "x", (post_id,)),
                       actor=Actor("an", frozenset({"analyst"})))
     assert notices.send(repo, notice["notice_id"], channel="phone", actor=HOA)["status"] == "sent"
+
+
+def test_the_recheck_goes_through_the_same_rule(repo):
+    """A re-check that finds a post gone records the removal only under a sent notice; otherwise it
+    notes what it saw and carries on."""
+    from crawlers.recheck import CheckResult, apply
+    unsent, sent = confirmed_post(repo, 50), _sent_post(repo, 51)
+    counts = apply(repo, [CheckResult(unsent, "removed", "HTTP 404"), CheckResult(sent, "removed", "HTTP 404")])
+    assert counts["removed"] == 2
+    assert repo.get_post(unsent).source["status"] == "confirmed"
+    assert repo.get_post(sent).source["status"] == "removed"
+    assert [e["post_id"] for e in events(repo, "removal_not_recorded")] == [unsent]
