@@ -87,7 +87,7 @@ def main() -> int:
         print(f"filling {prefix} with {args.posts:,} posts…", flush=True)
         fill(repo, args.posts)
     if repo.get_user("bench-reviewer") is None:
-        create_user(repo, "bench-reviewer", PASSWORD, ["reviewer", "analyst"])
+        create_user(repo, "bench-reviewer", PASSWORD, ["reviewer", "analyst"], actor="system:bench")
     total = repo.count_posts()
     flagged = [hit["_id"] for hit in repo.client.search(
         index=repo.posts, query={"term": {"status": "flagged"}}, size=500, source=False)["hits"]["hits"]]

@@ -1,5 +1,9 @@
 """User accounts stored in the users index: roles, hashed passwords, the password rule, enable/disable,
-and sign-in (wrong passwords are counted in index.login_throttle; sessions live in index.sessions)."""
+and sign-in (wrong passwords are counted in index.login_throttle; sessions live in index.sessions).
+
+Every account change (create, password, disable/enable, roles) names who made it (`actor`: a user
+name from the UI, "cli:<os user>" from `safewatch users`) and appends an event to the audit trail
+here, so the UI and the command line are audited alike."""
 
 from __future__ import annotations
 
@@ -50,21 +54,31 @@ def check_password_rule(password: str, username: str = "") -> None:
         raise AccountError("This password is too common or too easy to guess; choose another.")
 
 
+def _audit(repo: Repository, action: str, actor: str, username: str, request_id: str | None, **details) -> None:
+    repo.append_event({"action": action, "actor": actor, "request_id": request_id,
+                       "details": {"username": username, **details}})
+
+
+def _check_roles(roles: list[str]) -> None:
+    unknown = [role for role in roles if role not in ROLES]
+    if not roles or unknown:
+        raise AccountError("Roles must be among: %(roles)s.", roles=", ".join(ROLES))
+
+
 def create_user(repo: Repository, username: str, password: str, roles: list[str],
-                display_name: str = "") -> dict:
+                display_name: str = "", *, actor: str, request_id: str | None = None) -> dict:
     username = username.strip().lower()
     if not _USERNAME.match(username):
         raise AccountError("Username: 2-63 characters, lower-case letters, digits, '.', '_' or '-'.")
     check_password_rule(password, username)
-    unknown = [role for role in roles if role not in ROLES]
-    if not roles or unknown:
-        raise AccountError("Roles must be among: %(roles)s.", roles=", ".join(ROLES))
+    _check_roles(roles)
     if repo.get_user(username) is not None:
         raise AccountError("User '%(username)s' already exists.", username=username)
     user = {"username": username, "display_name": display_name or username, "roles": roles,
             "password_hash": generate_password_hash(password), "disabled": False,
             "created_at": datetime.now(UTC).isoformat(), "session_generation": 0}
     repo.put_user(user, create=True)
+    _audit(repo, "user_created", actor, username, request_id, roles=roles)
     return user
 
 
@@ -98,10 +112,11 @@ def change_own_password(repo: Repository, username: str, current_password: str, 
         raise AccountError("The current password is wrong.")
     if new_password == current_password:
         raise AccountError("The new password must differ from the current one.")
-    return set_password(repo, username, new_password)
+    return set_password(repo, username, new_password, actor=username)
 
 
-def set_password(repo: Repository, username: str, password: str) -> dict:
+def set_password(repo: Repository, username: str, password: str, *, actor: str,
+                 request_id: str | None = None) -> dict:
     """A new password (and the account enabled, its sign-in lock lifted); every session of the
     account ends. The hash scheme lives here only."""
     check_password_rule(password, username)
@@ -114,10 +129,12 @@ def set_password(repo: Repository, username: str, password: str) -> dict:
 
     user, _ = repo.update_user(username, change)
     login_throttle.unlock(repo, username)
+    _audit(repo, "password_reset", actor, username, request_id)
     return user
 
 
-def set_disabled(repo: Repository, username: str, disabled: bool) -> None:
+def set_disabled(repo: Repository, username: str, disabled: bool, *, actor: str,
+                 request_id: str | None = None) -> None:
     """Disable (every session of the account ends, for good: enabling it again revives none) or enable."""
     def change(user: dict | None) -> dict:
         if user is None:
@@ -126,6 +143,17 @@ def set_disabled(repo: Repository, username: str, disabled: bool) -> None:
         return {**user, "disabled": disabled, "session_generation": generation}
 
     repo.update_user(username, change)
+    _audit(repo, "user_disabled" if disabled else "user_enabled", actor, username, request_id)
+
+
+def set_roles(repo: Repository, username: str, roles: list[str], *, actor: str,
+              request_id: str | None = None) -> None:
+    _check_roles(roles)
+    user = repo.get_user(username)
+    if user is None:
+        raise AccountError("No user '%(username)s'.", username=username)
+    repo.put_user({**user, "roles": roles}, create=False)
+    _audit(repo, "roles_changed", actor, username, request_id, roles=roles, previous=user.get("roles") or [])
 
 
 def generate_password(groups: int = 4, group_length: int = 4) -> str:

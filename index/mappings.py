@@ -100,6 +100,10 @@ POSTS = {
         "referred_at": _DATE,  # referred to investigation
         # Notices and their outcome (copied from the notice documents for queries on posts).
         "notice_ids": _KEYWORD,
+        # The open notice of each kind that holds the post (index/notice_claims.py): set with a
+        # conditional write when it is drafted, so a post is never in two open notices of one kind.
+        # {kind: {"notice_id", "at"}}; kept, not searched.
+        "open_notices": {"type": "object", "enabled": False},
         "warned_at": _DATE,
         "takedown_requested_at": _DATE,
         "takedown_deadline": _DATE,

@@ -2,7 +2,23 @@
 closed when the content is gone, overdue when the deadline passes with the content still online.
 
 Each notice is its own document; the posts it covers move through the status lifecycle
-(index.lifecycle) as the notice does, and every step is an event in the audit trail.
+(index.lifecycle) as the notice does, and every step is an event in the audit trail. Who may do
+each step is answered by index.permissions, which every function here asks before changing anything.
+
+Elasticsearch has no transaction across documents, so the rules that span a notice and its posts
+are kept this way:
+- Drafting claims each post for the notice with a conditional write (index.notice_claims): of two
+  drafts of one post (a double click, two reviewers), exactly one gets it; a refused draft releases
+  the claims it took and never takes a reference number.
+- Sending reads each post with its version, refuses unless every post is still confirmed (not
+  reopened) and not held by another open notice, then writes the posts only if unchanged since read,
+  and the notice last, only if unchanged since read. A failure at any step puts back the posts
+  already written (lifecycle.transition_together), so a notice is never "sent" with a post that was
+  reopened or dismissed meanwhile. Should the process die between the posts and the notice, the
+  posts are ahead of the notice: sending again completes it (a post already in its new status is
+  accepted as it is).
+- A removal is recorded only against a sent (or overdue) notice, at a time between its sending and
+  now (CLOCK_SKEW allowed for a fast clock).
 """
 
 from __future__ import annotations
@@ -11,10 +27,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from index import lifecycle
+from index import lifecycle, notice_claims, permissions
+from index.permissions import Actor, NoticeError
 from index.repository import Repository, StoredDoc, VersionConflict
-from safewatch.errors import SafeWatchError
+from index.statuses import CONFIRMED_STATUSES, TRANSITIONS
 from safewatch.taxonomy import BY_CODE
+
+__all__ = ["NoticeError", "NoticeDraft", "draft", "approve", "send", "cancel", "record_removal",
+           "record_removal_on_notice", "mark_overdue", "overdue", "listing", "candidates"]
 
 KINDS = ("warning", "takedown")
 CHANNELS = ("phone", "letter", "electronic")
@@ -29,12 +49,9 @@ NOTICE_TRANSITIONS = {
     "cancelled": set(),
 }
 SENDABLE_POST_STATUSES = {"confirmed", "warning_issued", "overdue", "reappeared"}
-OPEN_STATUSES = ("draft", "approved", "sent", "overdue")
+OPEN_STATUSES = notice_claims.OPEN_NOTICE_STATUSES
 DECREE_147 = "Nghị định 147/2024/NĐ-CP (gỡ bỏ trong 24 giờ)"
-
-
-class NoticeError(SafeWatchError, ValueError):
-    pass
+CLOCK_SKEW = timedelta(minutes=5)  # a time typed "now" on a slightly fast clock is not the future
 
 
 @dataclass(frozen=True)
@@ -47,18 +64,21 @@ class NoticeDraft:
     note: str = ""
 
 
-def draft(repo: Repository, request: NoticeDraft, *, actor: str, reference_suffix: str = "SW",
+def draft(repo: Repository, request: NoticeDraft, *, actor: Actor | dict | str, reference_suffix: str = "SW",
           request_id: str | None = None, now: datetime | None = None) -> dict:
-    """Create a draft notice for confirmed posts; returns the notice."""
+    """Create a draft notice for confirmed posts that no other open notice of its kind holds;
+    returns the notice."""
     now = now or datetime.now(UTC)
+    actor = permissions.require(actor, "draft")
     _check_choice("kind", request.kind, KINDS)
     _check_choice("recipient type", request.recipient_type, RECIPIENT_TYPES)
     if not request.recipient.strip():
         raise NoticeError("A notice needs a recipient (the platform or the poster).")
     if not request.post_ids:
         raise NoticeError("A notice covers at least one post.")
-    posts = repo.posts_by_ids(list(request.post_ids))
-    missing = set(request.post_ids) - {p["id"] for p in posts}
+    post_ids = list(dict.fromkeys(request.post_ids))
+    posts = repo.posts_by_ids(post_ids)
+    missing = set(post_ids) - {p["id"] for p in posts}
     if missing:
         raise NoticeError("Unknown post(s): %(posts)s.", posts=", ".join(sorted(missing)))
     not_ready = [p["id"] for p in posts if p.get("status") not in SENDABLE_POST_STATUSES]
@@ -69,72 +89,140 @@ def draft(repo: Repository, request: NoticeDraft, *, actor: str, reference_suffi
     if len(platforms) > 1:
         raise NoticeError("One notice goes to one platform; these posts are on several: %(platforms)s.",
                           platforms=", ".join(sorted(str(p) for p in platforms)))
-    categories = sorted({c for p in posts for c in p.get("categories") or []})
-    number = repo.next_in_sequence(f"notice-{now.year}")
     notice_id = str(uuid.uuid4())
-    notice = {
-        "notice_id": notice_id, "kind": request.kind, "reference": f"{number:04d}/{now.year}/{reference_suffix}",
-        "recipient_type": request.recipient_type, "recipient": request.recipient.strip(),
-        "legal_basis": request.legal_basis or default_legal_basis(categories, request.kind),
-        "categories": categories, "post_ids": [p["id"] for p in posts], "post_urls": [p["url"] for p in posts],
-        "platform": posts[0].get("platform"), "source": posts[0].get("source"),
-        "status": "draft", "created_by": actor, "created_at": now.isoformat(), "note": request.note,
-        "evidence": [_evidence(p) for p in posts],
-    }
-    repo.create_notice(notice_id, notice)
-    _event(repo, notice, "notice_draft", actor, None, "draft", request_id, now)
+    posts = notice_claims.claim_all(repo, post_ids, request.kind, notice_id, now=now)
+    try:
+        categories = sorted({c for p in posts for c in p.get("categories") or []})
+        number = repo.next_in_sequence(f"notice-{now.year}")
+        notice = {
+            "notice_id": notice_id, "kind": request.kind,
+            "reference": f"{number:04d}/{now.year}/{reference_suffix}",
+            "recipient_type": request.recipient_type, "recipient": request.recipient.strip(),
+            "legal_basis": request.legal_basis or default_legal_basis(categories, request.kind),
+            "categories": categories, "post_ids": [p["id"] for p in posts], "post_urls": [p["url"] for p in posts],
+            "platform": posts[0].get("platform"), "source": posts[0].get("source"),
+            "status": "draft", "created_by": actor.name, "created_at": now.isoformat(), "note": request.note,
+            "evidence": [_evidence(p) for p in posts],
+        }
+        repo.create_notice(notice_id, notice)
+    except BaseException:
+        notice_claims.release_all(repo, post_ids, request.kind, notice_id)
+        raise
+    _event(repo, notice, "notice_draft", actor.name, None, "draft", request_id, now)
     return notice
 
 
-def approve(repo: Repository, notice_id: str, *, actor: str, request_id: str | None = None,
+def approve(repo: Repository, notice_id: str, *, actor: Actor | dict | str, request_id: str | None = None,
             now: datetime | None = None) -> dict:
-    """A supervisor approves a draft; never the person who drafted it (four eyes)."""
+    """A supervisor approves a draft removal request; never the person who drafted it (four eyes)."""
     now = now or datetime.now(UTC)
     stored = repo.get_notice(notice_id)
-    if stored.source.get("created_by") == actor:
-        raise NoticeError("The person who drafted a notice cannot approve it; ask another supervisor.")
-    return _change(repo, notice_id, "approved", actor, request_id, now,
-                   {"approved_by": actor, "approved_at": now.isoformat()}, stored=stored)
+    actor = permissions.require(actor, "approve", stored.source)
+    return _change(repo, notice_id, "approved", actor.name, request_id, now,
+                   {"approved_by": actor.name, "approved_at": now.isoformat()}, stored=stored)
 
 
-def send(repo: Repository, notice_id: str, *, channel: str, actor: str, deadline_hours: float = 24.0,
+def cancel(repo: Repository, notice_id: str, *, actor: Actor | dict | str, reason: str,
+           request_id: str | None = None, now: datetime | None = None) -> dict:
+    """A notice not yet sent is withdrawn (e.g. a post of it was reopened); its posts are free again."""
+    now = now or datetime.now(UTC)
+    stored = repo.get_notice(notice_id)
+    actor = permissions.require(actor, "cancel", stored.source)
+    if not (reason or "").strip():
+        raise NoticeError("Give the reason for cancelling the notice.")
+    notice = _change(repo, notice_id, "cancelled", actor.name, request_id, now,
+                     {"outcome": "cancelled", "outcome_at": now.isoformat(), "note": _with_line(
+                         stored.source.get("note"), f"cancelled: {reason.strip()}")}, stored=stored)
+    notice_claims.release_all(repo, notice["post_ids"], notice["kind"], notice_id)
+    return notice
+
+
+def send(repo: Repository, notice_id: str, *, channel: str, actor: Actor | dict | str, deadline_hours: float = 24.0,
          sent_at: datetime | None = None, request_id: str | None = None, now: datetime | None = None) -> dict:
-    """Record that a notice went out; its deadline starts now. Removal requests must be approved
-    first; the posts move to warning_issued / takedown_requested."""
+    """Record that a notice went out; its deadline starts at `sent_at`. All or none: the posts move
+    to warning_issued / takedown_requested and the notice to sent together, only if every post is still
+    confirmed (see the module's docstring)."""
     now = now or datetime.now(UTC)
     sent_at = sent_at or now
     _check_choice("channel", channel, CHANNELS)
     stored = repo.get_notice(notice_id)
-    if stored.source["kind"] == "takedown" and stored.source["status"] == "draft":
-        raise NoticeError("A removal request must be approved by a supervisor before it is sent.")
+    notice = stored.source
+    actor = permissions.require(actor, "send", notice)
+    # Not in the future; it may be before the drafting (an urgent phone call recorded afterwards).
+    _check_time(sent_at, not_before=None, now=now, too_early=None)
     deadline = sent_at + timedelta(hours=deadline_hours)
-    notice = _change(repo, notice_id, "sent", actor, request_id, now,
-                     {"channel": channel, "sent_at": sent_at.isoformat(), "deadline": deadline.isoformat()},
-                     stored=stored)
-    post_status = "takedown_requested" if notice["kind"] == "takedown" else "warning_issued"
-    for post_id in notice["post_ids"]:
-        post = repo.get_post(post_id)
-        fields = {"notice_ids": sorted(set(post.source.get("notice_ids") or []) | {notice_id})}
-        if notice["kind"] == "takedown":
+    kind = notice["kind"]
+    post_status = "takedown_requested" if kind == "takedown" else "warning_issued"
+    changes = []
+    for post in notice_claims.stored_posts(repo, notice["post_ids"]):
+        status = post.source.get("status")
+        if status not in CONFIRMED_STATUSES:
+            raise NoticeError("Post %(post)s is no longer confirmed ('%(status)s'); the notice was not sent.",
+                              post=post.id, status=status)
+        other = notice_claims.held_by_other(repo, post.source, kind, notice_id, now)
+        if other is not None:
+            raise NoticeError("Post %(post)s is already in the open notice %(reference)s.", post=post.id,
+                              reference=other.get("reference", "?"))
+        if status == "removed":
+            continue  # gone already (e.g. a re-send): nothing to ask for
+        fields = {"notice_ids": sorted(set(post.source.get("notice_ids") or []) | {notice_id}),
+                  "open_notices": notice_claims.with_claim(post.source, kind, notice_id, now)["open_notices"]}
+        if kind == "takedown":
             fields.update(takedown_requested_at=sent_at.isoformat(), takedown_deadline=deadline.isoformat())
         else:
             fields.update(warned_at=sent_at.isoformat())
-        if post.source.get("status") == post_status:  # e.g. a second warning: keep status, record it
-            repo.replace_post(post, {**post.source, **fields})
-        else:
-            lifecycle.transition(repo, post_id, post_status, actor=actor, expected=post, now=now,
-                                 request_id=request_id, fields=fields,
-                                 reason=f"{notice['reference']} sent by {channel}")
-    return notice
+        # A second warning, or a warning for a post already under a removal request: keep its status.
+        target = post_status if post_status in TRANSITIONS.get(status, ()) else status
+        changes.append(lifecycle.Change(post, target, fields))
+    return lifecycle.transition_together(
+        repo, changes, actor=actor.name, reason=f"{notice['reference']} sent by {channel}", request_id=request_id,
+        now=now, then=lambda: _change(repo, notice_id, "sent", actor.name, request_id, now, {
+            "channel": channel, "sent_at": sent_at.isoformat(), "deadline": deadline.isoformat()}, stored=stored))
 
 
-def record_removal(repo: Repository, post_id: str, *, actor: str, removed_at: datetime | None = None,
+def record_removal_on_notice(repo: Repository, notice_id: str, post_ids: list[str], *, actor: Actor | dict | str,
+                             removed_at: datetime | None = None, reason: str = "platform confirmed the removal",
+                             request_id: str | None = None, now: datetime | None = None) -> list[dict]:
+    """The platform says posts of a sent notice are gone: each becomes `removed` at `removed_at`
+    (between the sending and now). Returns the notices this closed."""
+    now = now or datetime.now(UTC)
+    stored = repo.get_notice(notice_id)
+    notice = stored.source
+    actor = permissions.require(actor, "record_removal", notice)
+    removed_at = removed_at or now
+    _check_time(removed_at, not_before=datetime.fromisoformat(notice["sent_at"]), now=now,
+                too_early=NoticeError("Removal cannot be before sending."))
+    unknown = [post_id for post_id in post_ids if post_id not in notice["post_ids"]]
+    if unknown or not post_ids:
+        raise NoticeError("Choose the posts of this notice that were removed.")
+    closed: list[dict] = []
+    for post in repo.posts_by_ids(list(post_ids)):
+        if post.get("status") != "removed":
+            closed += _remove(repo, post["id"], actor.name, removed_at, reason, request_id, now)
+    return closed
+
+
+def record_removal(repo: Repository, post_id: str, *, actor: Actor | dict | str, removed_at: datetime | None = None,
                    reason: str = "content no longer online", request_id: str | None = None,
                    now: datetime | None = None) -> list[dict]:
-    """A post is gone (re-check or the platform's answer): the post becomes `removed`, and every
-    notice whose posts are now all removed is closed with its time to removal. Returns closed notices."""
+    """A post under a sent notice is gone (the re-check found it so): the post becomes `removed`, and
+    every notice whose posts are now all removed is closed with its time to removal. Refused for a
+    post under no sent notice, and for a time before the latest sending or after now. Returns closed notices."""
     now = now or datetime.now(UTC)
     removed_at = removed_at or now
+    sent = repo.find_notices(statuses=("sent", "overdue"), post_id=post_id)
+    if not sent:
+        raise NoticeError("A removal is recorded only on a notice that was sent; post %(post)s is in none.",
+                          post=post_id)
+    latest = max(sent, key=lambda n: n["sent_at"])
+    actor = permissions.require(actor, "record_removal", latest)
+    _check_time(removed_at, not_before=datetime.fromisoformat(latest["sent_at"]), now=now,
+                too_early=NoticeError("Removal cannot be before sending."))
+    return _remove(repo, post_id, actor.name, removed_at, reason, request_id, now)
+
+
+def _remove(repo: Repository, post_id: str, actor: str, removed_at: datetime, reason: str,
+            request_id: str | None, now: datetime) -> list[dict]:
     lifecycle.transition(repo, post_id, "removed", actor=actor, reason=reason, request_id=request_id, now=now,
                          fields={"removed_at": removed_at.isoformat()})
     closed = []
@@ -148,6 +236,19 @@ def record_removal(repo: Repository, post_id: str, *, actor: str, removed_at: da
                 "removal_hours": round((removed_at - sent_at).total_seconds() / 3600, 3),
                 "within_deadline": removed_at <= deadline}))
     return closed
+
+
+def _check_time(moment: datetime, *, not_before: datetime | None, now: datetime,
+                too_early: NoticeError | None) -> None:
+    """A time typed by a person: not after now (CLOCK_SKEW allowed), not before `not_before`."""
+    if moment > now + CLOCK_SKEW:
+        raise NoticeError("The time cannot be in the future.")
+    if not_before is not None and too_early is not None and moment < not_before:
+        raise too_early
+
+
+def _with_line(text: str | None, line: str) -> str:
+    return f"{text}\n{line}" if text else line
 
 
 def mark_overdue(repo: Repository, *, now: datetime | None = None, actor: str = "system") -> list[dict]:

@@ -230,9 +230,9 @@ class Repository:
     def get_post(self, post_id: str) -> StoredDoc:
         return self._get(self.posts, post_id, PostNotFound)
 
-    def replace_post(self, stored: StoredDoc, source: dict) -> None:
-        """Write `source` only if the post is unchanged since `stored` was read."""
-        self._replace(self.posts, stored, source)
+    def replace_post(self, stored: StoredDoc, source: dict) -> StoredDoc:
+        """Write `source` only if the post is unchanged since `stored` was read; returns what was written."""
+        return self._replace(self.posts, stored, source)
 
     def post_fields(self, post_ids: list[str], fields: list[str]) -> dict[str, dict]:
         """{post id: {field: value}} of the stored posts among `post_ids` (missing ones left out)."""
@@ -252,16 +252,17 @@ class Repository:
             raise missing(doc_id) from None
         return StoredDoc(hit["_id"], hit["_source"], hit["_seq_no"], hit["_primary_term"])
 
-    def _replace(self, index: str, stored: StoredDoc, source: dict) -> None:
+    def _replace(self, index: str, stored: StoredDoc, source: dict) -> StoredDoc:
         try:
-            self.client.index(index=index, id=stored.id, document=source, if_seq_no=stored.seq_no,
-                              if_primary_term=stored.primary_term, refresh=True)
+            written = self.client.index(index=index, id=stored.id, document=source, if_seq_no=stored.seq_no,
+                                        if_primary_term=stored.primary_term, refresh=True)
         except ConflictError:
             raise VersionConflict(stored.id) from None
         except ApiError as error:
             if error.meta.status == 403 and "cluster_block" in str(error.error):
                 raise IndexBusy("The index is being migrated; nothing was changed. Try again in a minute.") from None
             raise
+        return StoredDoc(stored.id, source, written["_seq_no"], written["_primary_term"])
 
     def count_posts(self, **filters: str) -> int:
         return self.client.count(index=self.posts, query=_filters(filters))["count"]
@@ -426,8 +427,8 @@ class Repository:
     def get_notice(self, notice_id: str) -> StoredDoc:
         return self._get(self.notices, notice_id, NoticeNotFound)
 
-    def replace_notice(self, stored: StoredDoc, source: dict) -> None:
-        self._replace(self.notices, stored, source)
+    def replace_notice(self, stored: StoredDoc, source: dict) -> StoredDoc:
+        return self._replace(self.notices, stored, source)
 
     def find_notices(self, *, statuses: tuple[str, ...] = (), deadline_before: str | None = None,
                      post_id: str | None = None, size: int = 1000) -> list[dict]:

@@ -8,12 +8,19 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "flagged": frozenset({"in_review", "collected"}),
     # in_review -> in_review: another reviewer takes over an expired claim.
     "in_review": frozenset({"confirmed", "dismissed", "flagged", "in_review"}),
-    "dismissed": frozenset({"flagged"}),
-    # confirmed -> removed: the content can vanish before any notice is sent.
-    "confirmed": frozenset({"warning_issued", "takedown_requested", "dismissed", "removed"}),
+    # -> in_review: a supervisor reopens the decision (index.lifecycle.reopen), never a plain re-decision.
+    "dismissed": frozenset({"flagged", "in_review"}),
+    # A removal is recorded only on a sent notice (index.notices.record_removal): not from confirmed.
+    "confirmed": frozenset({"warning_issued", "takedown_requested", "in_review"}),
     "warning_issued": frozenset({"takedown_requested", "removed", "overdue"}),
     "takedown_requested": frozenset({"removed", "overdue"}),
     "overdue": frozenset({"removed", "takedown_requested"}),
     "removed": frozenset({"reappeared"}),
     "reappeared": frozenset({"takedown_requested", "removed", "overdue"}),
 }
+
+# A reviewer confirmed the post, and it has not been reopened since: the posts a notice may be sent for.
+CONFIRMED_STATUSES = frozenset({"confirmed", "warning_issued", "takedown_requested", "removed", "overdue",
+                                "reappeared"})
+# Decisions that only a supervisor's reopen changes.
+DECIDED_STATUSES = frozenset({"confirmed", "dismissed"})

@@ -22,7 +22,8 @@ COOKIE = "safewatch_language"
 # The errors of index/ whose messages reach the UI; their English templates are extracted into the
 # catalog like the UI's own messages (`make translations` passes these names as keywords).
 DOMAIN_ERRORS = ("TransitionError", "ConcurrentChange", "NoticeError", "AccountError", "PeriodError",
-                 "SavedSearchError", "SavedSearchNotFound", "IndexBusy", "QueryError")
+                 "SavedSearchError", "SavedSearchNotFound", "IndexBusy", "QueryError", "PermissionDenied",
+                 "NoticeStateError")
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 babel = Babel()

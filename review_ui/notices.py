@@ -6,13 +6,14 @@ Every change goes through index.notices, which checks it and writes the audit tr
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 
-from index import notices
+from index import notices, permissions
 from index.notices import CHANNELS, KINDS, NOTICE_TRANSITIONS, OPEN_STATUSES, RECIPIENT_TYPES, NoticeDraft
+from index.permissions import Actor
 from index.repository import NoticeNotFound, VersionConflict
 from review_ui import display
 from review_ui.documents import Letterhead
@@ -34,7 +35,6 @@ LABELS = {
     "approved": lazy_gettext("Approved"), "sent": lazy_gettext("Sent"), "overdue": lazy_gettext("Overdue"),
     "removed": lazy_gettext("Removed"), "cancelled": lazy_gettext("Cancelled"),
 }
-CLOCK_SKEW = timedelta(minutes=5)  # a time typed "now" on a slightly fast clock is not the future
 MAX_POSTS = 200
 CHANGED_MEANWHILE = lazy_gettext("Someone changed this meanwhile; reload the page.")
 
@@ -56,9 +56,8 @@ def notice_label(key: str | None) -> str:
     return str(label) if label is not None else key or ""
 
 
-def _may_follow_up(notice: dict) -> bool:
-    """Supervisors (and admins) record sending and removal, and so does the person who drafted it."""
-    return has_role("supervisor") or notice.get("created_by") == g.user["username"]
+def _actor() -> Actor:
+    return Actor.of(g.user)
 
 
 def _notice(notice_id: str) -> dict:
@@ -110,7 +109,7 @@ def new():
         draft_request = NoticeDraft(kind, form.get("recipient_type", ""), form.get("recipient", "")[:300],
                                     tuple(chosen), legal_basis=basis or None, note=form.get("note", "")[:2000])
         try:
-            created = notices.draft(repo, draft_request, actor=g.user["username"],
+            created = notices.draft(repo, draft_request, actor=_actor(),
                                     reference_suffix=_config().notice_reference_suffix, request_id=g.request_id)
         except VersionConflict:
             flash(str(CHANGED_MEANWHILE), "error")
@@ -152,14 +151,9 @@ def evidence_rows(notice: dict) -> list[dict]:
 def show(notice_id: str):
     notice = _notice(notice_id)
     now = datetime.now(UTC)
-    may_follow_up = _may_follow_up(notice)
-    can = {
-        "approve": notice["status"] == "draft" and notice["kind"] == "takedown" and has_role("supervisor")
-        and notice["created_by"] != g.user["username"],
-        "send": may_follow_up and (notice["status"] in ("approved", "overdue")
-                                   or (notice["status"] == "draft" and notice["kind"] == "warning")),
-        "remove": may_follow_up and notice["status"] in ("sent", "overdue"),
-    }
+    allowed = permissions.allowed_actions(_actor(), notice)  # the domain asks the same function
+    can = {"approve": "approve" in allowed, "send": "send" in allowed, "remove": "record_removal" in allowed,
+           "cancel": "cancel" in allowed}
     return render_template("notices/show.html", notice=notice, rows=evidence_rows(notice), can=can, now=now,
                            channels=CHANNELS, now_input=display.local_input(now))
 
@@ -167,10 +161,8 @@ def show(notice_id: str):
 @bp.route("/<notice_id>/approve", methods=["POST"])
 @login_required("supervisor")
 def approve(notice_id: str):
-    notice = _notice(notice_id)
-    if notice["created_by"] == g.user["username"]:
-        abort(403, gettext("The drafter cannot approve their own notice."))
-    return _apply(notice_id, lambda: notices.approve(repository(), notice_id, actor=g.user["username"],
+    _notice(notice_id)
+    return _apply(notice_id, lambda: notices.approve(repository(), notice_id, actor=_actor(),
                                                      request_id=g.request_id),
                   gettext("Approved."))
 
@@ -178,15 +170,13 @@ def approve(notice_id: str):
 @bp.route("/<notice_id>/send", methods=["POST"])
 @login_required("reviewer", "supervisor")
 def send(notice_id: str):
-    notice = _notice(notice_id)
-    if not _may_follow_up(notice):
-        abort(403)
+    _notice(notice_id)
     now = datetime.now(UTC)
-    sent_at = _time_field("sent_at", now, not_before=None)
+    sent_at = _time_field("sent_at", now)
     if sent_at is None:
         return redirect(url_for("notices.show", notice_id=notice_id))
     return _apply(notice_id, lambda: notices.send(
-        repository(), notice_id, channel=request.form.get("channel", ""), actor=g.user["username"],
+        repository(), notice_id, channel=request.form.get("channel", ""), actor=_actor(),
         deadline_hours=_config().takedown_deadline_hours, sent_at=sent_at, request_id=g.request_id, now=now),
         gettext("Sending recorded; the deadline runs."))
 
@@ -195,25 +185,24 @@ def send(notice_id: str):
 @login_required("reviewer", "supervisor")
 def removal(notice_id: str):
     notice = _notice(notice_id)
-    if not _may_follow_up(notice):
-        abort(403)
     now = datetime.now(UTC)
-    sent_at = datetime.fromisoformat(notice["sent_at"]) if notice.get("sent_at") else None
-    removed_at = _time_field("removed_at", now, not_before=sent_at)
-    chosen = [p for p in request.form.getlist("post_ids") if p in notice["post_ids"]]
+    removed_at = _time_field("removed_at", now)
     if removed_at is None:
         return redirect(url_for("notices.show", notice_id=notice_id))
-    if not chosen:
-        flash(gettext("Choose the posts that were removed."), "error")
-        return redirect(url_for("notices.show", notice_id=notice_id))
+    chosen = list(dict.fromkeys(p[:200] for p in request.form.getlist("post_ids")))[:MAX_POSTS]
+    return _apply(notice_id, lambda: notices.record_removal_on_notice(
+        repository(), notice_id, chosen, actor=_actor(), removed_at=removed_at, request_id=g.request_id, now=now,
+        reason=f"{notice['reference']}: nền tảng xác nhận đã gỡ / platform confirmed"), gettext("Removal recorded."))
 
-    def record() -> None:
-        for post in repository().posts_by_ids(chosen):
-            if post.get("status") != "removed":
-                notices.record_removal(repository(), post["id"], actor=g.user["username"], removed_at=removed_at,
-                                       reason=f"{notice['reference']}: nền tảng xác nhận đã gỡ / platform confirmed",
-                                       request_id=g.request_id, now=now)
-    return _apply(notice_id, record, gettext("Removal recorded."))
+
+@bp.route("/<notice_id>/cancel", methods=["POST"])
+@login_required("reviewer", "supervisor")
+def cancel(notice_id: str):
+    _notice(notice_id)
+    return _apply(notice_id, lambda: notices.cancel(repository(), notice_id, actor=_actor(),
+                                                    reason=request.form.get("reason", "")[:2000],
+                                                    request_id=g.request_id),
+                  gettext("Notice cancelled; its posts are free for another notice."))
 
 
 @bp.route("/<notice_id>/letter.pdf")
@@ -227,25 +216,21 @@ def letter(notice_id: str):
                     headers={"Content-Disposition": f'inline; filename="safewatch-{name}.pdf"'})
 
 
-def _time_field(name: str, now: datetime, *, not_before: datetime | None) -> datetime | None:
-    """A time typed in the form (Vietnam time; empty = now), checked; None after flashing why not."""
+def _time_field(name: str, now: datetime) -> datetime | None:
+    """A time typed in the form (Vietnam time; empty = now); None after flashing that it cannot be
+    read. Whether it is allowed (not in the future, not before sending) is index.notices' rule."""
     try:
-        moment = display.parse_local_time(request.form.get(name)) or now
+        return display.parse_local_time(request.form.get(name)) or now
     except ValueError:
         flash(gettext("The time is not valid."), "error")
         return None
-    if moment > now + CLOCK_SKEW:
-        flash(gettext("The time cannot be in the future."), "error")
-        return None
-    if not_before is not None and moment < not_before:
-        flash(gettext("Removal cannot be before sending."), "error")
-        return None
-    return moment
 
 
 def _apply(notice_id: str, change, success: str):
     try:
         change()
+    except permissions.PermissionDenied:
+        abort(403)
     except VersionConflict:
         flash(str(CHANGED_MEANWHILE), "error")
     except SafeWatchError as error:

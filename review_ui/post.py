@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from index import lifecycle
+from index import lifecycle, permissions
+from index.permissions import Actor
 from index.repository import PostNotFound
 from review_ui.language import error_text
 from review_ui.security import login_required, may_open, repository
@@ -27,8 +28,9 @@ def show(post_id: str):
     scores = sorted(((code, source.get("scores", {}).get(code, 0.0)) for code in CODES),
                     key=lambda item: item[1], reverse=True)
     can_decide = source.get("status") == "in_review" and source.get("claimed_by") == g.user["username"]
+    can_reopen = source.get("status") in lifecycle.DECIDED_STATUSES and permissions.can(g.user, "reopen")
     return render_template("post/show.html", post_id=post_id, post=source, scores=scores,
-                           categories=CATEGORIES, can_decide=can_decide,
+                           categories=CATEGORIES, can_decide=can_decide, can_reopen=can_reopen,
                            related=repository().related_posts(post_id, source),
                            events=repository().events_for(post_id), break_due=track_exposure())
 
@@ -96,3 +98,21 @@ def decide(post_id: str):
     if follow_up == "investigation":
         flash(gettext("Referred to investigation (recorded)."), "success")
     return redirect(url_for("queue.queue"))
+
+
+@bp.route("/<post_id>/reopen", methods=["POST"])
+@login_required("supervisor")
+def reopen(post_id: str):
+    """A supervisor reopens a decision with a reason (index.lifecycle.reopen checks and audits it)."""
+    try:
+        lifecycle.reopen(repository(), post_id, actor=Actor.of(g.user), reason=request.form.get("reason", "")[:2000],
+                         request_id=g.request_id)
+    except PostNotFound:
+        abort(404)
+    except permissions.PermissionDenied:
+        abort(403)
+    except SafeWatchError as error:
+        flash(error_text(error), "error")
+        return redirect(url_for("post.show", post_id=post_id))
+    flash(gettext("Decision reopened: the post is yours to decide again."), "success")
+    return redirect(url_for("post.show", post_id=post_id))

@@ -182,16 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     users = commands.add_parser("users", help="manage review UI accounts")
     user_commands = users.add_subparsers(title="users commands", metavar="ACTION")
-    add = user_commands.add_parser("add", help="create an account (prints a generated password)")
+    add = user_commands.add_parser("add", help="create an account (prints a generated password; audited)")
     add.add_argument("username")
     add.add_argument("--role", action="append", dest="roles", required=True,
                      choices=("reviewer", "analyst", "supervisor", "admin"))
     add.add_argument("--name", default="", help="display name")
     add.set_defaults(handler=serving.users_add)
     user_commands.add_parser("list", help="list accounts").set_defaults(handler=serving.users_list)
-    disable = user_commands.add_parser("disable", help="disable an account")
+    disable = user_commands.add_parser("disable", help="disable an account (audited as cli:<os user>)")
     disable.add_argument("username")
     disable.set_defaults(handler=serving.users_disable)
+    enable = user_commands.add_parser("enable", help="enable a disabled account (audited)")
+    enable.add_argument("username")
+    enable.set_defaults(handler=serving.users_enable)
     password = user_commands.add_parser(
         "password", help="set an account's password (read from standard input, or generated); its sessions end",
         description="Set an account's password: typed at the prompt, read from standard input (one line), or "
@@ -200,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     password.add_argument("username")
     password.add_argument("--generate", action="store_true", help="generate one and print it (shown once)")
     password.set_defaults(handler=serving.users_password)
+    roles = user_commands.add_parser("roles", help="replace an account's roles (audited)")
+    roles.add_argument("username")
+    roles.add_argument("--role", action="append", dest="roles", required=True,
+                       choices=("reviewer", "analyst", "supervisor", "admin"))
+    roles.set_defaults(handler=serving.users_roles)
 
     demo = commands.add_parser("demo", help="the whole pipeline on the shipped demo site, then serve the UI")
     demo.add_argument("--no-serve", action="store_true", help="stop after crawling (for scripts and tests)")

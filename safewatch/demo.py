@@ -65,7 +65,8 @@ def _demo_account(repo) -> str:
     from index.accounts import create_user, generate_password, set_password
     password = generate_password()
     if repo.get_user(DEMO_USER) is None:
-        create_user(repo, DEMO_USER, password, ["reviewer", "analyst"], "Cán bộ rà soát (demo)")
+        create_user(repo, DEMO_USER, password, ["reviewer", "analyst"], "Cán bộ rà soát (demo)",
+                    actor="system:demo")
     else:
-        set_password(repo, DEMO_USER, password)
+        set_password(repo, DEMO_USER, password, actor="system:demo")
     return password

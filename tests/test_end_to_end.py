@@ -49,7 +49,7 @@ def test_demo_site_to_reviewer_decision(config, repo, trained_models, demo_site)
     # The reviewer's day: the queue shows the most urgent post, they take it and confirm it.
     from review_ui import create_app
     app = create_app(config, {"TESTING": True, "WTF_CSRF_ENABLED": False})
-    create_user(repo, "reviewer1", "a-long-password", ["reviewer"])
+    create_user(repo, "reviewer1", "a-long-password", ["reviewer"], actor="test")
     client = app.test_client()
     client.post("/login", data={"username": "reviewer1", "password": "a-long-password"})
     top = repo.review_queue(size=1)[0]

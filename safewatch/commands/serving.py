@@ -42,12 +42,23 @@ def run_server(app, host: str, port: int, *, threads: int) -> int:
     return 0
 
 
+def cli_actor() -> str:
+    """Who changes accounts from the command line, for the audit trail: "cli:<os user>"."""
+    import getpass
+    import os
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        name = f"uid{os.getuid()}"
+    return f"cli:{name}"
+
+
 def users_add(config: Config, args) -> int:
     from index.accounts import create_user, generate_password
     repo = repository(config)
     repo.setup()
     password = generate_password()
-    create_user(repo, args.username, password, sorted(set(args.roles)), args.name)
+    create_user(repo, args.username, password, sorted(set(args.roles)), args.name, actor=cli_actor())
     print(f"Created {args.username} ({', '.join(sorted(set(args.roles)))}). Password (shown once): {password}")
     return 0
 
@@ -61,8 +72,15 @@ def users_list(config: Config, args) -> int:
 
 def users_disable(config: Config, args) -> int:
     from index.accounts import set_disabled
-    set_disabled(repository(config), args.username, True)
+    set_disabled(repository(config), args.username, True, actor=cli_actor())
     print(f"Disabled {args.username}.")
+    return 0
+
+
+def users_enable(config: Config, args) -> int:
+    from index.accounts import set_disabled
+    set_disabled(repository(config), args.username, False, actor=cli_actor())
+    print(f"Enabled {args.username}.")
     return 0
 
 
@@ -80,9 +98,17 @@ def users_password(config: Config, args) -> int:
             return 1
     else:
         password = sys.stdin.readline().rstrip("\n")
-    set_password(repository(config), args.username, password)
+    set_password(repository(config), args.username, password, actor=cli_actor())
     print(f"New password of {args.username}" + (f" (shown once): {password}" if args.generate else " set.")
           + " Its sessions have ended.")
+    return 0
+
+
+def users_roles(config: Config, args) -> int:
+    from index.accounts import set_roles
+    roles = sorted(set(args.roles))
+    set_roles(repository(config), args.username, roles, actor=cli_actor())
+    print(f"{args.username}: {', '.join(roles)}.")
     return 0
 
 

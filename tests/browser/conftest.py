@@ -138,7 +138,7 @@ def site_repo(browser, config, es_client, trained_models):
             result = crawl(replace(config, index_prefix=repository.prefix), f"{demo.base_url}/index.html")
         assert result.returncode == 0, result.stdout + result.stderr
         for username, roles in USERS.items():
-            create_user(repository, username, PASSWORD, roles, display_name=f"Cán bộ {username.title()}")
+            create_user(repository, username, PASSWORD, roles, display_name=f"Cán bộ {username.title()}", actor="test")
         # Never at the top of the queue (priority 0.01), so "Next" in other tests does not take it.
         repository.bulk_upsert_posts([{
             "id": post_id_for(HOSTILE_URL), "url": HOSTILE_URL, "text": HOSTILE_TEXT, "author": HOSTILE_AUTHOR,

@@ -7,6 +7,7 @@ import pytest
 
 from index import lifecycle, notices
 from index.notices import NoticeDraft
+from index.permissions import Actor
 from review_ui.language import COOKIE
 from safewatch.records import post_id_for
 from tests.browser.test_main_flow import assert_quiet
@@ -39,9 +40,11 @@ def long_posts(site_repo):
     lifecycle.claim(site_repo, claimed, reviewer="quan")
     lifecycle.claim(site_repo, confirmed, reviewer="quan")
     lifecycle.decide(site_repo, confirmed, reviewer="quan", confirm=True, categories=ALL_CATEGORIES)
-    notice = notices.draft(site_repo, NoticeDraft("takedown", "platform", "R" * 200, (confirmed,)), actor="quan")
-    notices.approve(site_repo, notice["notice_id"], actor="son")
-    notices.send(site_repo, notice["notice_id"], channel="electronic", actor="son")
+    notice = notices.draft(site_repo, NoticeDraft("takedown", "platform", "R" * 200, (confirmed,)),
+                           actor=Actor("quan", frozenset({"reviewer"})))
+    supervisor = Actor("son", frozenset({"supervisor"}))
+    notices.approve(site_repo, notice["notice_id"], actor=supervisor)
+    notices.send(site_repo, notice["notice_id"], channel="electronic", actor=supervisor)
     site_repo.refresh()
     return {"claimed": claimed, "confirmed": confirmed, "notice": notice["notice_id"]}
 
@@ -85,7 +88,7 @@ def test_the_header_fits_with_many_roles(page, live_server, login, site_repo, re
     from tests.browser.site_data import PASSWORD
     if site_repo.get_user("nhieu") is None:
         create_user(site_repo, "nhieu", PASSWORD, ["reviewer", "analyst", "supervisor", "admin"],
-                    display_name="Cán bộ Nguyễn Thị Phương Thảo Nhiều Vai Trò")
+                    display_name="Cán bộ Nguyễn Thị Phương Thảo Nhiều Vai Trò", actor="test")
     for language in ("vi", "en"):
         page.context.add_cookies([{"name": COOKIE, "value": language, "url": live_server.url}])
         login(page, "nhieu")

@@ -10,6 +10,7 @@ from crawlers.recheck import decide
 from index import lifecycle, notices
 from index.notices import NoticeDraft
 from safewatch.records import post_id_for
+from tests.actors import CHIEF, LAN
 from tests.crawlers.fixture_server import FixtureServer, Reply
 
 THREAD = """<html><body><h1>Rao vặt</h1>
@@ -50,9 +51,9 @@ def under_notice(repo, url: str, text: str = "Pod 1 lần giá học sinh, ib m�
                              "platform": "forum", "source": "demo", "kind": "html"}])
     lifecycle.claim(repo, post_id, reviewer="lan", now=T0)
     lifecycle.decide(repo, post_id, reviewer="lan", confirm=True, categories=["drugs"], now=T0)
-    notice = notices.draft(repo, NoticeDraft("takedown", "platform", "Forum", (post_id,)), actor="lan", now=T0)
-    notices.approve(repo, notice["notice_id"], actor="chief", now=T0)
-    notices.send(repo, notice["notice_id"], channel="electronic", actor="lan", now=T0)
+    notice = notices.draft(repo, NoticeDraft("takedown", "platform", "Forum", (post_id,)), actor=LAN, now=T0)
+    notices.approve(repo, notice["notice_id"], actor=CHIEF, now=T0)
+    notices.send(repo, notice["notice_id"], channel="electronic", actor=LAN, now=T0)
     return post_id
 
 

@@ -9,6 +9,7 @@ from index.notices import NoticeDraft
 from index.periods import PeriodError, period
 from index.reports import build_report
 from safewatch.records import post_id_for
+from tests.actors import CHIEF, LAN, RECHECK
 
 OCT, NOV = datetime(2026, 10, 10, 3, 0, tzinfo=UTC), datetime(2026, 11, 10, 3, 0, tzinfo=UTC)
 
@@ -58,10 +59,10 @@ def review(repo, post_id, when, confirm=True):
 
 
 def request_removal(repo, post_ids, when):
-    notice = notices.draft(repo, NoticeDraft("takedown", "platform", "Forum", tuple(post_ids)), actor="lan",
+    notice = notices.draft(repo, NoticeDraft("takedown", "platform", "Forum", tuple(post_ids)), actor=LAN,
                            now=when)
-    notices.approve(repo, notice["notice_id"], actor="chief", now=when)
-    return notices.send(repo, notice["notice_id"], channel="electronic", actor="lan", now=when)
+    notices.approve(repo, notice["notice_id"], actor=CHIEF, now=when)
+    return notices.send(repo, notice["notice_id"], channel="electronic", actor=LAN, now=when)
 
 
 def test_monthly_figures_with_comparison_and_removed_items(repo):
@@ -69,7 +70,8 @@ def test_monthly_figures_with_comparison_and_removed_items(repo):
     october = [add_post(repo, 1, OCT), add_post(repo, 2, OCT, labels=())]
     review(repo, october[0], OCT)
     request_removal(repo, [october[0]], OCT)
-    notices.record_removal(repo, october[0], actor="recheck", removed_at=OCT + timedelta(hours=10), now=OCT)
+    notices.record_removal(repo, october[0], actor=RECHECK,
+                           removed_at=OCT + timedelta(hours=10), now=OCT + timedelta(hours=10))
     # November: 4 collected (3 flagged), 2 confirmed, 1 dismissed; two requests: one removed in
     # 30 h (late), one still online past its deadline.
     november = [add_post(repo, n, NOV, platform="facebook" if n == 13 else "forum") for n in (10, 11, 12)]
@@ -79,7 +81,8 @@ def test_monthly_figures_with_comparison_and_removed_items(repo):
     review(repo, november[2], NOV, confirm=False)
     request_removal(repo, [november[0]], NOV)
     request_removal(repo, [november[1]], NOV)
-    notices.record_removal(repo, november[0], actor="recheck", removed_at=NOV + timedelta(hours=30), now=NOV)
+    notices.record_removal(repo, november[0], actor=RECHECK,
+                           removed_at=NOV + timedelta(hours=30), now=NOV + timedelta(hours=30))
 
     report = build_report(repo, period("month", date(2026, 11, 15)), now=NOV + timedelta(days=3))
     f = report.figures

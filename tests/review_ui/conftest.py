@@ -14,6 +14,7 @@ from index.accounts import create_user
 from index.notices import NoticeDraft
 from review_ui.language import COOKIE as LANGUAGE_COOKIE
 from safewatch.records import post_id_for
+from tests.actors import CHIEF, LAN
 
 SITE_PASSWORD = "correct-horse-battery"
 SITE_USERS = {"lan": ["reviewer"], "an": ["analyst"], "chief": ["supervisor"], "root": ["admin"]}
@@ -42,7 +43,7 @@ def _post(repo, n: int, **fields) -> str:
 @pytest.fixture
 def site(repo) -> Site:
     for name, roles in SITE_USERS.items():
-        create_user(repo, name, SITE_PASSWORD, roles, display_name=f"Cán bộ {name.title()}")
+        create_user(repo, name, SITE_PASSWORD, roles, display_name=f"Cán bộ {name.title()}", actor="test")
     flagged = _post(repo, 1)
     lifecycle.claim(repo, flagged, reviewer="lan")
     media = _post(repo, 2, media_urls=["https://cdn.example/a.jpg"])
@@ -50,11 +51,11 @@ def site(repo) -> Site:
     for post_id in (removed, confirmed):
         lifecycle.claim(repo, post_id, reviewer="lan")
         lifecycle.decide(repo, post_id, reviewer="lan", confirm=True, categories=["drugs"])
-    notice = notices.draft(repo, NoticeDraft("takedown", "platform", "Forum", (removed,)), actor="lan")
-    notices.approve(repo, notice["notice_id"], actor="chief")
+    notice = notices.draft(repo, NoticeDraft("takedown", "platform", "Forum", (removed,)), actor=LAN)
+    notices.approve(repo, notice["notice_id"], actor=CHIEF)
     now = datetime.now(UTC)
-    notices.send(repo, notice["notice_id"], channel="letter", actor="lan", sent_at=now - timedelta(hours=2))
-    notices.record_removal(repo, removed, actor="chief", removed_at=now - timedelta(hours=1))
+    notices.send(repo, notice["notice_id"], channel="letter", actor=LAN, sent_at=now - timedelta(hours=2))
+    notices.record_removal(repo, removed, actor=CHIEF, removed_at=now - timedelta(hours=1))
     repo.refresh()
     return Site(flagged=flagged, confirmed=confirmed, notice=notice["notice_id"], media=media)
 

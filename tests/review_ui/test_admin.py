@@ -12,8 +12,8 @@ PASSWORD = "a-long-password"
 
 @pytest.fixture
 def admin_client(client, repo):
-    create_user(repo, "root", PASSWORD, ["admin"])
-    create_user(repo, "lan", PASSWORD, ["reviewer"])
+    create_user(repo, "root", PASSWORD, ["admin"], actor="test")
+    create_user(repo, "lan", PASSWORD, ["reviewer"], actor="test")
     client.post("/login", data={"username": "root", "password": PASSWORD})
     return client
 
@@ -23,7 +23,7 @@ def shown_password(page: str) -> str:
 
 
 def test_only_admins_reach_the_account_pages(client, repo):
-    create_user(repo, "chief", PASSWORD, ["supervisor"])
+    create_user(repo, "chief", PASSWORD, ["supervisor"], actor="test")
     assert client.get("/admin/users").status_code == 302  # to the login page
     client.post("/login", data={"username": "chief", "password": PASSWORD})
     assert client.get("/admin/users").status_code == 403

@@ -13,8 +13,8 @@ XSS = "<script>alert('x')</script><img src=x onerror=alert(1)> \" onmouseover=\"
 
 @pytest.fixture
 def users(repo):
-    create_user(repo, "lan", PASSWORD, ["reviewer"])
-    create_user(repo, "an", PASSWORD, ["analyst"])
+    create_user(repo, "lan", PASSWORD, ["reviewer"], actor="test")
+    create_user(repo, "an", PASSWORD, ["analyst"], actor="test")
     return repo
 
 
@@ -136,11 +136,11 @@ def test_times_are_shown_in_vietnam_time():
 
 def test_a_new_password_replaces_the_old_one(client, users):
     from index.accounts import AccountError, set_password
-    set_password(users, "lan", "another-long-password")
+    set_password(users, "lan", "another-long-password", actor="test")
     assert login(client).status_code == 401
     assert login(client, password="another-long-password").status_code == 302
     with pytest.raises(AccountError, match="at least"):
-        set_password(users, "lan", "short")
+        set_password(users, "lan", "short", actor="test")
 
 
 def test_login_is_throttled_after_wrong_passwords(client, users):
@@ -190,7 +190,7 @@ def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app, users):
     first, second = app.test_client(), app.test_client()
     assert login(first).status_code == 302 and login(second).status_code == 302
     assert first.get("/queue").status_code == 200
-    set_password(users, "lan", "another-long-password")  # e.g. an admin's reset after a leak
+    set_password(users, "lan", "another-long-password", actor="test")  # e.g. an admin's reset after a leak
     for client in (first, second):
         response = client.get("/queue")
         assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -15,7 +15,7 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture
 def analyst(client, repo):
-    create_user(repo, "an", PASSWORD, ["analyst"])
+    create_user(repo, "an", PASSWORD, ["analyst"], actor="test")
     assert client.post("/login", data={"username": "an", "password": PASSWORD}).status_code == 302
     return client
 

@@ -47,8 +47,8 @@ def make_app(config, repo, **settings):
 
 @pytest.fixture
 def lan(repo):
-    create_user(repo, "lan", PASSWORD, ["reviewer"])
-    create_user(repo, "root", PASSWORD, ["admin"])
+    create_user(repo, "lan", PASSWORD, ["reviewer"], actor="test")
+    create_user(repo, "root", PASSWORD, ["admin"], actor="test")
     return repo
 
 
@@ -169,10 +169,10 @@ def test_disabling_or_a_new_password_ends_every_session(app, lan, revoke):
     copy = app.test_client()
     copy.set_cookie("session", first.get_cookie("session").value)
     if revoke == "new_password":
-        set_password(lan, "lan", NEW_PASSWORD)
+        set_password(lan, "lan", NEW_PASSWORD, actor="test")
     else:
-        set_disabled(lan, "lan", True)
-        set_disabled(lan, "lan", False)  # enabling the account again revives no old session
+        set_disabled(lan, "lan", True, actor="test")
+        set_disabled(lan, "lan", False, actor="test")  # enabling the account again revives no old session
     for client in (first, second, copy):
         assert not signed_in(client)
     assert login(first, password=NEW_PASSWORD if revoke == "new_password" else PASSWORD).status_code == 302

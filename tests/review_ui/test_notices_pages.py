@@ -10,9 +10,11 @@ import pytest
 
 from index import lifecycle, notices
 from index.accounts import create_user
-from index.notices import NoticeDraft, NoticeError
+from index.notices import NoticeDraft
+from index.permissions import PermissionDenied
 from review_ui.language import COOKIE as LANGUAGE_COOKIE
 from safewatch.records import post_id_for
+from tests.actors import CHIEF, HOA, LAN
 
 PASSWORD = "correct-horse-battery"
 XSS = "<script>alert('x')</script><img src=x onerror=alert(1)> \" onmouseover=\"alert(2)"
@@ -23,7 +25,7 @@ USERS = {"lan": ["reviewer"], "minh": ["reviewer"], "an": ["analyst"], "chief": 
 @pytest.fixture
 def people(repo):
     for name, roles in USERS.items():
-        create_user(repo, name, PASSWORD, roles)
+        create_user(repo, name, PASSWORD, roles, actor="test")
     return repo
 
 
@@ -43,7 +45,7 @@ def confirmed(repo, n, *, platform="facebook", url=None, text="bán thuốc lắ
     return post_id
 
 
-def takedown(repo, post_ids, *, actor="lan", recipient="Facebook", now=None):
+def takedown(repo, post_ids, *, actor=LAN, recipient="Facebook", now=None):
     return notices.draft(repo, NoticeDraft("takedown", "platform", recipient, tuple(post_ids)), actor=actor,
                          now=now)
 
@@ -77,8 +79,10 @@ def test_every_route_and_every_role(app, people, method, path, data, allowed):
     fill = {"notice": notice["notice_id"], "post": post}
     path = path.format(**fill)
     data = {k: v.format(**fill) for k, v in data.items()} if data is not None else None
-    for username in [None, *USERS]:
+    for n, username in enumerate([None, *USERS]):
         client = signed_in(app, username)
+        if method == "post" and path == "/notices/new":  # a post is in one open warning: a fresh one each
+            data = {**data, "post_id": confirmed(people, 100 + n)}
         response = client.get(path) if method == "get" else client.post(path, data=data)
         if username is None:
             assert response.status_code == 302 and "/login" in response.headers["Location"], path
@@ -152,11 +156,11 @@ def test_full_flow_from_a_confirmed_post_to_a_closed_notice(app, people):
 def test_overdue_notices_come_first_in_their_own_style(app, people):
     now = datetime.now(UTC)
     late = takedown(people, [confirmed(people, 1)], now=now - timedelta(hours=40))
-    notices.approve(people, late["notice_id"], actor="chief")
-    notices.send(people, late["notice_id"], channel="phone", actor="lan", sent_at=now - timedelta(hours=30))
+    notices.approve(people, late["notice_id"], actor=CHIEF)
+    notices.send(people, late["notice_id"], channel="phone", actor=LAN, sent_at=now - timedelta(hours=30))
     running = takedown(people, [confirmed(people, 2)])
-    notices.approve(people, running["notice_id"], actor="chief")
-    notices.send(people, running["notice_id"], channel="phone", actor="lan")
+    notices.approve(people, running["notice_id"], actor=CHIEF)
+    notices.send(people, running["notice_id"], channel="phone", actor=LAN)
     draft = takedown(people, [confirmed(people, 3)])
     page = signed_in(app, "an").get("/notices").get_data(as_text=True)
     positions = [page.index(n["reference"]) for n in (late, running, draft)]
@@ -172,20 +176,20 @@ def test_overdue_notices_come_first_in_their_own_style(app, people):
 
 
 def test_the_drafter_cannot_approve_their_own_request(app, people):
-    mine = takedown(people, [confirmed(people, 1)], actor="hoa")  # hoa is reviewer and supervisor
+    mine = takedown(people, [confirmed(people, 1)], actor=HOA)  # hoa is reviewer and supervisor
     hoa = signed_in(app, "hoa")
     assert "/approve" not in hoa.get(f"/notices/{mine['notice_id']}").get_data(as_text=True)
     assert hoa.post(f"/notices/{mine['notice_id']}/approve").status_code == 403
     assert people.get_notice(mine["notice_id"]).source["status"] == "draft"
-    with pytest.raises(NoticeError, match="cannot approve"):
-        notices.approve(people, mine["notice_id"], actor="hoa")
+    with pytest.raises(PermissionDenied, match="cannot approve"):
+        notices.approve(people, mine["notice_id"], actor=HOA)
     assert signed_in(app, "chief").post(f"/notices/{mine['notice_id']}/approve").status_code == 302
     assert people.get_notice(mine["notice_id"]).source["approved_by"] == "chief"
 
 
 def test_another_reviewer_cannot_record_on_someone_elses_notice(app, people):
     notice = takedown(people, [confirmed(people, 1)])
-    notices.approve(people, notice["notice_id"], actor="chief")
+    notices.approve(people, notice["notice_id"], actor=CHIEF)
     assert signed_in(app, "minh").post(f"/notices/{notice['notice_id']}/send",
                                        data={"channel": "phone"}).status_code == 403
     assert people.get_notice(notice["notice_id"]).source["status"] == "approved"
@@ -198,7 +202,7 @@ def test_one_notice_goes_to_one_platform_and_times_are_checked(app, people):
                                               "post_id": [first, other]})
     assert response.status_code == 400 and "Mỗi văn bản gửi một nền tảng" in response.get_data(as_text=True)
     notice = takedown(people, [first])
-    notices.approve(people, notice["notice_id"], actor="chief")
+    notices.approve(people, notice["notice_id"], actor=CHIEF)
     future = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     lan.post(f"/notices/{notice['notice_id']}/send", data={"channel": "phone", "sent_at": future})
     assert people.get_notice(notice["notice_id"]).source["status"] == "approved"
@@ -276,3 +280,41 @@ def test_countdown_words(app):
     assert safe_href("https://a.example/x") == "https://a.example/x"
     for bad in ("javascript:alert(1)", "data:text/html,x", "//evil.example", "http://", "https://a.example/\nx"):
         assert safe_href(bad) is None, bad
+
+
+def test_a_drafter_cannot_record_a_back_dated_removal_on_an_unapproved_draft(app, people):
+    """Issue #12: the removal route used to accept any notice; now the domain refuses it unless sent."""
+    post_id = confirmed(people, 1)
+    notice = takedown(people, [post_id])
+    lan = signed_in(app, "lan")
+    page = lan.get(f"/notices/{notice['notice_id']}").get_data(as_text=True)
+    assert "/removal" not in page  # the button is not offered…
+    response = lan.post(f"/notices/{notice['notice_id']}/removal", data={"post_ids": post_id,
+                                                                         "removed_at": "2026-11-01T08:00"},
+                        follow_redirects=True)
+    assert "Chỉ ghi nhận việc gỡ trên thông báo đã gửi" in response.get_data(as_text=True)  # …nor accepted
+    assert people.get_post(post_id).source["status"] == "confirmed"
+
+
+def test_removal_time_before_sending_is_refused_through_the_route(app, people):
+    post_id = confirmed(people, 1)
+    notice = takedown(people, [post_id])
+    notices.approve(people, notice["notice_id"], actor=CHIEF)
+    notices.send(people, notice["notice_id"], channel="phone", actor=LAN, sent_at=datetime.now(UTC))
+    before = (datetime.now(UTC) + timedelta(hours=7) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")  # Vietnam time
+    response = signed_in(app, "lan").post(f"/notices/{notice['notice_id']}/removal",
+                                          data={"post_ids": post_id, "removed_at": before}, follow_redirects=True)
+    assert "Thời điểm gỡ không thể trước thời điểm gửi." in response.get_data(as_text=True)
+    assert people.get_post(post_id).source["status"] == "takedown_requested"
+
+
+def test_cancel_a_notice_frees_its_posts(app, people):
+    post_id = confirmed(people, 1)
+    notice = takedown(people, [post_id])
+    assert signed_in(app, "minh").post(f"/notices/{notice['notice_id']}/cancel",
+                                       data={"reason": "x"}).status_code == 403
+    lan = signed_in(app, "lan")
+    assert "/cancel" in lan.get(f"/notices/{notice['notice_id']}").get_data(as_text=True)
+    assert lan.post(f"/notices/{notice['notice_id']}/cancel", data={"reason": "sai nền tảng"}).status_code == 302
+    assert people.get_notice(notice["notice_id"]).source["status"] == "cancelled"
+    assert takedown(people, [post_id])["status"] == "draft"

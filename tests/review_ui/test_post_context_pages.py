@@ -17,7 +17,7 @@ TEXT = "Tuyển cộng tác viên online việc nhẹ lương cao cho học sinh
 
 
 def sign_in(client, repo, username, role):
-    create_user(repo, username, PASSWORD, [role])
+    create_user(repo, username, PASSWORD, [role], actor="test")
     assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
 
 

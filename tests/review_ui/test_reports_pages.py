@@ -16,6 +16,7 @@ from index.periods import period
 from index.reports import build_report
 from review_ui.report_exports import FIGURES, shown
 from safewatch.records import post_id_for
+from tests.actors import CHIEF, LAN, RECHECK
 
 PASSWORD = "correct-horse-battery"
 SEP, OCT = datetime(2026, 9, 10, 3, 0, tzinfo=UTC), datetime(2026, 10, 10, 3, 0, tzinfo=UTC)
@@ -27,7 +28,7 @@ USERS = {"lan": ["reviewer"], "an": ["analyst"], "chief": ["supervisor"], "root"
 @pytest.fixture
 def people(repo):
     for name, roles in USERS.items():
-        create_user(repo, name, PASSWORD, roles)
+        create_user(repo, name, PASSWORD, roles, actor="test")
     return repo
 
 
@@ -56,10 +57,10 @@ def review(repo, post_id, when, confirm=True):
 
 
 def request_removal(repo, post_ids, when):
-    notice = notices.draft(repo, NoticeDraft("takedown", "platform", "Forum", tuple(post_ids)), actor="lan",
+    notice = notices.draft(repo, NoticeDraft("takedown", "platform", "Forum", tuple(post_ids)), actor=LAN,
                            now=when)
-    notices.approve(repo, notice["notice_id"], actor="chief", now=when)
-    return notices.send(repo, notice["notice_id"], channel="electronic", actor="lan", sent_at=when, now=when)
+    notices.approve(repo, notice["notice_id"], actor=CHIEF, now=when)
+    return notices.send(repo, notice["notice_id"], channel="electronic", actor=LAN, sent_at=when, now=when)
 
 
 @pytest.fixture
@@ -69,7 +70,8 @@ def history(people):
     september = [add_post(people, 1, SEP), add_post(people, 2, SEP, labels=())]
     review(people, september[0], SEP)
     request_removal(people, [september[0]], SEP)
-    notices.record_removal(people, september[0], actor="recheck", removed_at=SEP + timedelta(hours=10), now=SEP)
+    notices.record_removal(people, september[0], actor=RECHECK,
+                           removed_at=SEP + timedelta(hours=10), now=SEP + timedelta(hours=10))
     october = [add_post(people, n, OCT) for n in (10, 11, 12)]
     add_post(people, 13, OCT, labels=(), platform="facebook")
     hostile = add_post(people, 14, OCT, platform="@evil", source="+cmd", url=HOSTILE_URL)
@@ -78,8 +80,10 @@ def history(people):
     review(people, october[2], OCT, confirm=False)
     for post_id in (october[0], october[1], hostile):
         request_removal(people, [post_id], OCT)
-    notices.record_removal(people, october[0], actor="recheck", removed_at=OCT + timedelta(hours=30), now=OCT)
-    notices.record_removal(people, hostile, actor="recheck", removed_at=OCT + timedelta(hours=5), now=OCT)
+    notices.record_removal(people, october[0], actor=RECHECK,
+                           removed_at=OCT + timedelta(hours=30), now=OCT + timedelta(hours=30))
+    notices.record_removal(people, hostile, actor=RECHECK,
+                           removed_at=OCT + timedelta(hours=5), now=OCT + timedelta(hours=5))
     people.refresh()
     return people
 

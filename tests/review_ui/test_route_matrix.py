@@ -46,7 +46,7 @@ def test_visitors_are_sent_to_the_login_page(client, app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_opens_exactly_the_routes_of_its_role(client, app, repo, role):
-    create_user(repo, f"user-{role}", PASSWORD, [role])
+    create_user(repo, f"user-{role}", PASSWORD, [role], actor="test")
     assert client.post("/login", data={"username": f"user-{role}", "password": PASSWORD}).status_code == 302
     checked = 0
     for endpoint, method, path, roles in routes(app):

@@ -11,8 +11,8 @@ PASSWORD = "a-long-password"
 
 
 def test_search_results_export_to_a_safe_csv(client, repo):
-    create_user(repo, "an", PASSWORD, ["analyst"])
-    create_user(repo, "lan", PASSWORD, ["reviewer"])
+    create_user(repo, "an", PASSWORD, ["analyst"], actor="test")
+    create_user(repo, "lan", PASSWORD, ["reviewer"], actor="test")
     posts = [{"id": post_id_for(f"http://f.example/t/{n}"), "url": f"http://f.example/t/{n}", "platform": "forum",
               "text": f"bán kẹo số {n} cho học sinh", "status": "flagged", "labels": ["drugs"], "source": "demo"}
              for n in range(620)]

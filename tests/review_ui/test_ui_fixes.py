@@ -22,7 +22,7 @@ MEDIA = ["https://cdn.example/a.jpg", "javascript:alert(1)//.png", '"><img src=x
 @pytest.fixture
 def people(repo):
     for name, roles in USERS.items():
-        create_user(repo, name, PASSWORD, roles)
+        create_user(repo, name, PASSWORD, roles, actor="test")
     return repo
 
 

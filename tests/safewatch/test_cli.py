@@ -4,6 +4,7 @@ import sys
 import pytest
 
 from safewatch.cli import build_parser
+from tests.actors import LAN
 
 
 def test_help_lists_every_command():
@@ -42,7 +43,7 @@ def test_users_password_obeys_the_password_rule(config, repo):
     import os
 
     from index.accounts import authenticate, create_user
-    create_user(repo, "lan", "correct-horse-battery", ["reviewer"])
+    create_user(repo, "lan", "correct-horse-battery", ["reviewer"], actor="test")
     env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": repo.prefix}
     run = [sys.executable, "-m", "safewatch.cli", "users", "password", "lan"]
     for weak in ("short-pass", "qwertyuiop123"):  # too short; on the list of common passwords
@@ -74,9 +75,9 @@ def test_notices_overdue_and_report_commands(config, repo):
     earlier = datetime.now(UTC) - timedelta(hours=30)
     lifecycle.claim(repo, post_id_for(url), reviewer="lan", now=earlier)
     lifecycle.decide(repo, post_id_for(url), reviewer="lan", confirm=True, categories=["scam"], now=earlier)
-    notice = notices.draft(repo, NoticeDraft("warning", "poster", "kiet9x", (post_id_for(url),)), actor="lan",
+    notice = notices.draft(repo, NoticeDraft("warning", "poster", "kiet9x", (post_id_for(url),)), actor=LAN,
                            now=earlier)
-    notices.send(repo, notice["notice_id"], channel="phone", actor="lan", now=earlier)
+    notices.send(repo, notice["notice_id"], channel="phone", actor=LAN, now=earlier)
     env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": repo.prefix}
     run = [sys.executable, "-m", "safewatch.cli"]
     listed = subprocess.run([*run, "notices", "overdue", "--mark"], capture_output=True, text=True, env=env)
@@ -130,3 +131,31 @@ def test_serve_runs_a_production_server_and_stops_promptly(config, repo, stop_si
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_account_changes_from_the_command_line_are_audited(config, repo):
+    """Each `safewatch users …` change goes through index.accounts and leaves an event naming cli:<os user>."""
+    import getpass
+    import os
+    env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": repo.prefix}
+    run = [sys.executable, "-m", "safewatch.cli", "users"]
+    steps = [(["add", "thu", "--role", "reviewer"], "user_created"), (["disable", "thu"], "user_disabled"),
+             (["enable", "thu"], "user_enabled"), (["password", "thu", "--generate"], "password_reset"),
+             (["roles", "thu", "--role", "supervisor", "--role", "reviewer"], "roles_changed")]
+    for argv, action in steps:
+        result = subprocess.run([*run, *argv], capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr
+        repo.refresh()
+        found = repo.client.search(index=repo.events, query={"term": {"action": action}})["hits"]["hits"]
+        assert [(h["_source"]["actor"], h["_source"]["details"]["username"]) for h in found] == [
+            (f"cli:{getpass.getuser()}", "thu")], action
+    assert repo.get_user("thu")["roles"] == ["reviewer", "supervisor"]
+    missing = subprocess.run([*run, "disable", "nobody"], capture_output=True, text=True, env=env)
+    assert missing.returncode == 1 and missing.stderr.strip() == "error: No user 'nobody'."
+
+
+@pytest.mark.parametrize("action", ["add", "disable", "enable", "password", "roles"])
+def test_every_users_command_has_help(action):
+    result = subprocess.run([sys.executable, "-m", "safewatch.cli", "users", action, "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "usage: safewatch users" in result.stdout
