@@ -1,6 +1,7 @@
 """Crawl state kept between runs: the validators (ETag, Last-Modified) of every page fetched, for
-conditional requests. One SQLite file per posts index (by its uuid), so a fresh or rebuilt index
-never inherits validators of pages it does not hold."""
+conditional requests. One SQLite file per lineage of the posts index (index.schema.lineage): a
+migrated index, which holds every page's posts, keeps its validators; a fresh or rebuilt index never
+inherits validators of pages it does not hold."""
 
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ class CrawlState:
 
     @classmethod
     def for_repository(cls, var_dir: Path, repo: Repository) -> CrawlState:
-        settings = repo.client.indices.get_settings(index=repo.posts)
-        concrete, body = next(iter(settings.items()))
-        return cls(var_dir / "crawl_state" / f"{concrete}-{body['settings']['index']['uuid']}.sqlite")
+        from index.schema import SPECS, current_index, lineage
+        concrete = current_index(repo, next(spec for spec in SPECS if spec.name == "posts"))
+        return cls(var_dir / "crawl_state" / f"{lineage(repo, concrete)}.sqlite")
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         row = self.db.execute("SELECT etag, last_modified FROM validators WHERE url = ?", (url,)).fetchone()

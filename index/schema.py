@@ -22,6 +22,7 @@ import hashlib
 import json
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -53,13 +54,14 @@ def _analysis_fingerprint() -> str:
     return hashlib.sha256(json.dumps(ANALYSIS, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _mappings(spec: IndexSpec) -> dict:
-    return {**spec.mappings, "_meta": {"schema": fingerprint(spec), "analysis": _analysis_fingerprint()}}
+def _mappings(spec: IndexSpec, lineage: str) -> dict:
+    return {**spec.mappings, "_meta": {"schema": fingerprint(spec), "analysis": _analysis_fingerprint(),
+                                       "lineage": lineage}}
 
 
-def _body(spec: IndexSpec, repo: Repository, *, with_alias: bool) -> dict:
+def _body(spec: IndexSpec, repo: Repository, *, with_alias: bool, lineage: str) -> dict:
     body = spec.body(repo.prefix)
-    body["mappings"] = _mappings(spec)
+    body["mappings"] = _mappings(spec, lineage)
     if not with_alias:
         body.pop("aliases")
     return body
@@ -76,6 +78,21 @@ def _meta(repo: Repository, index: str) -> dict:
     return repo.client.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
 
 
+def lineage(repo: Repository, index: str) -> str:
+    """What stays the same when an index is migrated (its documents are copied) and changes when it
+    is created anew: crawl state is kept per lineage. An index made before lineages existed is
+    named by its concrete name and uuid, as its crawl state was."""
+    found = _meta(repo, index).get("lineage")
+    if found:
+        return found
+    uuid_ = repo.client.indices.get_settings(index=index)[index]["settings"]["index"]["uuid"]
+    return f"{index}-{uuid_}"
+
+
+def _new_lineage(spec: IndexSpec, repo: Repository) -> str:
+    return f"{spec.concrete(repo.prefix)}-{uuid.uuid4().hex}"
+
+
 def setup(repo: Repository) -> list[str]:
     """Create missing indices; apply additive changes. Raises SchemaOutdated when a migration is
     needed. Safe to run on every start."""
@@ -84,7 +101,8 @@ def setup(repo: Repository) -> list[str]:
         index = current_index(repo, spec)
         if index is None:
             try:
-                repo.client.indices.create(index=spec.concrete(repo.prefix), **_body(spec, repo, with_alias=True))
+                repo.client.indices.create(index=spec.concrete(repo.prefix),
+                                           **_body(spec, repo, with_alias=True, lineage=_new_lineage(spec, repo)))
                 created.append(spec.concrete(repo.prefix))
             except BadRequestError as error:
                 if error.error != "resource_already_exists_exception":  # another process was first
@@ -96,7 +114,7 @@ def setup(repo: Repository) -> list[str]:
         if meta.get("analysis") != _analysis_fingerprint():
             raise SchemaOutdated(f"{spec.alias(repo.prefix)}: text analysis changed; run `safewatch index migrate`.")
         try:
-            repo.client.indices.put_mapping(index=index, **_mappings(spec))
+            repo.client.indices.put_mapping(index=index, **_mappings(spec, lineage(repo, index)))
         except BadRequestError as error:
             raise SchemaOutdated(f"{spec.alias(repo.prefix)}: mapping changed in a way Elasticsearch cannot apply "
                                  f"in place ({error.message}); run `safewatch index migrate`.") from None
@@ -158,7 +176,7 @@ def _migrate_one(repo: Repository, spec: IndexSpec, log: Callable[[str], None]) 
     match = re.search(r"-v(\d+)$", old)
     new = f"{alias}-v{int(match.group(1)) + 1 if match else spec.version + 1}"
     log(f"{alias}: {old} -> {new}")
-    client.indices.create(index=new, **_body(spec, repo, with_alias=False))
+    client.indices.create(index=new, **_body(spec, repo, with_alias=False, lineage=lineage(repo, old)))
     client.indices.put_settings(index=old, settings={"index.blocks.write": True})
     try:
         # A write already past the block check when the block arrived can still land (a create or an

@@ -58,3 +58,25 @@ def test_unchanged_feed_costs_a_304_and_changes_are_read(run_crawl, repo):
         repo.setup()
         fourth = run_crawl(registry, "news-feed")
         assert "if-none-match" not in server.requests[-1][2] and "3 new" in fourth.stdout, fourth.output
+
+
+def test_a_migrated_index_keeps_its_crawl_state_and_a_rebuilt_one_does_not(repo, tmp_path):
+    """`safewatch index migrate` copies every post, so the pages' validators stay valid (before, every
+    source was fetched again in full afterwards); an index dropped and created anew starts afresh."""
+    from crawlers.state import CrawlState
+    from index import schema
+    state = CrawlState.for_repository(tmp_path, repo)
+    state.remember("http://f.example/rss.xml", '"v1"', None, "2026-12-07T00:00:00+00:00")
+    state.close()
+    posts = next(spec for spec in schema.SPECS if spec.name == "posts")
+    before = schema.current_index(repo, posts)
+    schema.migrate(repo, specs=[posts], log=lambda message: None)
+    assert schema.current_index(repo, posts) != before
+    migrated = CrawlState.for_repository(tmp_path, repo)
+    assert migrated.validators("http://f.example/rss.xml") == ('"v1"', None)
+    migrated.close()
+    repo.drop_all()
+    repo.setup()
+    rebuilt = CrawlState.for_repository(tmp_path, repo)
+    assert rebuilt.validators("http://f.example/rss.xml") == (None, None)
+    rebuilt.close()
