@@ -1,6 +1,7 @@
 """Speed of the review UI's main pages on a large index, as a reviewer's browser sees it.
 
     .venv/bin/python bench/ui.py [--posts 1000000] [--requests 200] [--keep PREFIX]
+    .venv/bin/python bench/ui.py --reviewers 16 [--seconds 60] [--posts 1000000] [--keep PREFIX]
 
 Not a test. Fills fresh indices with --posts posts (the generator of bench/index.py; or reuses the
 indices of a --keep PREFIX from an earlier run), serves the app with waitress (a production WSGI
@@ -8,6 +9,12 @@ server) in its own process, and from this client process, signed in as a reviewe
 queue, post and search pages --requests times each. Prints p50/p95 per page and, measured in the
 same run from the same process, the Elasticsearch query behind each page: the ratio is what the
 web layer adds. Target (issue 6): p95 under 150 ms.
+
+With --reviewers N: N reviewers at once, each signed in with their own account in their own
+session, work the queue as people do for --seconds: "Next" (claim the most urgent post), the post
+page it leads to, a decision (dismiss), then a 1 s pause; then the same again with no pause at all.
+Prints p50/p95 of next, post page and decision for both, and how often "Next" found nothing while
+flagged posts were waiting (must be 0). Target (issue 13): p95 <= 300 ms with the pause, at 1M posts.
 """
 
 from __future__ import annotations
@@ -68,6 +75,9 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200, help="requests per page")
     parser.add_argument("--keep", metavar="PREFIX", help="reuse (or create and keep) the indices of this prefix")
+    parser.add_argument("--reviewers", type=int, default=0, help="N reviewers at once working the queue")
+    parser.add_argument("--seconds", type=float, default=60, help="how long each --reviewers round lasts")
+    parser.add_argument("--threads", type=int, default=16, help="the server's worker threads")
     args = parser.parse_args()
 
     import requests
@@ -86,16 +96,17 @@ def main() -> int:
     if repo.count_posts() < args.posts:
         print(f"filling {prefix} with {args.posts:,} posts…", flush=True)
         fill(repo, args.posts)
-    if repo.get_user("bench-reviewer") is None:
-        create_user(repo, "bench-reviewer", PASSWORD, ["reviewer", "analyst"], actor="system:bench")
+    for name in ["bench-reviewer", *(f"bench-reviewer-{n}" for n in range(args.reviewers))]:
+        if repo.get_user(name) is None:
+            create_user(repo, name, PASSWORD, ["reviewer", "analyst"], actor="system:bench")
     total = repo.count_posts()
     flagged = [hit["_id"] for hit in repo.client.search(
         index=repo.posts, query={"term": {"status": "flagged"}}, size=500, source=False)["hits"]["hits"]]
 
     port = free_port()
     env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": prefix, "SAFEWATCH_SECRET_KEY": "bench-" + uuid.uuid4().hex}
-    server = subprocess.Popen([sys.executable, "-m", "waitress", "--listen", f"127.0.0.1:{port}", "--threads", "4",
-                               "--call", "review_ui:create_app"], env=env, stdout=subprocess.DEVNULL,
+    server = subprocess.Popen([sys.executable, "-m", "waitress", "--listen", f"127.0.0.1:{port}", "--threads",
+                               str(args.threads), "--call", "review_ui:create_app"], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -108,6 +119,8 @@ def main() -> int:
                 time.sleep(0.2)
         else:
             sys.exit(f"the app did not start: {server.stderr.read()[-2000:]}")
+        if args.reviewers:
+            return reviewers_round(args, repo, base, total)
         token = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text).group(1)
         answer = session.post(f"{base}/login", data={"csrf_token": token, "username": "bench-reviewer",
                                                     "password": PASSWORD}, allow_redirects=False, timeout=10)
@@ -150,6 +163,73 @@ def main() -> int:
         server.wait()
         if not args.keep:
             repo.drop_all()
+    return 0
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def signed_in(base: str, username: str):
+    import requests
+    session = requests.Session()
+    token = CSRF.search(session.get(f"{base}/login", timeout=30).text).group(1)
+    answer = session.post(f"{base}/login", data={"csrf_token": token, "username": username, "password": PASSWORD},
+                          allow_redirects=False, timeout=30)
+    assert answer.status_code == 302, (username, answer.status_code)
+    return session, CSRF.search(session.get(f"{base}/queue", timeout=30).text).group(1)
+
+
+def work_the_queue(base: str, username: str, seconds: float, pause: float, timings: dict, empty: list) -> None:
+    """One reviewer: next, the post page, a decision, a pause; until the time is up."""
+    session, token = signed_in(base, username)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        answer = session.post(f"{base}/queue/next", data={"csrf_token": token}, allow_redirects=False, timeout=60)
+        timings["next"].append((time.perf_counter() - started) * 1000)
+        location = answer.headers.get("Location", "")
+        if "/posts/" not in location:
+            empty.append(username)
+            time.sleep(pause or 0.1)
+            continue
+        started = time.perf_counter()
+        page = session.get(base + location if location.startswith("/") else location, timeout=60)
+        timings["post"].append((time.perf_counter() - started) * 1000)
+        token = CSRF.search(page.text).group(1)
+        post_id = location.rstrip("/").rsplit("/", 1)[-1]
+        started = time.perf_counter()
+        decided = session.post(f"{base}/posts/{post_id}/decision", data={"csrf_token": token, "action": "dismiss"},
+                               allow_redirects=False, timeout=60)
+        timings["decide"].append((time.perf_counter() - started) * 1000)
+        assert decided.status_code == 302, decided.status_code
+        time.sleep(pause)
+
+
+def reviewers_round(args, repo, base: str, total: int) -> int:
+    import threading
+    bench = bench_index_module()
+    met = True
+    print(f"index {repo.prefix}: {total:,} posts, {repo.count_posts(status='flagged'):,} flagged; app served by "
+          f"waitress ({args.threads} threads) at {base}; {args.reviewers} reviewers at once, {args.seconds:.0f} s each")
+    for pause in (1.0, 0.0):
+        timings: dict[str, list[float]] = {"next": [], "post": [], "decide": []}
+        empty: list[str] = []
+        threads = [threading.Thread(target=work_the_queue, args=(base, f"bench-reviewer-{n}", args.seconds, pause,
+                                                                  timings, empty)) for n in range(args.reviewers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        waiting = repo.count_posts(status="flagged")
+        line = "  ".join(f"{name} p50 {statistics.median(values):6.1f} ms p95 {bench.percentile(values, 95):6.1f} ms"
+                         for name, values in timings.items() if values)
+        decisions = len(timings["decide"])
+        print(f"pause {pause:.0f} s: {decisions} decisions ({decisions / args.seconds:.1f}/s)  {line}")
+        print(f"  'the queue is empty' answered {len(empty)} times while {waiting:,} flagged posts waited")
+        if pause:
+            met = met and all(bench.percentile(values, 95) <= 300 for values in timings.values() if values)
+            met = met and not (empty and waiting)
+    print(f"target p95 <= 300 ms with a 1 s pause, and never 'empty' while posts wait: {'met' if met else 'NOT met'}")
     return 0
 
 
