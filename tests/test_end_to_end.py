@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -19,7 +20,8 @@ pytestmark = pytest.mark.e2e
 
 def crawl(config, url, kind="html"):
     env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": config.index_prefix,
-           "SAFEWATCH_MODEL_DIR": str(config.models_path)}
+           "SAFEWATCH_MODEL_DIR": str(config.models_path),
+           "SAFEWATCH_CRAWL_ALLOW_PRIVATE": urlsplit(url).netloc}  # the demo site, and nothing else
     if config.es_url:
         env["SAFEWATCH_ES_URL"] = config.es_url
     command = [sys.executable, "-m", "safewatch.cli", "crawl", "--url", url, "--kind", kind,
