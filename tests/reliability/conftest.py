@@ -81,6 +81,7 @@ class Crawler:
     def __init__(self, repo, trained_models: Path, tmp_path: Path, base_url: str) -> None:
         self.repo = repo
         self.var = tmp_path / "var"
+        self.runs = 0
         registry = tmp_path / "sources.yml"
         registry.write_text(REGISTRY.format(base=base_url), encoding="utf-8")
         self.env = {**os.environ, "SAFEWATCH_SOURCES_FILE": str(registry), "SAFEWATCH_INDEX_PREFIX": repo.prefix,
@@ -88,14 +89,21 @@ class Crawler:
                     "SAFEWATCH_CRAWL_ALLOW_PRIVATE": FixtureServer.allowance()}
 
     def start(self, **env: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "safewatch.cli", "crawl", "slow-forum"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env={**self.env, **env})
+        """The crawl, its output into files (a pipe nobody reads while polling would stall it)."""
+        self.runs += 1
+        self.out = self.var.parent / f"crawl-{self.runs}.out"
+        self.err = self.var.parent / f"crawl-{self.runs}.err"
+        with self.out.open("w") as out, self.err.open("w") as err:
+            return subprocess.Popen([sys.executable, "-m", "safewatch.cli", "crawl", "slow-forum"],
+                                    stdout=out, stderr=err, env={**self.env, **env})
+
+    def finish(self, process: subprocess.Popen, timeout: float = 300) -> Finished:
+        process.wait(timeout=timeout)
+        return Finished(process.returncode, self.out.read_text(encoding="utf-8"),
+                        self.err.read_text(encoding="utf-8"))
 
     def run(self, timeout: float = 300, **env: str) -> Finished:
-        process = self.start(**env)
-        stdout, stderr = process.communicate(timeout=timeout)
-        return Finished(process.returncode, stdout, stderr)
+        return self.finish(self.start(**env), timeout)
 
     def stored(self) -> int:
         self.repo.refresh()

@@ -24,7 +24,7 @@ def test_a_killed_crawl_loses_nothing(crawler):
     process = crawler.start()
     stored = crawler.wait_until_stored(process, EXPECTED_POSTS // 3)
     process.send_signal(signal.SIGKILL)
-    process.communicate(timeout=30)
+    process.wait(timeout=30)
     assert stored < EXPECTED_POSTS
     _crawl_twice_more(crawler)
 
@@ -33,9 +33,10 @@ def test_an_interrupted_crawl_says_so_and_loses_nothing(crawler):
     process = crawler.start()
     crawler.wait_until_stored(process, EXPECTED_POSTS // 3)
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stdout + stderr
-    assert "Crawl interrupted" in stdout and "no page is marked as seen" in stdout, stdout + stderr
+    interrupted = crawler.finish(process, timeout=120)
+    assert interrupted.returncode == 130, interrupted.output
+    assert "Crawl interrupted" in interrupted.stdout and "no page is marked as seen" in interrupted.stdout, \
+        interrupted.output
     assert crawler.stored() < EXPECTED_POSTS
     _crawl_twice_more(crawler)
 
