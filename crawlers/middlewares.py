@@ -16,6 +16,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from crawlers.evidence import Capture, EvidenceStore
+from crawlers.storage_failure import failed as storage_failed
+from crawlers.storage_failure import report_storage_failure
 from safewatch.records import PostRecord
 
 log = logging.getLogger(__name__)
@@ -37,15 +39,18 @@ def save_capture(store: EvidenceStore, response) -> Capture:
 
 class EvidenceMiddleware:
     """Stores the raw response of every page that yields posts (once per response, before any of its
-    posts moves on) and gives each post the reference of its capture."""
+    posts moves on) and gives each post the reference of its capture. A capture that cannot be written
+    (disk full, read-only) stops the crawl (crawlers/storage_failure.py) and the page's posts go no
+    further: posts without their evidence are never indexed."""
 
-    def __init__(self, store: EvidenceStore, stats=None) -> None:
+    def __init__(self, store: EvidenceStore, stats=None, crawler=None) -> None:
         self.store = store
         self.stats = stats
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(EvidenceStore(crawler.settings["SAFEWATCH_CONFIG"].evidence_path), crawler.stats)
+        return cls(EvidenceStore(crawler.settings["SAFEWATCH_CONFIG"].evidence_path), crawler.stats, crawler)
 
     def capture(self, response) -> dict:
         capture = save_capture(self.store, response)
@@ -54,38 +59,62 @@ class EvidenceMiddleware:
         return capture.reference()
 
     def _with_evidence(self, response, item, reference: list):
+        """The item with its evidence, or None when the capture could not be written."""
         if isinstance(item, PostRecord):
             if not reference:
-                reference.append(self.capture(response))
+                try:
+                    reference.append(self.capture(response))
+                except OSError as error:
+                    if self.crawler is None:
+                        raise
+                    reference.append(None)
+                    report_storage_failure(self.crawler, "evidence", self.store.root, error)
+            if reference[0] is None:
+                tally = self.crawler.settings.get("SAFEWATCH_TALLY")
+                if tally is not None:
+                    tally.unstored += 1
+                return None
             item.evidence = reference[0]
         return item
 
     def process_spider_output(self, response, result, spider=None):
         reference: list = []
         for item in result:
-            yield self._with_evidence(response, item, reference)
+            item = self._with_evidence(response, item, reference)
+            if item is not None:
+                yield item
 
     async def process_spider_output_async(self, response, result, spider=None):
         reference: list = []
         async for item in result:
-            yield self._with_evidence(response, item, reference)
+            item = self._with_evidence(response, item, reference)
+            if item is not None:
+                yield item
 
 
 class ConditionalRequestsMiddleware:
     """Asks servers for a page only if it changed since the last crawl (If-None-Match with the ETag,
     If-Modified-Since with Last-Modified). A 304 answer ends that request quietly and is counted.
-    Requests with meta `dont_condition` (start pages of listings, re-checks) are always full."""
+    Requests with meta `dont_condition` (start pages of listings, re-checks) are always full.
 
-    def __init__(self, state, stats) -> None:
+    The validators of this crawl's pages are only kept in memory until the crawl ends cleanly (reason
+    "finished": every page fetched, every post indexed or spooled by the pipeline's last flush, no
+    storage failure); only then are they written to the crawl state. A crawl killed, interrupted or
+    stopped by a storage failure records none, so the next crawl fetches every page in full again
+    (nothing is skipped whose posts may not have been stored; posts are upserts, so none is doubled)."""
+
+    def __init__(self, state, stats, crawler=None) -> None:
         self.state = state
         self.stats = stats
+        self.crawler = crawler
+        self.pending: dict[str, tuple[str | None, str | None, str]] = {}  # url -> (etag, last_modified, seen_at)
 
     @classmethod
     def from_crawler(cls, crawler):
         from crawlers.state import CrawlState
         from index.connection import open_repository
         config = crawler.settings["SAFEWATCH_CONFIG"]
-        instance = cls(None, crawler.stats)
+        instance = cls(None, crawler.stats, crawler)
         try:
             instance.state = CrawlState.for_repository(config.var_dir, open_repository(config))
         except Exception as error:  # Elasticsearch down: crawl in full, the spool keeps the posts
@@ -93,9 +122,22 @@ class ConditionalRequestsMiddleware:
         crawler.signals.connect(instance.close, signal=signals.spider_closed)
         return instance
 
-    def close(self, spider=None) -> None:
-        if self.state:
+    def close(self, spider=None, reason: str = "finished") -> None:
+        """At the spider's close (after the pipelines' close: the last posts are written by then)."""
+        if not self.state:
+            return
+        try:
+            if reason == "finished" and not storage_failed(self.crawler):
+                self.commit()
+            elif self.pending:
+                log.warning("crawl %s: the validators of %d page(s) are not recorded, the next crawl fetches "
+                            "them in full", reason, len(self.pending))
+        finally:
             self.state.close()
+
+    def commit(self) -> None:
+        pending, self.pending = self.pending, {}
+        self.state.remember_many((url, *validators) for url, validators in pending.items())
 
     def process_request(self, request, spider=None):
         if not self.state or request.method != "GET" or request.meta.get("dont_condition"):
@@ -115,8 +157,8 @@ class ConditionalRequestsMiddleware:
             raise IgnoreRequest(f"not modified since the last crawl: {request.url}")
         if response.status == 200:
             header = response.headers.get
-            self.state.remember(request.url, _text(header(b"ETag")), _text(header(b"Last-Modified")),
-                                datetime.now(UTC).isoformat())
+            self.pending[request.url] = (_text(header(b"ETag")), _text(header(b"Last-Modified")),
+                                         datetime.now(UTC).isoformat())
         return response
 
 

@@ -12,6 +12,7 @@ from scrapy.exceptions import DropItem
 from classifier.backends import load_classifier
 from classifier.predict import Classifier, Prediction
 from crawlers.media_fetch import POSTS_INDEXED
+from crawlers.storage_failure import report_storage_failure
 from index.connection import open_repository
 from index.ingest import Ingestor
 from index.lifecycle import initial_status
@@ -55,6 +56,12 @@ class CrawlTally:
     replayed: int = 0  # written from the spool of an earlier run
     waiting_because: str = ""  # why posts wait in the spool (index.ingest.WAITING_REASONS)
     errors: list[str] = field(default_factory=list)
+    storage_failures: list[str] = field(default_factory=list)  # one line each (crawlers/storage_failure.py)
+    unstored: int = 0  # posts neither indexed nor spooled because a write on disk failed
+    finish_reasons: list[str] = field(default_factory=list)  # Scrapy's, one per source crawled
+
+    def __deepcopy__(self, memo: dict) -> CrawlTally:
+        return self  # one tally for every crawler of the process (Scrapy deep-copies their settings)
 
 
 class ValidatePipeline:
@@ -82,11 +89,13 @@ class IndexPipeline:
     faster than single posts), explains the flagged ones, and bulk-writes them; what Elasticsearch
     cannot take now is spooled on disk and written by the next run."""
 
-    def __init__(self, config: Config, tally: CrawlTally, batch_size: int = 200, crawler_signals=None) -> None:
+    def __init__(self, config: Config, tally: CrawlTally, batch_size: int = 200, crawler_signals=None,
+                 crawler=None) -> None:
         self.config = config
         self.tally = tally
         self.batch_size = batch_size
         self.signals = crawler_signals
+        self.crawler = crawler
         self.buffer: list[PostRecord] = []
         self.classifier: Classifier | None = None
         self.ingestor: Ingestor | None = None
@@ -94,7 +103,7 @@ class IndexPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         tally = crawler.settings.get("SAFEWATCH_TALLY") or CrawlTally()
-        pipeline = cls(crawler.settings["SAFEWATCH_CONFIG"], tally, crawler_signals=crawler.signals)
+        pipeline = cls(crawler.settings["SAFEWATCH_CONFIG"], tally, crawler_signals=crawler.signals, crawler=crawler)
         shared = crawler.settings.get("SAFEWATCH_CLASSIFIER")  # loaded once by crawlers.run.crawl
         pipeline.classifier = shared.value if shared is not None else None
         # The last, partial batch is written when the crawl runs out of pages (not only at the close),
@@ -142,7 +151,14 @@ class IndexPipeline:
             if prediction.flagged:
                 self.tally.flagged_ids.add(record.post_id)
             documents.append(ScoredPost(record, prediction, explanations).to_document())
-        result = self.ingestor.write(documents)
+        try:
+            result = self.ingestor.write(documents)
+        except OSError as error:  # the spool cannot be written: these posts are not stored, stop
+            self.tally.unstored += len(documents)
+            if self.crawler is None:
+                raise
+            report_storage_failure(self.crawler, "the spool", self.config.spool_path, error)
+            return
         self._count(result)
         written = [{"id": doc["id"], "media_urls": doc["media_urls"]} for doc in documents
                    if doc.get("media_urls") and doc["id"] in result.indexed_ids]
@@ -152,7 +168,12 @@ class IndexPipeline:
     def _replay(self) -> None:
         self.ingestor.repo.replay_events()
         if self.ingestor.pending_files():
-            self._count(self.ingestor.replay())
+            try:
+                self._count(self.ingestor.replay())
+            except OSError as error:  # what could not be rewritten stays in its file, as it was
+                if self.crawler is None:
+                    raise
+                report_storage_failure(self.crawler, "the spool", self.config.spool_path, error)
 
     def _count(self, result) -> None:
         self.tally.new += result.created

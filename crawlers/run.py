@@ -58,6 +58,7 @@ def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None
     process.start()
     stats: dict = {}
     for crawler in crawlers:
+        tally.finish_reasons.append(crawler.stats.get_value("finish_reason") or "not started")
         for key, value in (crawler.stats.get_stats() or {}).items():
             if isinstance(value, int):
                 stats[key] = stats.get(key, 0) + value

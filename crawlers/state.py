@@ -36,6 +36,17 @@ class CrawlState:
         else:
             self.db.execute("DELETE FROM validators WHERE url = ?", (url,))
 
+    def remember_many(self, pages) -> None:
+        """remember() for each (url, etag, last_modified, seen_at), in one transaction."""
+        self.db.execute("BEGIN")
+        try:
+            for page in pages:
+                self.remember(*page)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
     def forget(self, url: str) -> None:
         self.db.execute("DELETE FROM validators WHERE url = ?", (url,))
 

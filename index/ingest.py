@@ -8,6 +8,7 @@ forever and never silently dropped.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -171,9 +172,14 @@ class Ingestor:
     @staticmethod
     def _write_file(path: Path, documents: list[dict]) -> None:
         partial = path.with_suffix(".part")
-        with partial.open("w", encoding="utf-8") as stream:
-            for document in documents:
-                stream.write(json.dumps(document, ensure_ascii=False) + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(partial, path)  # the whole file or nothing, even after a crash
+        try:
+            with partial.open("w", encoding="utf-8") as stream:
+                for document in documents:
+                    stream.write(json.dumps(document, ensure_ascii=False) + "\n")
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(partial, path)  # the whole file or nothing, even after a crash
+        except OSError:  # disk full, read-only: no half file left taking space; the caller stops the crawl
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            raise

@@ -125,7 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--out", type=Path, required=True)
     predict.set_defaults(handler=classifying.predict)
 
-    crawl = commands.add_parser("crawl", help="crawl sources of the registry, score the posts and index them")
+    crawl = commands.add_parser(
+        "crawl", help="crawl sources of the registry, score the posts and index them",
+        description="Exit codes: 0 everything fetched was stored (indexed, or spooled for later); 1 some posts "
+                    "refused by Elasticsearch (listed); 2 bad arguments; 3 a write on disk failed (spool or "
+                    "evidence: disk full, read-only), the crawl stopped; 130 interrupted (Ctrl-C, SIGTERM). "
+                    "Pages are marked as seen (ETag, Last-Modified) only when a crawl ends with every post stored.")
     crawl.add_argument("ids", nargs="*", metavar="ID", help="source ids from the registry (see `sources list`)")
     crawl.add_argument("--all", action="store_true", help="every source in the registry")
     crawl.add_argument("--demo", action="store_true", help="serve the shipped demo site and crawl its sources")

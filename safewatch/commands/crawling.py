@@ -133,7 +133,28 @@ def run_crawl(config: Config, sources, *, demo_base: str | None = None) -> int:
         print(line)
     for error in tally.errors[:10]:
         print(f"  not indexed: {error}", file=sys.stderr)
-    return 1 if tally.errors else 0
+    return crawl_outcome(tally)
+
+
+# Exit codes of `safewatch crawl` (the README's security and operations sections list them).
+EXIT_STORED, EXIT_REJECTED, EXIT_STORAGE_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
+
+
+def crawl_outcome(tally) -> int:
+    """Says how the crawl ended when it did not end well, and returns its exit code: 0 only when
+    everything fetched was stored; 3 a write on disk failed (the crawl stopped); 130 interrupted
+    (Ctrl-C, SIGTERM); 1 some posts refused by Elasticsearch (not indexed)."""
+    if tally.storage_failures:
+        for failure in tally.storage_failures:
+            print(f"error: crawl stopped, {failure}", file=sys.stderr)
+        print(f"  Crawl stopped by a storage failure: {tally.unstored} post(s) not stored. No page is marked "
+              "as seen: once the disk is fixed, the next crawl fetches them again.")
+        return EXIT_STORAGE_FAILED
+    if "shutdown" in tally.finish_reasons:
+        print("  Crawl interrupted (Ctrl-C or SIGTERM): the posts already read are stored (indexed or spooled); "
+              "no page is marked as seen, the next crawl fetches every page again.")
+        return EXIT_INTERRUPTED
+    return EXIT_REJECTED if tally.errors else EXIT_STORED
 
 
 def crawl_demo(config: Config) -> int:
