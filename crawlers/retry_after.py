@@ -42,6 +42,7 @@ class RetryAfterMiddleware(RetryMiddleware):
     def __init__(self, settings) -> None:
         super().__init__(settings)
         self.max_wait = settings.getfloat("SAFEWATCH_MAX_RETRY_AFTER", 120.0)
+        self.backing_off: dict[str, dict] = {}  # slot key -> the slot's own delay and jitter, and until when
 
     def process_response(self, request, response, spider=None):
         if request.meta.get("dont_retry") or response.status not in BACK_OFF_STATUSES:
@@ -71,18 +72,17 @@ class RetryAfterMiddleware(RetryMiddleware):
         if slot is None or wait <= 0:
             return
         until = time.monotonic() + wait
-        backing_off = getattr(slot, "safewatch_back_off", None)
+        backing_off = self.backing_off.get(key)
         if backing_off is None:
-            slot.safewatch_back_off = backing_off = {"delay": slot.delay, "jitter": slot.jitter, "until": 0.0}
+            self.backing_off[key] = backing_off = {"delay": slot.delay, "jitter": slot.jitter, "until": 0.0}
         backing_off["until"] = max(backing_off["until"], until)
         slot.delay, slot.jitter = max(slot.delay, wait), 0
         slot.lastseen = time.monotonic()
 
         def restore() -> None:
-            current = getattr(slot, "safewatch_back_off", None)
-            if current is backing_off and time.monotonic() >= backing_off["until"] - 0.01:
+            if self.backing_off.get(key) is backing_off and time.monotonic() >= backing_off["until"] - 0.01:
                 slot.delay, slot.jitter = backing_off["delay"], backing_off["jitter"]
-                del slot.safewatch_back_off
+                del self.backing_off[key]
 
         from twisted.internet import reactor
         reactor.callLater(wait, restore)
