@@ -20,6 +20,10 @@ class Kind:
     uses_rules: bool = False
     options: str | None = None  # "module:function(options: dict) -> dict", raises ValueError
     pages: str | None = None  # module of its page functions; may define still_there / recheck_url
+    # Bounds (a source may change them): links followed from a start page, and whether its links
+    # keep to the source's own hosts even when the source lists no allowed_hosts.
+    default_max_depth: int = 10
+    stays_on_site: bool = False
 
     def spider_class(self):
         return _resolve(self.spider)
@@ -44,7 +48,7 @@ def _resolve(reference: str):
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("html", "crawlers.spiders.forum:ForumSpider",
          "listing + detail pages read with CSS rules (forums, news comments)", uses_rules=True,
-         pages="crawlers.pages.forum"),
+         pages="crawlers.pages.forum", stays_on_site=True),
     Kind("rss", "crawlers.spiders.feed:FeedSpider", "RSS 2.0 and Atom feeds (and, optionally, the linked pages)",
          uses_rules=True,
          options="crawlers.pages.feed:validate_options", pages="crawlers.pages.feed"),
@@ -52,12 +56,15 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
          "XML sitemaps, sitemap indexes and news sitemaps; pages read with CSS rules", uses_rules=True,
          options="crawlers.pages.sitemap:validate_options", pages="crawlers.pages.sitemap"),
     Kind("xenforo", "crawlers.spiders.xenforo:XenForoSpider", "XenForo forums: forum -> threads -> posts",
-         options="crawlers.pages.xenforo:validate_options", pages="crawlers.pages.xenforo"),
+         options="crawlers.pages.xenforo:validate_options", pages="crawlers.pages.xenforo",
+         default_max_depth=200, stays_on_site=True),  # forum pages follow one another: ~ 2 x max_pages deep
     Kind("mastodon", "crawlers.spiders.mastodon:MastodonSpider",
          "the Mastodon public API: timelines, hashtags, accounts",
-         options="crawlers.pages.mastodon:validate_options", pages="crawlers.pages.mastodon"),
+         options="crawlers.pages.mastodon:validate_options", pages="crawlers.pages.mastodon",
+         default_max_depth=1001),  # one level per page of the timeline (option max_pages, up to 1000)
     Kind("json_api", "crawlers.spiders.json_api:JsonApiSpider", "public JSON APIs, through a field mapping",
-         options="crawlers.pages.json_api:validate_options", pages="crawlers.pages.json_api"),
+         options="crawlers.pages.json_api:validate_options", pages="crawlers.pages.json_api",
+         default_max_depth=1000),  # one level per page (option max_pages, up to 1000)
 )}
 ALIASES = {"atom": "rss", "feed": "rss"}
 

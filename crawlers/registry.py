@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from crawlers.kinds import ALIASES, KINDS
+from crawlers.kinds import ALIASES, KINDS, get_kind
 from crawlers.pages.forum import ForumRules
 from safewatch.errors import SafeWatchError
 
@@ -20,6 +20,8 @@ LANGUAGES = ("vi", "en", "mixed")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 _SCHEDULE = re.compile(r"^(\d+)([mhd])$")
 RULE_NAMES = tuple(f.name for f in fields(ForumRules))
+DEFAULT_MAX_PAGES = 5000  # pages fetched per crawl of a source, whatever its kind
+_HOST = re.compile(r"^(\{demo\}|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$")
 
 
 class SourceError(SafeWatchError, ValueError):
@@ -44,6 +46,26 @@ class Source:
     rate_limit: RateLimit = field(default_factory=RateLimit)
     rules: dict[str, str] = field(default_factory=dict)
     options: dict = field(default_factory=dict)  # kind-specific, validated by the kind (crawlers/kinds.py)
+    # Bounds of one crawl (crawlers/bounds.py): pages fetched, links followed from a start page, and
+    # the hosts its links may lead to (default: the hosts of the start URLs; kinds html and xenforo
+    # always keep to them, the others only when the source lists allowed_hosts).
+    max_pages: int = DEFAULT_MAX_PAGES
+    max_depth: int | None = None  # None: the kind's default (crawlers/kinds.py)
+    allowed_hosts: tuple[str, ...] = ()
+
+    def depth_limit(self) -> int:
+        return self.max_depth or get_kind(self.kind).default_max_depth
+
+    def hosts(self, demo_base: str | None = None) -> tuple[str, ...] | None:
+        """The host names its links may lead to, or None when the kind follows links anywhere and
+        the source lists no allowed_hosts."""
+        if self.allowed_hosts:
+            listed = [host.replace("{demo}", urlsplit(demo_base).hostname or "") if demo_base else host
+                      for host in self.allowed_hosts]
+            return tuple(host.lower() for host in listed)
+        if not get_kind(self.kind).stays_on_site:
+            return None
+        return tuple(dict.fromkeys((urlsplit(url).hostname or "") for url in self.urls(demo_base)))
 
     def urls(self, demo_base: str | None = None) -> list[str]:
         return [url.replace("{demo}", demo_base or "{demo}") for url in self.start_urls]
@@ -99,7 +121,7 @@ def _parse(entry: object, where: str) -> Source:
         return SourceError(f"{where}, field '{field_name}': {problem}")
 
     known = {"id", "name", "platform", "kind", "start_urls", "language", "schedule", "rate_limit", "rules",
-             "options"}
+             "options", "max_pages", "max_depth", "allowed_hosts"}
     for unknown in sorted(set(entry) - known):
         raise fail(unknown, f"unknown field (known: {', '.join(sorted(known))}).")
     for required in ("id", "name", "platform", "kind", "start_urls"):
@@ -157,9 +179,34 @@ def _parse(entry: object, where: str) -> Source:
         options = KINDS[kind].validate_options(options)
     except ValueError as error:
         raise fail("options", str(error)) from None
+    max_pages = _whole_number(entry, "max_pages", DEFAULT_MAX_PAGES, fail)
+    max_depth = _whole_number(entry, "max_depth", None, fail)
     return Source(source_id, entry["name"].strip(), entry["platform"].strip(), kind, tuple(map(str, urls)),
                   language, timedelta(**{unit: int(schedule.group(1))}), RateLimit(concurrency, float(delay)),
-                  {k: v.strip() for k, v in rules.items()}, options)
+                  {k: v.strip() for k, v in rules.items()}, options, max_pages, max_depth,
+                  _allowed_hosts(entry.get("allowed_hosts"), fail))
+
+
+def _whole_number(entry: dict, name: str, default: int | None, fail) -> int | None:
+    value = entry.get(name, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise fail(name, f"a whole number, 1 or more (got {value!r}).")
+    return value
+
+
+def _allowed_hosts(value: object, fail) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise fail("allowed_hosts", "expected a list of host names, e.g. [forum.example.vn, www.example.vn].")
+    for host in value:
+        if not isinstance(host, str) or not _HOST.match(host.strip().lower()):
+            raise fail("allowed_hosts", f"{host!r} is not a host name (no scheme, port or path: forum.example.vn).")
+    return tuple(host.strip().lower() for host in value)
 
 
 def _check_selector(selector: str, fail, name: str) -> None:

@@ -53,6 +53,7 @@ def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None
     crawlers = []
     for source in sources:
         crawler = process.create_crawler(get_kind(source.kind).spider_class())
+        bound(crawler.settings, source, demo_base)
         crawlers.append(crawler)
         process.crawl(crawler, source=source, start_urls=source.urls(demo_base))
     process.start()
@@ -63,6 +64,15 @@ def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None
             if isinstance(value, int):
                 stats[key] = stats.get(key, 0) + value
     return tally, stats
+
+
+def bound(settings, source: Source, demo_base: str | None) -> None:
+    """The bounds of the source on its own crawler (crawlers/bounds.py): Scrapy's custom_settings
+    are per class, these are per source."""
+    hosts = source.hosts(demo_base)
+    settings.set("SAFEWATCH_ALLOWED_HOSTS", list(hosts) if hosts is not None else None)
+    settings.set("SAFEWATCH_MAX_PAGES", source.max_pages)
+    settings.set("DEPTH_LIMIT", source.depth_limit())
 
 
 def allow_demo_site(config: Config, demo_base: str) -> Config:

@@ -22,6 +22,7 @@ def scrapy_settings(config: Config) -> dict:
         "REDIRECT_MAX_TIMES": 10,
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 2,
+        "SAFEWATCH_MAX_RETRY_AFTER": config.max_retry_after,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
@@ -45,9 +46,13 @@ def scrapy_settings(config: Config) -> dict:
         # then charsets on the unpacked text (580).
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.address_guard.AddressPolicyMiddleware": 50,  # before robots.txt is asked for
+            "crawlers.bounds.OffsiteMiddleware": 60,  # the source's own hosts: no robots.txt asked elsewhere
             "crawlers.address_guard.RefusedAddressMiddleware": 990,  # its exceptions first: before retries
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-            "crawlers.middlewares.SharedRobotsTxtMiddleware": 100,
+            "crawlers.robots.Rfc9309RobotsTxtMiddleware": 100,
+            "crawlers.bounds.PageLimitMiddleware": 120,  # pages robots.txt refuses do not count
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawlers.retry_after.RetryAfterMiddleware": 550,  # Scrapy's place for retries
             "crawlers.middlewares.RegistryDelayMiddleware": 110,
             "crawlers.middlewares.ConditionalRequestsMiddleware": 650,
             "crawlers.middlewares.RedirectLoopMiddleware": 610,

@@ -19,7 +19,19 @@ _OURS = {
     "safewatch/dropped/empty_post": "posts without text or address (dropped)",
     "safewatch/truncated_posts": "posts cut to 50,000 characters",
     "retry/max_reached": "requests given up after retries",
+    "safewatch/retry_after/too_long": "pages given up: Retry-After over SAFEWATCH_MAX_RETRY_AFTER",
+    "safewatch/robots/unreachable": "robots.txt unavailable (5xx): disallowed",
 }
+_BOUNDS = {  # crawlers/bounds.py and Scrapy's DEPTH_LIMIT
+    "depth/request_ignored_count": "pages beyond max_depth",
+    "safewatch/bounds/page_limit": "page limit reached",
+    "safewatch/bounds/offsite": "offsite links",
+}
+
+
+def cut_short(stats: dict) -> dict[str, int]:
+    """{bound: links not followed because of it}: what the source's bounds left out of this crawl."""
+    return {label: stats[key] for key, label in _BOUNDS.items() if stats.get(key)}
 
 
 def problems(stats: dict) -> dict[str, int]:
@@ -63,6 +75,13 @@ def summary_lines(stats: dict) -> list[str]:
     if refused:
         lines.append("  refused (only the public web is fetched; SAFEWATCH_CRAWL_ALLOW_PRIVATE allows a host): "
                      + ", ".join(f"{reason} × {count}" for reason, count in sorted(refused.items())))
+    cut = cut_short(stats)
+    if cut:
+        lines.append("  not followed (bounds of the source: max_pages, max_depth, allowed_hosts): "
+                     + ", ".join(f"{label} × {count}" for label, count in cut.items()))
+    waited = stats.get("safewatch/retry_after/waited", 0)
+    if waited:
+        lines.append(f"  {waited} retry(ies) waited as the server asked (Retry-After), the host backing off.")
     not_modified = stats.get("safewatch/not_modified", 0)
     if not_modified:
         lines.append(f"  {not_modified} page(s) not modified since the last crawl (conditional requests).")

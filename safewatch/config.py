@@ -75,6 +75,9 @@ class Config:
     recheck_hours: float = 6.0  # how often posts under a warning or removal request are fetched again
     download_timeout: float = 30.0  # seconds for one page (a slow server costs no more)
     max_page_bytes: int = 10 * 1024 * 1024  # a larger page, or one that unpacks larger, is dropped
+    # A 429 or 503 asking to come back later (Retry-After) is waited out up to this many seconds, the
+    # whole host backing off; asked to wait longer, the crawl gives up on that page until next time.
+    max_retry_after: float = 120.0
     # Media of new posts kept in the evidence store (crawlers/media.py): how many per post (0: none),
     # how large.
     max_media_per_post: int = 4
@@ -128,6 +131,7 @@ class Config:
             recheck_hours=float(env.get("SAFEWATCH_RECHECK_HOURS", base.recheck_hours)),
             download_timeout=float(env.get("SAFEWATCH_DOWNLOAD_TIMEOUT", base.download_timeout)),
             max_page_bytes=int(env.get("SAFEWATCH_MAX_PAGE_BYTES", base.max_page_bytes)),
+            max_retry_after=float(env.get("SAFEWATCH_MAX_RETRY_AFTER", base.max_retry_after)),
             max_media_per_post=int(env.get("SAFEWATCH_MAX_MEDIA_PER_POST", base.max_media_per_post)),
             max_media_bytes=int(env.get("SAFEWATCH_MAX_MEDIA_BYTES", base.max_media_bytes)),
             crawl_allow_private=_comma_separated(env.get("SAFEWATCH_CRAWL_ALLOW_PRIVATE", "")),
