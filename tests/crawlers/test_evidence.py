@@ -4,6 +4,7 @@ zip that verifies offline, and any change to the zip or the store is caught."""
 import gzip
 import json
 import zipfile
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -40,7 +41,8 @@ def test_store_keeps_raw_bodies_once_and_detects_tampering(tmp_path):
 
 
 def test_crawled_posts_reference_their_capture_and_export_verifies(run_crawl, repo, demo_site, tmp_path):
-    result = run_crawl(FEED.format(base=demo_site.base_url), "demo-feed")
+    result = run_crawl(FEED.format(base=demo_site.base_url), "demo-feed",
+                       env={"SAFEWATCH_CRAWL_ALLOW_PRIVATE": urlsplit(demo_site.base_url).netloc})
     assert result.returncode == 0, result.output
     hits = repo.client.search(index=repo.posts, size=100)["hits"]["hits"]
     assert len(hits) == 40
