@@ -117,7 +117,8 @@ def screenshot():
 
 def crawl(config, url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": config.index_prefix,
-           "SAFEWATCH_MODEL_DIR": str(config.models_path)}
+           "SAFEWATCH_MODEL_DIR": str(config.models_path),
+           "SAFEWATCH_CRAWL_ALLOW_PRIVATE": urlsplit(url).netloc}  # the demo site, and nothing else
     if config.es_url:
         env["SAFEWATCH_ES_URL"] = config.es_url
     command = [sys.executable, "-m", "safewatch.cli", "crawl", "--url", url, "--kind", "html",
