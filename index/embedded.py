@@ -144,12 +144,12 @@ def _write_node_config(config: Config, paths: NodePaths) -> None:
         "discovery.type: single-node\n"
         # Disk watermarks (SAFEWATCH_ES_DISK_WATERMARKS): at the flood stage the node blocks writes
         # to the indices (writers spool, nothing is lost) instead of failing them when the disk is
-        # full; the block lifts by itself once space is freed. Checked every 5 s, not every 30 s.
+        # full; the block lifts by itself once space is freed. Checked every 10 s (the least), not every 30 s.
         "cluster.routing.allocation.disk.threshold_enabled: true\n"
         f"cluster.routing.allocation.disk.watermark.low: {low}\n"
         f"cluster.routing.allocation.disk.watermark.high: {high}\n"
         f"cluster.routing.allocation.disk.watermark.flood_stage: {flood}\n"
-        "cluster.info.update.interval: 5s\n"
+        "cluster.info.update.interval: 10s\n"
         # Nothing phones home: the node has no geoip, ML or telemetry modules at all.
     )
     (paths.config / "log4j2.properties").write_text(
