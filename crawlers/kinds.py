@@ -48,7 +48,8 @@ def _resolve(reference: str):
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("html", "crawlers.spiders.forum:ForumSpider",
          "listing + detail pages read with CSS rules (forums, news comments)", uses_rules=True,
-         pages="crawlers.pages.forum", stays_on_site=True),
+         pages="crawlers.pages.forum", stays_on_site=True,
+         default_max_depth=100),  # listings page after page ("next" links): a level per listing page
     Kind("rss", "crawlers.spiders.feed:FeedSpider", "RSS 2.0 and Atom feeds (and, optionally, the linked pages)",
          uses_rules=True,
          options="crawlers.pages.feed:validate_options", pages="crawlers.pages.feed"),

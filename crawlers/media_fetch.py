@@ -131,6 +131,8 @@ class MediaFetcher:
             message = str(failure.value)
             if message == NEUTRAL_REASON:  # not a public address: the same words whatever answers there
                 entry = media.skipped(url, NEUTRAL_REASON)
+            elif "robots.txt unavailable" in message:  # the host did not answer (RFC 9309): try again later
+                entry = media.skipped(url, f"not fetched ({message[:200]})", retry=True)
             else:
                 entry = media.skipped(url, "disallowed by robots.txt" if "robots.txt" in message
                                       else f"not fetched ({message[:200]})")

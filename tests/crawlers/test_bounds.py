@@ -193,7 +193,7 @@ def test_bad_bounds_are_refused_with_the_field_named(tmp_path, extra, problem):
 
 
 @pytest.mark.parametrize(("kind", "depth", "hosts"), [
-    ("html", 10, ("forum.example.vn",)), ("xenforo", 200, ("forum.example.vn",)), ("rss", 10, None),
+    ("html", 100, ("forum.example.vn",)), ("xenforo", 200, ("forum.example.vn",)), ("rss", 10, None),
     ("sitemap", 10, None),
 ])
 def test_every_kind_has_safe_default_bounds(tmp_path, kind, depth, hosts):
