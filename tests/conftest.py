@@ -99,3 +99,4 @@ def app(config, repo):
 @pytest.fixture
 def client(app):
     return app.test_client()
+

@@ -145,21 +145,27 @@ def test_audit_events_and_posts_have_separate_spools(config, repo, tmp_path):
 def test_a_flood_stage_block_spools_at_once_and_says_why(repo, tmp_path):
     """The block Elasticsearch sets at the flood-stage disk watermark (read-only-allow-delete):
     posts go to the spool without in-line retries, the result says the disk is full, and they are
-    written once the block is lifted (as the node does by itself when space is freed)."""
+    written once the block is lifted. A node whose disk is not full lifts such a block by itself
+    (its disk monitor runs every 10 s), so the block is set right before the write, and set again
+    in the rare case the monitor lifted it in between."""
     import time
 
     from index.ingest import WAITING_REASONS
     ingestor = Ingestor(repo, tmp_path / "spool")
     concrete = schema.current_index(repo, next(s for s in schema.SPECS if s.name == "posts"))
-    repo.client.indices.put_settings(index=concrete, settings={"index.blocks.read_only_allow_delete": True})
-    try:
-        started = time.monotonic()
-        result = ingestor.write(docs(400, 10))
-        assert time.monotonic() - started < 3  # no back-off on a block that retrying cannot lift
-        assert result.spooled == 10 and result.waiting_because == "disk_full"
-        assert "flood-stage watermark" in WAITING_REASONS[result.waiting_because]
-    finally:
-        repo.client.indices.put_settings(index=concrete, settings={"index.blocks.read_only_allow_delete": None})
+    for attempt in range(3):
+        repo.client.indices.put_settings(index=concrete, settings={"index.blocks.read_only_allow_delete": True})
+        try:
+            started = time.monotonic()
+            result = ingestor.write(docs(400 + 10 * attempt, 10))
+            seconds = time.monotonic() - started
+        finally:
+            repo.client.indices.put_settings(index=concrete, settings={"index.blocks.read_only_allow_delete": None})
+        if result.spooled:
+            break
+    assert seconds < 3  # no back-off on a block that retrying cannot lift
+    assert result.spooled == 10 and result.waiting_because == "disk_full"
+    assert "flood-stage watermark" in WAITING_REASONS[result.waiting_because]
     assert ingestor.replay().replayed == 10 and ingestor.pending() == 0
 
 
