@@ -9,11 +9,11 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.crawlers.conftest import CrawlRun
 from tests.crawlers.fixture_server import FixtureServer, Reply
 
 LISTING_PAGES, THREADS_PER_PAGE, POSTS_PER_THREAD = 30, 5, 4
@@ -64,17 +64,6 @@ def forum():
         yield server
 
 
-@dataclass
-class Finished:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
 class Crawler:
     """`safewatch crawl slow-forum` in a child process, into the test's indices and var folder."""
 
@@ -97,12 +86,12 @@ class Crawler:
             return subprocess.Popen([sys.executable, "-m", "safewatch.cli", "crawl", "slow-forum"],
                                     stdout=out, stderr=err, env={**self.env, **env})
 
-    def finish(self, process: subprocess.Popen, timeout: float = 300) -> Finished:
+    def finish(self, process: subprocess.Popen, timeout: float = 300) -> CrawlRun:
         process.wait(timeout=timeout)
-        return Finished(process.returncode, self.out.read_text(encoding="utf-8"),
+        return CrawlRun(process.returncode, self.out.read_text(encoding="utf-8"),
                         self.err.read_text(encoding="utf-8"))
 
-    def run(self, timeout: float = 300, **env: str) -> Finished:
+    def run(self, timeout: float = 300, **env: str) -> CrawlRun:
         return self.finish(self.start(**env), timeout)
 
     def stored(self) -> int:
