@@ -4,14 +4,18 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+STAMP := $(shell sha1sum pyproject.toml | cut -c1-12)
+# `make run` installs what the default path needs; `make test` adds the test tools, the benchmarks'
+# extras and torch (the transformer backend's tests; the PyPI build is several GB).
+INSTALLED := $(VENV)/.installed-run-$(STAMP)
+INSTALLED_ALL := $(VENV)/.installed-all-$(STAMP)
 # The browser tests (tests/browser) drive Debian's Chromium; fonts-dejavu-core has the Vietnamese glyphs.
 # Playwright comes from the test extra and never downloads a browser of its own.
 BROWSER_PACKAGES := chromium fonts-dejavu-core
 BROWSER_FILES := /usr/bin/chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test setup browser lint translations clean help
+.PHONY: run test setup setup-all browser lint translations clean help
 
 help:
 	@echo "make run   - the demo end to end: Elasticsearch, crawl, classify, index, review UI on :5000"
@@ -20,12 +24,22 @@ help:
 	@echo "make translations - the review UI's messages: extract, merge into the Vietnamese catalog, compile"
 	@echo "make clean - remove the virtualenv and var/ (indices, models, the node)"
 
+PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check --config-settings editable_mode=compat -e
+
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --config-settings editable_mode=compat -e '.[test,torch,bench]'
-	@rm -f $(VENV)/.installed-* && touch $@
+	@if [ -e $(INSTALLED_ALL) ]; then touch $@; else \
+	  $(PIP_INSTALL) '.' && rm -f $(VENV)/.installed-run-* && touch $@; fi
+
+$(INSTALLED_ALL): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) '.[test,torch,bench]'
+	@rm -f $(VENV)/.installed-* && touch $@ $(INSTALLED)
 
 setup: $(INSTALLED)
+	$(BIN)/safewatch es build
+
+setup-all: $(INSTALLED_ALL)
 	$(BIN)/safewatch es build
 
 # Nothing to do when both are there; otherwise install them (refreshing the package lists only if needed).
@@ -40,10 +54,10 @@ browser:
 run: setup
 	$(BIN)/safewatch demo
 
-test: setup lint browser
+test: setup-all lint browser
 	$(BIN)/pytest
 
-lint: $(INSTALLED)
+lint: $(INSTALLED_ALL)
 	$(BIN)/ruff check .
 
 # The review UI's messages are English in the code; review_ui/translations/vi holds their Vietnamese.
@@ -52,8 +66,8 @@ lint: $(INSTALLED)
 # The errors of index/ shown in the UI (review_ui/language.py DOMAIN_ERRORS) are keywords too.
 BABEL_KEYWORDS := -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k TransitionError -k ConcurrentChange \
   -k NoticeError -k AccountError -k PeriodError -k SavedSearchError -k SavedSearchNotFound -k IndexBusy -k QueryError \
-  -k PermissionDenied -k NoticeStateError
-translations: $(INSTALLED)
+  -k PermissionDenied -k NoticeStateError -k AlreadyHolding
+translations: $(INSTALLED_ALL)
 	@mkdir -p var
 	$(BIN)/pybabel extract -F review_ui/babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-by-file --no-wrap \
 	  --project=SafeWatch --copyright-holder=SafeWatch -o var/messages.pot review_ui index

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from safewatch.errors import SafeWatchError
 from safewatch.taxonomy import CODES
 
@@ -18,6 +20,18 @@ class Example:
     id: str
     text: str
     labels: tuple[str, ...]
+    # Categories its source says nothing about: the example is left out of those categories'
+    # training (a real offensive comment is known not to be grooming, not known not to be bullying).
+    unknown: tuple[str, ...] = ()
+
+
+UNKNOWN = -1  # in a label matrix: the example says nothing about the category
+
+
+def label_matrix(examples: list[Example]) -> np.ndarray:
+    """One row per example, one column per category (CODES order): 1, 0, or UNKNOWN."""
+    return np.array([[1 if code in e.labels else (UNKNOWN if code in e.unknown else 0) for code in CODES]
+                     for e in examples], dtype=int).reshape(-1, len(CODES))
 
 
 class CorpusError(SafeWatchError, ValueError):
@@ -52,7 +66,8 @@ def load_seed(folder: Path = SEED_DIR) -> list[Example]:
 def corpus_hash(examples: list[Example]) -> str:
     digest = hashlib.sha256()
     for example in examples:
-        digest.update(json.dumps([example.id, example.text, example.labels], ensure_ascii=False).encode())
+        fields = [example.id, example.text, example.labels] + ([example.unknown] if example.unknown else [])
+        digest.update(json.dumps(fields, ensure_ascii=False).encode())
     return digest.hexdigest()
 
 

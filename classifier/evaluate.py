@@ -59,8 +59,10 @@ def load_labelled(path: Path) -> list[Example]:
 
 
 def calibration_summary(scores: np.ndarray, labels: np.ndarray, bins: int = 10) -> dict:
-    """Brier score and expected calibration error (equal-width bins) over every (post, category)."""
-    flat_scores, flat_labels = scores.ravel(), labels.ravel()
+    """Brier score and expected calibration error (equal-width bins) over every (post, category) with
+    a label (-1, classifier.corpus.UNKNOWN, has none)."""
+    known = labels.ravel() >= 0
+    flat_scores, flat_labels = scores.ravel()[known], labels.ravel()[known]
     brier = float(np.mean((flat_scores - flat_labels) ** 2))
     which = np.minimum((flat_scores * bins).astype(int), bins - 1)
     ece = sum(abs(flat_scores[which == b].mean() - flat_labels[which == b].mean()) * (which == b).mean()

@@ -18,15 +18,16 @@ from itertools import chain, repeat
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.preprocessing import FunctionTransformer, LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
+from classifier.corpus import UNKNOWN
 from classifier.normalize import views_many
 
 WORD_PATTERN = r"(?u)\b\w+\b"
@@ -178,6 +179,22 @@ class CalibratedOneVsRest(OneVsRestClassifier):
     """One logistic regression per category; probabilities pass through a per-category sigmoid
     (Platt scaling) fitted on out-of-fold decision values by classifier/train.py, so that a score of
     0.8 means about 8 in 10 such posts are of the category. Before calibration: the plain model."""
+
+    def fit(self, X, y, **fit_params):
+        """As OneVsRestClassifier, except that a label of -1 (classifier.corpus.UNKNOWN) leaves the
+        example out of that category's regression (an example whose source does not say)."""
+        Y = y.toarray() if sp.issparse(y) else np.asarray(y)
+        unknown = Y == UNKNOWN
+        self.__dict__.pop("_stacked", None)
+        if not unknown.any():
+            return super().fit(X, Y, **fit_params)
+        X = sp.csr_matrix(X)
+        self.label_binarizer_ = LabelBinarizer(sparse_output=True).fit(np.where(unknown, 0, Y))
+        self.classes_ = self.label_binarizer_.classes_
+        self.estimators_ = [clone(self.estimator).fit(X[~unknown[:, column]], Y[~unknown[:, column], column])
+                            for column in range(Y.shape[1])]
+        self.n_features_in_ = self.estimators_[0].n_features_in_
+        return self
 
     def set_calibration(self, slopes, intercepts) -> None:
         self.calibration_ = (np.asarray(slopes, dtype=float), np.asarray(intercepts, dtype=float))

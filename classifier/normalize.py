@@ -2,14 +2,19 @@
 
 `normalize()` gives the canonical view (NFC, lower case, tokens for URLs/handles/phones/emoji,
 obfuscation undone, common teencode expanded); `fold()` gives the diacritic-free view of it.
+English is read as English: contractions stay one token ("i'm", "don't", with ' or ’), and teencode
+keys that are also English words ("a", "k", "free") are expanded only in Vietnamese posts
+(classifier/language.py says which posts those are).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
+
+from classifier import language
 
 # Teencode and abbreviations that carry meaning for the categories; the classifier issue grows this
 # into a curated dictionary.
@@ -32,6 +37,10 @@ def _load_dictionary() -> dict[str, str]:
 
 
 DICTIONARY = _load_dictionary()
+# Teencode read the same in any post, and the keys that are English words too (Vietnamese posts only).
+_ANY_POST = {word: value for word, value in DICTIONARY.items() if word not in language.ENGLISH_WORD_KEYS}
+_VIETNAMESE_ONLY = {word: tuple(DICTIONARY[word].split(" ")) for word in language.ENGLISH_WORD_KEYS
+                    if word in DICTIONARY}
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]++\.(?:com|net|org|vn|info|xyz|top|club|me|io|test|example)"
                   r"(?:/\S*)?\b", re.IGNORECASE)
@@ -62,7 +71,8 @@ def _unleet(match: re.Match) -> str:
     return word if _QUANTITY.match(word) else word.translate(_LEET)
 
 
-_TOKEN = re.compile(r"\w+|[^\w\s]|\n")
+# A word, with its contractions ("i'm", "don't"); any other character but a space on its own.
+_TOKEN = re.compile(r"\w+(?:'\w+)*|[^\w\s]|\n")
 # Zero-width characters, soft hyphens and emoji variation selectors: invisible, and used to split
 # words so that filters miss them ("m\u200ba túy").
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufe00-\ufe0f]")
@@ -74,14 +84,16 @@ def _prepared(texts) -> list[list[str]]:
     phone numbers, which may be written with spaces), in one pass over the texts joined one per
     line; then each text's chunks (what lies between spaces)."""
     text = "\n".join(" ".join(str(t).split()) for t in texts)  # any whitespace -> one space
-    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text)).lower()
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text)).lower().replace("\u2019", "'")
     text = _PHONE.sub(" xxphone ", text)
     return [line.split() for line in text.split("\n")]
 
 
-def _chunk_tokens(chunks: list[str]) -> list[tuple[str, ...]]:
+def _chunk_tokens(chunks: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...], int]]:
     """The tokens of chunks, each on its own: every other step's matches stay within a chunk. The
-    chunks are joined one per line so that each step runs once over them all."""
+    chunks are joined one per line so that each step runs once over them all. For each chunk:
+    (its tokens in an English post, in a Vietnamese post (the same tuple when they do not differ),
+    its language cues)."""
     text = "\n".join(chunks)
     text = _TONE_FINAL.sub(lambda m: _TONE_MOVE[m.group(1)], text)
     text = _URL.sub(" xxurl ", text)
@@ -91,34 +103,61 @@ def _chunk_tokens(chunks: list[str]) -> list[tuple[str, ...]]:
     text = text.replace("z@lo", "zalo")
     text = _LEET_WORD.sub(_unleet, text)
     text = _REPEAT.sub(r"\1", text)
-    get = DICTIONARY.get
+    get = _ANY_POST.get
     joined = " ".join([get(word, word) for word in _TOKEN.findall(text)])
-    return [tuple(line.split()) for line in joined.split("\n")]
+    result = []
+    for line in joined.split("\n"):
+        tokens = tuple(line.split())
+        vietnamese = tokens
+        if not _VIETNAMESE_ONLY.keys().isdisjoint(tokens):
+            vietnamese = tuple(chain.from_iterable(_VIETNAMESE_ONLY.get(token, (token,)) for token in tokens))
+        result.append((tokens, vietnamese, sum(map(language.cue, tokens))))
+    return result
 
 
-# Chunk -> its tokens, kept between calls: people repeat words, so most of a batch's chunks have
+# What each chunk gave, kept between calls: people repeat words, so most of a batch's chunks have
 # been seen before and cost a dictionary lookup instead of ten regular-expression passes.
-_SEEN: dict[str, tuple[str, ...]] = {}
-_SEEN_LIMIT = 150_000  # at most about 40 MB
+_SEEN: dict[str, tuple[str, ...]] = {}  # chunk -> its tokens (in a Vietnamese post)
+_ENGLISH: dict[str, tuple[str, ...]] = {}  # chunk -> its tokens in an English post, where they differ
+_CUES: dict[str, int] = {}  # chunk -> its language cues (classifier/language.py), where not 0
+_ENGLISH_CUES: set[str] = set()  # chunks whose cues say English
+_SEEN_LIMIT = 150_000  # at most about 50 MB
+
+
+def forget_seen() -> None:
+    """Forget every chunk seen (the benchmark's worst case; memory)."""
+    for kept in (_SEEN, _ENGLISH, _CUES, _ENGLISH_CUES):
+        kept.clear()
+
+
+def _read_as_english(chunks: list[str]) -> bool:
+    """Whether a text (its chunks) is read as English, when that changes its tokens. Most texts of a
+    Vietnamese stream have no English cue, so that is tested first."""
+    return (not _ENGLISH_CUES.isdisjoint(chunks) and not _ENGLISH.keys().isdisjoint(chunks)
+            and language.is_english(sum(map(_CUES.get, chunks, repeat(0)))))
 
 
 def tokens_many(texts) -> list[list[str]]:
     """The tokens of each normalised text: normalize_many(texts)[i] == " ".join(tokens_many(texts)[i])."""
     chunked = _prepared(texts)
-    tokens = dict.fromkeys(chain.from_iterable(chunked))
     seen = _SEEN
-    missing = []
-    for chunk in tokens:
-        found = tokens[chunk] = seen.get(chunk)
-        if found is None:
-            missing.append(chunk)
+    distinct = dict.fromkeys(chain.from_iterable(chunked))
+    missing = [chunk for chunk in distinct if chunk not in seen]
     if missing:
         if len(seen) + len(missing) > _SEEN_LIMIT:
-            seen.clear()
-        for chunk, found in zip(missing, _chunk_tokens(missing), strict=True):
-            tokens[chunk] = seen[chunk] = found
-    get = tokens.__getitem__
-    return [list(chain.from_iterable(map(get, chunks))) for chunks in chunked]
+            forget_seen()
+            missing = list(distinct)
+        for chunk, (english, vietnamese, cues) in zip(missing, _chunk_tokens(missing), strict=True):
+            seen[chunk] = vietnamese
+            if english is not vietnamese:
+                _ENGLISH[chunk] = english
+            if cues:
+                _CUES[chunk] = cues
+                if cues < 0:
+                    _ENGLISH_CUES.add(chunk)
+    vietnamese = seen.__getitem__
+    return [list(chain.from_iterable(map(vietnamese, chunks))) if not _read_as_english(chunks)
+            else [token for chunk in chunks for token in _ENGLISH.get(chunk) or seen[chunk]] for chunks in chunked]
 
 
 def normalize_many(texts) -> list[str]:

@@ -2,7 +2,12 @@
 its README for sources and licences), for two uses kept apart:
 
 - **training** (licences that allow it, both MIT): ViHOS *train* comments without offensive spans
-  and four fifths of Davidson's "neither" tweets, as safe examples of how people really write.
+  and four fifths of Davidson's "neither" tweets, as safe examples of how people really write; and
+  ViHOS *train* comments with offensive spans as **partly labelled** examples: insults and profanity
+  are not grooming, abuse material, trafficking, self-harm, drugs, gambling, scams, challenges,
+  superstition or a child's private details, so they are negatives of those categories, and left out
+  of the categories an insult can belong to (`OFFENSIVE_UNKNOWN`: bullying, hate, violence, sexual
+  content), which they are not labelled for;
   Davidson's "hate speech" tweets are not used: they are mostly slurs in passing, not the contempt
   for or exclusion of a group that `hate_extremism` means (with 300 of them, the category's
   out-of-fold recall within the flag budget was 0.45; without, 0.57);
@@ -24,6 +29,8 @@ from pathlib import Path
 
 from classifier.corpus import Example
 
+# What an offensive ViHOS comment may be, that its annotation does not tell.
+OFFENSIVE_UNKNOWN = ("bullying", "hate_extremism", "violence_gore", "sexual_content")
 SHARED_DATA = Path(os.environ.get("SAFEWATCH_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 DAVIDSON_MEASURE_SHARE = 0.2
 
@@ -47,8 +54,10 @@ def _measured_davidson(row_id: str) -> bool:
     return bucket < DAVIDSON_MEASURE_SHARE
 
 
-def _vihos_clean(path: Path) -> list[tuple[str, str]]:
-    return [(row[""], row["content"]) for row in _rows(path) if row["index_spans"] == "[]" and row["content"].strip()]
+def _vihos(path: Path, *, offensive: bool = False) -> list[tuple[str, str]]:
+    """(row id, comment) of the clean comments (no offensive span), or of the offensive ones."""
+    return [(row[""], row["content"]) for row in _rows(path)
+            if (row["index_spans"] != "[]") == offensive and row["content"].strip()]
 
 
 def clean_sets(data_dir: Path = SHARED_DATA) -> list[CleanSet]:
@@ -68,7 +77,7 @@ def _clean_sets(data_dir: Path) -> list[CleanSet]:
         sets.append(CleanSet("ViHSD dev, clean comments", texts, "research use only: measured, never trained on"))
     vihos = data_dir / "vihos" / "dev.csv"
     if vihos.is_file():
-        sets.append(CleanSet("ViHOS dev, clean comments", tuple(text for _, text in _vihos_clean(vihos)), "MIT"))
+        sets.append(CleanSet("ViHOS dev, clean comments", tuple(text for _, text in _vihos(vihos)), "MIT"))
     davidson = data_dir / "davidson" / "labeled_data.csv"
     if davidson.is_file():
         texts = tuple(row["tweet"] for row in _rows(davidson) if row["class"] == "2" and _measured_davidson(row[""]))
@@ -77,11 +86,14 @@ def _clean_sets(data_dir: Path) -> list[CleanSet]:
 
 
 def training_examples(data_dir: Path = SHARED_DATA) -> list[Example]:
-    """Real safe posts the licences let the shipped model learn from (none when the folder is absent)."""
+    """Real posts the licences let the shipped model learn from (none when the folder is absent): clean
+    ones as safe, offensive ones as negatives of the categories an insult cannot be."""
     examples: list[Example] = []
     vihos = data_dir / "vihos" / "train.csv"
     if vihos.is_file():
-        examples += [Example(f"vihos-{row_id}", text, ()) for row_id, text in _vihos_clean(vihos)]
+        examples += [Example(f"vihos-{row_id}", text, ()) for row_id, text in _vihos(vihos)]
+        examples += [Example(f"vihos-{row_id}", text, (), OFFENSIVE_UNKNOWN)
+                     for row_id, text in _vihos(vihos, offensive=True)]
     davidson = data_dir / "davidson" / "labeled_data.csv"
     if davidson.is_file():
         examples += [Example(f"davidson-{row['']}", row["tweet"], ()) for row in _rows(davidson)
@@ -91,4 +103,10 @@ def training_examples(data_dir: Path = SHARED_DATA) -> list[Example]:
 
 def is_real(example: Example) -> bool:
     """True for an example read from ../shared/data rather than written for the seed corpus."""
-    return example.id.startswith(("vihos-", "davidson-"))
+    return corpus_of(example) is not None
+
+
+def corpus_of(example: Example) -> str | None:
+    """The real corpus an example was read from (None: written for the seed corpus)."""
+    prefix = example.id.split("-", 1)[0]
+    return prefix if prefix in ("vihos", "davidson") else None

@@ -6,7 +6,9 @@ How a rule hit combines with the model (one documented way):
     combined = 1 - (1 - model) * (1 - weight)        (noisy-OR; one hit per category counts)
 
 so a hit can only raise a score, a weight of 0.6 on its own lifts a score of 0 to 0.6, and a
-category is flagged when its combined score reaches the model's threshold for it. Reviewers see
+category is flagged when its combined score reaches the model's threshold for it. In a framing
+context (below) a hit is reported but raises nothing: "cảnh giác việc nhẹ lương cao" in a police
+warning is not a recruiter's ad. Reviewers see
 the rule hits separately, so they know when a flag comes from a rule and not from the model.
 
 Context frames (the file's `context:` section) separate talking about harm from doing it:
@@ -27,7 +29,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, chain, groupby
+from itertools import accumulate, groupby
 from operator import itemgetter
 from pathlib import Path
 
@@ -35,6 +37,8 @@ import numpy as np
 import yaml
 
 from classifier.normalize import fold, normalize
+from classifier.rule_prefilter import candidates
+from classifier.rule_terms import TermIndex
 from safewatch.errors import SafeWatchError
 from safewatch.taxonomy import CODES
 
@@ -94,9 +98,10 @@ class WatchRules:
         # Frames are matched like categories' terms and patterns, by a WatchRules of their own.
         self._context_rules = WatchRules({name: CategoryRules(1.0, frame.terms, frame.patterns)
                                           for name, frame in self.context.items()}) if self.context else None
-        # One regex per category for the terms, on word boundaries, on the folded view.
-        self._terms = {code: re.compile(r"(?<!\w)(?:" + "|".join(
-            re.escape(fold(normalize(term))) for term in sorted(r.terms, key=len, reverse=True)) + r")(?!\w)")
+        # One regex per category for the terms, on the folded view, from token start to token end
+        # (a contraction is one token: "my daughter" is not in "my daughter's").
+        self._terms = {code: re.compile(r"(?<![\w'])(?:" + "|".join(
+            re.escape(fold(normalize(term))) for term in sorted(r.terms, key=len, reverse=True)) + r")(?![\w'])")
             for code, r in rules.items() if r.terms}
         # The same terms as token sequences, by first token, for texts already split into tokens.
         self._by_first_token: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {}
@@ -107,6 +112,9 @@ class WatchRules:
                 for term in sorted(rules[code].terms, key=len, reverse=True):  # the regex's order
                     tokens = tuple(fold(normalize(term)).split(" "))
                     self._by_first_token.setdefault(tokens[0], []).append((ordinal, code, tokens))
+        self._term_index = TermIndex([(code, tokens) for entries in self._by_first_token.values()
+                                      for _, code, tokens in entries])
+        self._has_patterns = any(rule.patterns for rule in rules.values())
 
     @classmethod
     def load(cls, path: Path = DEFAULT_RULES) -> WatchRules:
@@ -142,9 +150,21 @@ class WatchRules:
         count = len(folded_tokens if folded_tokens is not None else folded_texts)
         if self._context_rules is None:
             return [NO_CONTEXT] * count
-        hits = (self._context_rules.match_tokens_many(folded_tokens) if folded_tokens is not None
-                else self._context_rules.match_folded_many(folded_texts))
-        return [self._context_of({hit.category for hit in row}) if row else NO_CONTEXT for row in hits]
+        if folded_tokens is not None:
+            found = self._context_rules.categories_many(folded_tokens)
+        else:
+            found = [{hit.category for hit in row} for row in self._context_rules.match_folded_many(folded_texts)]
+        return [self._context_of(names) if names else NO_CONTEXT for names in found]
+
+    def categories_many(self, token_lists: list[list[str]]) -> list[set[str]]:
+        """The categories with at least one hit in each diacritic-free normalised text given as its
+        tokens: {hit.category for hit in match_tokens_many(...)[i]}, without working out the hits."""
+        found = self._term_index.categories_many(token_lists)
+        if self._has_patterns:
+            texts = [" ".join(tokens) for tokens in token_lists]
+            for names, row in zip(found, self.match_folded_many(texts, terms=False), strict=True):
+                names.update(hit.category for hit in row)
+        return found
 
     def _context_of(self, names: set[str]) -> Context:
         disclosure = self.context.get(DISCLOSURE) if DISCLOSURE in names and THIRD_PARTY not in names else None
@@ -168,23 +188,30 @@ class WatchRules:
         instead. A match that fails the check or spans a line break (possible only with patterns
         such as \\s or [^x]) may hide a real one: its text is matched again with the exact regex."""
         texts = [text.replace("\n", " ") for text in folded_texts]
-        starts = list(accumulate((len(text) + 1 for text in texts), initial=0))
-        joined = "\n".join(texts)
+        everything = (list(range(len(texts))), list(accumulate((len(text) + 1 for text in texts), initial=0)),
+                      "\n".join(texts))
         hits: list[list[RuleHit]] = [[] for _ in texts]
         for code, exact, name in self._regexes():
             if name is None and not terms:
                 continue
             fast, boundary = _without_leading_boundary(exact)
+            # Only the texts that hold what every match must (classifier/rule_prefilter.py).
+            rows = candidates(fast, texts)
+            if rows is None or len(rows) > len(texts) // 2:
+                rows, starts, joined = everything
+            else:
+                starts = list(accumulate((len(texts[row]) + 1 for row in rows), initial=0))
+                joined = "\n".join([texts[row] for row in rows])
             found: dict[int, list[RuleHit]] = {}
             redo = set()
             for m in fast.finditer(joined):
-                row = bisect_right(starts, m.start()) - 1
+                place = bisect_right(starts, m.start()) - 1
                 if "\n" in m.group(0) or not boundary(joined, m.start()):
-                    redo.update(range(row, bisect_right(starts, m.end())))
+                    redo.update(rows[place:bisect_right(starts, m.end())])
                     continue
-                offset = starts[row]
-                found.setdefault(row, []).append(RuleHit(code, name or m.group(0), m.start() - offset,
-                                                         m.end() - offset))
+                offset = starts[place]
+                found.setdefault(rows[place], []).append(RuleHit(code, name or m.group(0), m.start() - offset,
+                                                                 m.end() - offset))
             for row in redo:
                 found[row] = [RuleHit(code, name or m.group(0), m.start(), m.end()) for m in exact.finditer(texts[row])]
             for row, row_hits in found.items():
@@ -195,21 +222,20 @@ class WatchRules:
         """match_folded_many() of diacritic-free normalised texts given as their tokens (each text is
         " ".join(tokens)), the same hits in the same order: terms are looked up token by token (a
         normalised text has its terms' tokens one space apart), patterns run as regexes."""
-        texts = [" ".join(tokens) for tokens in token_lists]
-        hits = self.match_folded_many(texts, terms=False)
+        if self._has_patterns:
+            hits = self.match_folded_many([" ".join(tokens) for tokens in token_lists], terms=False)
+        else:
+            hits = [[] for _ in token_lists]
         by_first = self._by_first_token
-        # Where a term could start: one set lookup per token, in C; Python only at those places.
-        lengths = list(map(len, token_lists))
-        starts = list(accumulate(lengths, initial=0))
-        flat = list(chain.from_iterable(token_lists))
-        places = np.flatnonzero(np.fromiter(map(by_first.__contains__, flat), dtype=bool, count=len(flat))).tolist()
-        rows = [bisect_right(starts, place) - 1 for place in places]
-        for row, places_in_row in groupby(zip(rows, places, strict=True), key=itemgetter(0)):
+        # Python only where a whole term is (TermIndex finds those for the batch at once); the
+        # rest of a row's tokens can neither match nor change where the next match may start.
+        rows, positions, _ = self._term_index.matches(token_lists)
+        places = dict.fromkeys(zip(rows.tolist(), positions.tolist(), strict=True))
+        for row, places_in_row in groupby(places, key=itemgetter(0)):
             tokens = token_lists[row]
             found = []
             free_from: dict[str, int] = {}  # a category's next match starts after its last one
-            for _, place in places_in_row:
-                position = place - starts[row]
+            for _, position in places_in_row:
                 for ordinal, code, term in by_first[tokens[position]]:
                     if position >= free_from.get(code, 0) and tuple(tokens[position:position + len(term)]) == term:
                         free_from[code] = position + len(term)
@@ -232,8 +258,13 @@ class WatchRules:
             for pattern in rules.patterns:
                 yield code, pattern, pattern.pattern
 
-    def combine(self, scores: dict[str, float], hits: list[RuleHit]) -> dict[str, float]:
+    def combine(self, scores: dict[str, float], hits: list[RuleHit], factor: float = 1.0) -> dict[str, float]:
+        """Scores raised by the hits (noisy-OR). In a framing context (`factor` < 1: a report, a
+        warning, a lesson, without a solicitation) the hits are reported but raise nothing: a warning
+        that quotes a recruiter's words is not the recruiter's ad, and the model's framed score decides."""
         combined = dict(scores)
+        if factor < 1.0:
+            return combined
         for code in {hit.category for hit in hits}:
             weight = self.rules[code].weight
             combined[code] = round(1 - (1 - combined.get(code, 0.0)) * (1 - weight), 4)
@@ -301,6 +332,10 @@ def _not_after_word(text: str, position: int) -> bool:
     return not _is_word(text, position - 1)
 
 
+def _not_after_word_or_apostrophe(text: str, position: int) -> bool:
+    return not _is_word(text, position - 1) and not (position > 0 and text[position - 1] == "'")
+
+
 def _at_boundary(text: str, position: int) -> bool:
     return _is_word(text, position - 1) != _is_word(text, position)
 
@@ -312,7 +347,8 @@ def _always(text: str, position: int) -> bool:
 @lru_cache(maxsize=1024)
 def _without_leading_boundary(regex: re.Pattern):
     """(regex without a leading (?<!\\w) or \\b, the test to apply at each match's start instead)."""
-    for prefix, test in (("(?<!\\w)", _not_after_word), ("\\b", _at_boundary)):
+    for prefix, test in (("(?<!\\w)", _not_after_word), ("(?<![\\w'])", _not_after_word_or_apostrophe),
+                         ("\\b", _at_boundary)):
         if regex.pattern.startswith(prefix):
             try:
                 return re.compile(regex.pattern[len(prefix):], regex.flags), test

@@ -6,13 +6,15 @@ Two requirements are weighed for each category:
 - **recall** on the seed corpus's positives: at least 0.90 for the severity-5 categories (grooming,
   child sexual abuse, trafficking, self-harm), 0.80 for the others;
 - **a flag budget on real clean text** (the real safe posts of classifier/real_text.py): at most
-  0.3% of them flagged by one category, at most 3% by all categories together. In a real stream
+  0.3% of them flagged by one category, at most 2% by all categories together (3% on unseen text,
+  less a margin for what out-of-fold rates underestimate). In a real stream
   well under 5% of posts are harmful, so every point above that is a reviewer's time spent on a
-  false alarm.
+  false alarm. The budget holds on each real corpus apart (Vietnamese comments, English tweets):
+  pooled, the English tweets nobody would flag would hide Vietnamese comments flagged twice as often.
 
 When both hold, the threshold is the one in between that does best on the seed corpus (F2 for
 severity 5, where a miss costs more than a false alarm, F1 otherwise). When they cannot both hold,
-severity 5 keeps its recall (up to a ceiling of 1% of real clean posts: past it the model is not
+severity 5 keeps its recall (up to a ceiling of 0.5% of real clean posts: past it the model is not
 finding the category but everyday talk) and the others keep the budget; the conflict is reported.
 """
 
@@ -27,9 +29,14 @@ from safewatch.taxonomy import BY_CODE
 RECALL_TARGET = {5: 0.90, 4: 0.80, 3: 0.80, 2: 0.80, 1: 0.80}
 CATEGORY_BUDGET = 0.003  # share of real clean posts one category may flag
 # Severity 5 keeps its recall past the budget, but not without end: a threshold that flags more than
-# this share of real clean posts is no longer finding the category, it is flagging everyday talk.
-SEVERE_CEILING = 0.01
-TOTAL_BUDGET = 0.03  # share of real clean posts all categories together may flag
+# this share of real clean posts is no longer finding the category, it is flagging everyday talk
+# (four severe categories at 1% each were 4% of real comments before anything else was flagged).
+SEVERE_CEILING = 0.005
+# Share of real clean posts all categories together may flag, out-of-fold. The target is 3% on text
+# never seen (classifier/measure.py); out-of-fold rates came out about a point below the rates on
+# unseen comments of the same corpora (2.9% out-of-fold, 3.7% on ViHOS dev), so the budget keeps
+# that margin.
+TOTAL_BUDGET = 0.02
 THRESHOLD_FLOOR, THRESHOLD_CEILING, THRESHOLD_DEFAULT = 0.01, 0.99, 0.5
 
 
@@ -56,8 +63,11 @@ def recall_threshold(scores: np.ndarray, truth: np.ndarray, target_recall: float
     return float(positives[int(np.ceil(target_recall * positives.size)) - 1])
 
 
-def budget_threshold(real_scores: np.ndarray, budget: float) -> float:
-    """The lowest threshold that flags at most `budget` of the real clean posts."""
+def budget_threshold(real_scores: np.ndarray, budget: float, groups: np.ndarray | None = None) -> float:
+    """The lowest threshold that flags at most `budget` of the real clean posts (of each group)."""
+    if groups is not None:
+        return max((budget_threshold(real_scores[groups == group], budget) for group in np.unique(groups)),
+                   default=THRESHOLD_FLOOR)
     if real_scores.size == 0:
         return THRESHOLD_FLOOR
     ordered = np.sort(real_scores)[::-1]
@@ -93,8 +103,12 @@ def choose_thresholds(codes: list[str], scores: np.ndarray, labels: np.ndarray, 
                       *, category_budget: float = CATEGORY_BUDGET,
                       total_budget: float = TOTAL_BUDGET) -> list[ThresholdChoice]:
     """One threshold per category (columns of `scores` and `labels` in `codes` order). `real` marks
-    the rows that are real clean posts: they count for the budget, the other rows for recall."""
-    seed = ~real
+    the rows that are real clean posts: they count for the budget, the other rows for recall. It may
+    number the real corpus of each row (0: a seed row; -1: a row that counts for neither); the budget
+    then holds in each corpus. A label of -1 (classifier.corpus.UNKNOWN) leaves the row out of that
+    category."""
+    real = _groups(real)
+    seed = real == 0
     budget = {code: category_budget for code in codes}
     choices = [_choose(code, scores[:, column], labels[:, column], seed, real, budget[code])
                for column, code in enumerate(codes)]
@@ -113,31 +127,46 @@ def choose_thresholds(codes: list[str], scores: np.ndarray, labels: np.ndarray, 
 
 
 def total_flag_rate(choices: list[ThresholdChoice], scores: np.ndarray, real: np.ndarray) -> float | None:
-    if not real.any():
+    """The share of real clean posts flagged by any category (in the real corpus where it is highest)."""
+    real = _groups(real)
+    if not (real > 0).any():
         return None
-    thresholds = np.array([choice.threshold for choice in choices])
-    return float((scores[real] >= thresholds).any(axis=1).mean())
+    flagged = (scores >= np.array([choice.threshold for choice in choices])).any(axis=1)
+    return max(float(flagged[real == group].mean()) for group in np.unique(real[real > 0]))
+
+
+def _groups(real: np.ndarray) -> np.ndarray:
+    return np.asarray(real).astype(int)
+
+
+def _worst_rate(scores: np.ndarray, groups: np.ndarray, threshold: float) -> float | None:
+    if scores.size == 0:
+        return None
+    return max(float((scores[groups == group] >= threshold).mean()) for group in np.unique(groups))
 
 
 def _choose(code: str, scores: np.ndarray, truth: np.ndarray, seed: np.ndarray, real: np.ndarray,
             budget: float) -> ThresholdChoice:
     severity = BY_CODE[code].severity
     target = RECALL_TARGET[severity]
-    seed_scores, seed_truth, real_scores = scores[seed], truth[seed], scores[real & (truth == 0)]
+    known = truth >= 0
+    seed_scores, seed_truth = scores[seed & known], truth[seed & known]
+    clean = (real > 0) & (truth == 0)
+    real_scores, real_groups = scores[clean], real[clean]
     for_recall = recall_threshold(seed_scores, seed_truth, target)
-    for_budget = budget_threshold(real_scores, budget)
+    for_budget = budget_threshold(real_scores, budget, real_groups)
     conflict = ""
     if for_budget <= for_recall:
         threshold = _best_between(seed_scores, seed_truth, for_budget, for_recall, 2.0 if severity == 5 else 1.0)
     elif severity == 5:
-        threshold = max(for_recall, budget_threshold(real_scores, SEVERE_CEILING))
+        threshold = max(for_recall, budget_threshold(real_scores, SEVERE_CEILING, real_groups))
     else:
         threshold = for_budget
     threshold = float(min(max(threshold, THRESHOLD_FLOOR), THRESHOLD_CEILING))
     flagged = seed_scores >= threshold
     recall = float(flagged[seed_truth == 1].mean()) if seed_truth.any() else 0.0
     precision = float(seed_truth[flagged].mean()) if flagged.any() else 0.0
-    real_rate = float((real_scores >= threshold).mean()) if real_scores.size else None
+    real_rate = _worst_rate(real_scores, real_groups, threshold)
     if recall < target:
         conflict = (f"recall {recall:.2f} < {target:.2f}: kept to the flag "
                     f"{'ceiling' if severity == 5 else 'budget'} on real clean text")

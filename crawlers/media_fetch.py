@@ -110,6 +110,7 @@ class MediaFetcher:
                                     "download_warnsize": 0, "dont_condition": True})
 
     def _fetched(self, response):
+        self.crawler.stats.inc_value("safewatch/media/responses")  # counted apart from pages in the summary
         url = response.meta["media_url"]
         declared = media.declared_type(_header(response, b"Content-Type"))
         reason = media.refusal(declared, response.body, self.max_bytes)
@@ -168,6 +169,20 @@ class MediaFetcher:
             errors = [error]
         if errors:  # the captures are kept; the next crawl records them again
             log.warning("media of %d post(s) not recorded: %s", len(errors), str(errors[0])[:300])
+        self._reappeared(ready)
+
+    def _reappeared(self, ready: list[tuple[str, dict]]) -> None:
+        """Posts whose captured media are a removed post's (same SHA-256) become `reappeared`."""
+        from index import reappearance
+        hashes = {post_id: [item["sha256"] for item in fields["media"] if isinstance(item, dict) and item.get("sha256")]
+                  for post_id, fields in ready}
+        try:
+            marked = reappearance.mark(self.repo, reappearance.find_by_media(self.repo, hashes))
+        except (ApiError, TransportError) as error:  # the next crawl's media check finds them
+            log.warning("reappeared media not checked: %s", str(error)[:300])
+            return
+        if marked:
+            self.crawler.stats.inc_value("safewatch/posts/reappeared", len(marked))
 
     def close(self, spider=None) -> None:
         # A crawl stopped early: what was settled is recorded; the rest is fetched by the next crawl.

@@ -220,12 +220,18 @@ class CountedHttpCompressionMiddleware(HttpCompressionMiddleware):
 
 class RedirectLoopMiddleware(_Counting):
     """A redirect back to an address already passed through is a loop: dropped, logged, counted
-    (instead of going round until the redirect limit)."""
+    (instead of going round until the redirect limit). A redirect to an address no URL parser accepts
+    is dropped, logged and counted too (instead of an error in the middle of the crawl)."""
 
     def process_response(self, request, response, spider=None):
         location = response.headers.get(b"Location")
         if response.status in (301, 302, 303, 307, 308) and location:
-            target = response.urljoin(location.decode("latin-1"))
+            try:
+                target = response.urljoin(location.decode("latin-1"))
+            except ValueError as error:  # e.g. "http://[::1": no URL parser accepts it
+                self.stats.inc_value("safewatch/problems/malformed_redirect")
+                log.warning("redirect to a malformed address: %s -> %r (%s)", request.url, location[:200], error)
+                raise IgnoreRequest(f"malformed redirect at {request.url}") from None
             seen = [*request.meta.get("redirect_urls", []), request.url]
             if target in seen:
                 self.stats.inc_value("safewatch/problems/redirect_loop")

@@ -11,10 +11,11 @@ from scrapy.exceptions import DropItem
 
 from classifier.backends import load_classifier
 from classifier.predict import Classifier, Prediction
+from crawlers.frontier import POSTS_STORED
 from crawlers.media_fetch import POSTS_INDEXED
 from crawlers.storage_failure import report_storage_failure
 from index.connection import open_repository
-from index.ingest import Ingestor
+from index.ingest import WAITING_REASONS, Ingestor
 from index.lifecycle import initial_status
 from safewatch.config import Config
 from safewatch.records import PostRecord
@@ -52,6 +53,7 @@ class CrawlTally:
     updated: int = 0  # edited since the last crawl (earlier text kept)
     unchanged: int = 0
     rescored: int = 0  # same text, new scores (the model changed since the last crawl)
+    reappeared: int = 0  # removed content found again (index.reappearance), by text
     spooled: int = 0  # kept on disk for later: Elasticsearch was down or busy
     replayed: int = 0  # written from the spool of an earlier run
     waiting_because: str = ""  # why posts wait in the spool (index.ingest.WAITING_REASONS)
@@ -59,6 +61,11 @@ class CrawlTally:
     storage_failures: list[str] = field(default_factory=list)  # one line each (crawlers/storage_failure.py)
     unstored: int = 0  # posts neither indexed nor spooled because a write on disk failed
     finish_reasons: list[str] = field(default_factory=list)  # Scrapy's, one per source crawled
+    # The frontier kept on disk (crawlers/frontier_scheduler.py): requests waiting in saved frontiers
+    # this crawl resumed, requests left waiting when it stopped, and the job folders kept.
+    resumed_waiting: int = 0
+    left_waiting: int = 0
+    frontiers: list[str] = field(default_factory=list)
 
     def __deepcopy__(self, memo: dict) -> CrawlTally:
         return self  # one tally for every crawler of the process (Scrapy deep-copies their settings)
@@ -99,6 +106,7 @@ class IndexPipeline:
         self.buffer: list[PostRecord] = []
         self.classifier: Classifier | None = None
         self.ingestor: Ingestor | None = None
+        self.spool_announced = False  # the first post spooled is said at once, in one line
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -137,8 +145,14 @@ class IndexPipeline:
         self.ingestor.repo.client.close()
 
     def _flush(self) -> None:
-        if not self.buffer:
+        """Writes the posts held; once every post received so far is written (indexed or spooled),
+        says so (POSTS_STORED): the pages they came from count as done (crawlers/frontier_scheduler.py)."""
+        if self.buffer and not self._write_buffer():
             return
+        if self.crawler is not None:
+            self.crawler.signals.send_catch_log(signal=POSTS_STORED)
+
+    def _write_buffer(self) -> bool:
         batch, self.buffer = self.buffer, []
         predictions = self.classifier.predict([record.text for record in batch])
         # Explanations of the flagged posts, all in one scoring call.
@@ -158,12 +172,29 @@ class IndexPipeline:
             if self.crawler is None:
                 raise
             report_storage_failure(self.crawler, "the spool", self.config.spool_path, error)
-            return
+            return False
         self._count(result)
+        self._reappeared([doc for doc in documents if doc["id"] in result.indexed_ids])
         written = [{"id": doc["id"], "media_urls": doc["media_urls"]} for doc in documents
                    if doc.get("media_urls") and doc["id"] in result.indexed_ids]
         if written and self.signals is not None:
             self.signals.send_catch_log(signal=POSTS_INDEXED, posts=written)
+        return True
+
+    def _reappeared(self, documents: list[dict]) -> None:
+        """Removed content found again becomes `reappeared`, at the top of the queue (index.reappearance)."""
+        from elasticsearch import ApiError, TransportError
+
+        from index import reappearance
+        repo = self.ingestor.repo
+        try:
+            marked = reappearance.mark(repo, reappearance.find_by_text(repo, documents))
+        except (ApiError, TransportError) as error:  # the next crawl of these posts checks them again
+            log.warning("reappeared content not checked: %s", str(error)[:300])
+            return
+        self.tally.reappeared += len(marked)
+        if self.crawler is not None and marked:
+            self.crawler.stats.inc_value("safewatch/posts/reappeared", len(marked))
 
     def _replay(self) -> None:
         self.ingestor.repo.replay_events()
@@ -185,6 +216,10 @@ class IndexPipeline:
         self.tally.spooled = self.ingestor.pending()
         waiting = result.waiting_because or self.tally.waiting_because
         self.tally.waiting_because = waiting if self.tally.spooled else ""
+        if self.tally.spooled and not self.spool_announced:
+            self.spool_announced = True
+            log.warning("Elasticsearch cannot take posts now, they wait in the spool (%s), nothing is lost: %s",
+                        self.config.spool_path, WAITING_REASONS.get(waiting, WAITING_REASONS["unreachable"]))
         for detail in result.rejected:
             message = f"{detail.get('_id')}: {detail.get('error')}"
             log.error("not indexed: %s", message)

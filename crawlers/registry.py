@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -20,6 +21,7 @@ LANGUAGES = ("vi", "en", "mixed")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 _SCHEDULE = re.compile(r"^(\d+)([mhd])$")
 RULE_NAMES = tuple(f.name for f in fields(ForumRules))
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_MAX_PAGES = 5000  # pages fetched per crawl of a source, whatever its kind
 _HOST = re.compile(r"^(\{demo\}|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$")
 
@@ -52,6 +54,16 @@ class Source:
     max_pages: int = DEFAULT_MAX_PAGES
     max_depth: int | None = None  # None: the kind's default (crawlers/kinds.py)
     allowed_hosts: tuple[str, ...] = ()
+    # The zone of times the site prints without one (an IANA name such as Europe/Berlin).
+    timezone: str = DEFAULT_TIMEZONE
+    # False: no link found on a page is followed (no "next" page, no thread, no sub-forum): the crawl
+    # reads the start URLs and what they list as content (feed entries, sitemap pages). Spiders ask
+    # SourceSpider.follow_links/follow_link, which obey it.
+    follow: bool = True
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def depth_limit(self) -> int:
         return self.max_depth or get_kind(self.kind).default_max_depth
@@ -121,7 +133,7 @@ def _parse(entry: object, where: str) -> Source:
         return SourceError(f"{where}, field '{field_name}': {problem}")
 
     known = {"id", "name", "platform", "kind", "start_urls", "language", "schedule", "rate_limit", "rules",
-             "options", "max_pages", "max_depth", "allowed_hosts"}
+             "options", "max_pages", "max_depth", "allowed_hosts", "timezone", "follow"}
     for unknown in sorted(set(entry) - known):
         raise fail(unknown, f"unknown field (known: {', '.join(sorted(known))}).")
     for required in ("id", "name", "platform", "kind", "start_urls"):
@@ -179,12 +191,27 @@ def _parse(entry: object, where: str) -> Source:
         options = KINDS[kind].validate_options(options)
     except ValueError as error:
         raise fail("options", str(error)) from None
+    follow = entry.get("follow", True)
+    if not isinstance(follow, bool):
+        raise fail("follow", f"write true or false (got {follow!r}); false reads only the start URLs and what "
+                             "they list as content.")
     max_pages = _whole_number(entry, "max_pages", DEFAULT_MAX_PAGES, fail)
     max_depth = _whole_number(entry, "max_depth", None, fail)
+    timezone = _timezone(entry.get("timezone", DEFAULT_TIMEZONE), fail)
     return Source(source_id, entry["name"].strip(), entry["platform"].strip(), kind, tuple(map(str, urls)),
                   language, timedelta(**{unit: int(schedule.group(1))}), RateLimit(concurrency, float(delay)),
                   {k: v.strip() for k, v in rules.items()}, options, max_pages, max_depth,
-                  _allowed_hosts(entry.get("allowed_hosts"), fail))
+                  _allowed_hosts(entry.get("allowed_hosts"), fail), timezone, follow)
+
+
+def _timezone(value: object, fail) -> str:
+    try:
+        if isinstance(value, str) and value.strip():
+            ZoneInfo(value.strip())
+            return value.strip()
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    raise fail("timezone", f"'{value}' is not a time zone name such as Asia/Ho_Chi_Minh or Europe/Berlin.")
 
 
 def _whole_number(entry: dict, name: str, default: int | None, fail) -> int | None:

@@ -1,7 +1,9 @@
 """Retries that do what the server asked: a 429 or 503 with `Retry-After` (seconds, or an HTTP date)
 is retried once that time has passed, and the whole host backs off meanwhile (its download slot
 waits, with no random shortening); asked to wait longer than SAFEWATCH_MAX_RETRY_AFTER, the crawl
-gives up on that page until the next crawl (counted). Other retries are Scrapy's."""
+gives up on that page until the next crawl (counted). A 429 or 503 that does not say how long is
+retried after an exponential back-off (SAFEWATCH_RETRY_BACK_OFF seconds, then twice that), never at
+once: a server that is overloaded or rate-limiting is not hammered. Other retries are Scrapy's."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ log = logging.getLogger(__name__)
 
 GAVE_UP_STAT = "safewatch/retry_after/too_long"
 WAITED_STAT = "safewatch/retry_after/waited"
+BACKED_OFF_STAT = "safewatch/retry_after/backed_off"
 BACK_OFF_STATUSES = (429, 503)
 
 
@@ -42,6 +45,7 @@ class RetryAfterMiddleware(RetryMiddleware):
     def __init__(self, settings) -> None:
         super().__init__(settings)
         self.max_wait = settings.getfloat("SAFEWATCH_MAX_RETRY_AFTER", 120.0)
+        self.back_off_base = settings.getfloat("SAFEWATCH_RETRY_BACK_OFF", 5.0)
         self.backing_off: dict[str, dict] = {}  # slot key -> the slot's own delay and jitter, and until when
 
     def process_response(self, request, response, spider=None):
@@ -49,17 +53,19 @@ class RetryAfterMiddleware(RetryMiddleware):
             return super().process_response(request, response)
         header = response.headers.get(b"Retry-After")
         wait = retry_after_seconds(header.decode("latin-1") if header else None)
-        if wait is None:
-            return super().process_response(request, response)
+        said = wait is not None
+        if not said:  # not said how long: back off exponentially, within the cap
+            wait = min(self.max_wait, self.back_off_base * 2 ** request.meta.get("retry_times", 0))
         if wait > self.max_wait:
             self.crawler.stats.inc_value(GAVE_UP_STAT)
             log.warning("%s asks to come back in %.0fs (over SAFEWATCH_MAX_RETRY_AFTER=%gs): left for the next crawl",
                         request.url, wait, self.max_wait)
             raise IgnoreRequest(f"Retry-After {wait:.0f}s is over the limit")
-        retry = self._retry(request, f"{response.status} with Retry-After {wait:g}s")
+        reason = f"{response.status}, " + (f"Retry-After {wait:g}s" if said else f"backing off {wait:g}s")
+        retry = self._retry(request, reason)
         if retry is None:  # retries used up: the answer goes on as an HTTP error
             return response
-        self.crawler.stats.inc_value(WAITED_STAT)
+        self.crawler.stats.inc_value(WAITED_STAT if said else BACKED_OFF_STAT)
         self.back_off(request, wait)
         return retry
 

@@ -25,11 +25,13 @@ class Shared:
         return self
 
 
-def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None) -> tuple[CrawlTally, dict]:
+def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None,
+          fresh: bool = False) -> tuple[CrawlTally, dict]:
     """Crawl the sources (their start URLs, "{demo}" replaced by demo_base); returns the tally and
-    Scrapy's stats summed over them. The demo site, on this machine, is allowed explicitly. The
-    classifier is loaded first, once for every source: a model that cannot load stops the crawl
-    (ArtefactError) before anything is fetched."""
+    Scrapy's stats summed over them. Each source's frontier is kept on disk while it runs
+    (crawlers/frontier_scheduler.py): an interrupted crawl resumes, unless `fresh`. The demo site,
+    on this machine, is allowed explicitly. The classifier is loaded first, once for every source: a
+    model that cannot load stops the crawl (ArtefactError) before anything is fetched."""
     from classifier.backends import load_classifier
     if demo_base:
         config = allow_demo_site(config, demo_base)
@@ -39,6 +41,8 @@ def crawl(config: Config, sources: list[Source], *, demo_base: str | None = None
     settings["SAFEWATCH_CLASSIFIER"] = Shared(load_classifier(config))
     settings["SAFEWATCH_TALLY"] = tally
     settings["LOG_INSTALL_ROOT_HANDLER"] = False
+    settings["SCHEDULER"] = "crawlers.frontier_scheduler.FrontierScheduler"
+    settings["SAFEWATCH_FRESH_CRAWL"] = fresh
     # Per-host politeness from the registry: the strictest source on a host sets its limits.
     slots: dict[str, dict] = {}
     for source in sources:

@@ -23,6 +23,7 @@ def scrapy_settings(config: Config) -> dict:
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 2,
         "SAFEWATCH_MAX_RETRY_AFTER": config.max_retry_after,
+        "SAFEWATCH_RETRY_BACK_OFF": config.retry_back_off,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",

@@ -147,13 +147,26 @@ def set_disabled(repo: Repository, username: str, disabled: bool, *, actor: str,
 
 
 def set_roles(repo: Repository, username: str, roles: list[str], *, actor: str,
-              request_id: str | None = None) -> None:
+              request_id: str | None = None) -> dict:
+    """New roles for an account (known roles, at least one); an admin cannot take the admin role from
+    their own account (nobody might be left to give it back). Nothing is written or audited when the
+    roles do not change. Returns the account."""
+    roles = [role for role in ROLES if role in roles]  # one order, no repeats
     _check_roles(roles)
-    user = repo.get_user(username)
-    if user is None:
-        raise AccountError("No user '%(username)s'.", username=username)
-    repo.put_user({**user, "roles": roles}, create=False)
-    _audit(repo, "roles_changed", actor, username, request_id, roles=roles, previous=user.get("roles") or [])
+    if actor == username and "admin" not in roles:
+        raise AccountError("You cannot take the admin role from your own account.")
+    previous: list[str] = []
+
+    def change(user: dict | None) -> dict | None:
+        if user is None:
+            raise AccountError("No user '%(username)s'.", username=username)
+        previous[:] = user.get("roles") or []
+        return None if previous == roles else {**user, "roles": roles}
+
+    user, written = repo.update_user(username, change)
+    if written:
+        _audit(repo, "roles_changed", actor, username, request_id, roles=roles, previous=previous)
+    return user
 
 
 def generate_password(groups: int = 4, group_length: int = 4) -> str:

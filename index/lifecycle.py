@@ -5,8 +5,11 @@ notice that change together, `transition_together()`): the change must be allowe
 is written with optimistic concurrency (so two reviewers deciding one post cannot both win), and it
 appends an event to the audit trail.
 
-A decision is made once, on a post the reviewer holds (`decide`); changing it afterwards is a
-supervisor's explicit, audited `reopen` with a reason, which hands the post back for review.
+A reviewer holds at most one post (`claim`, `claim_next` gives back the post already held, `release`
+puts it back in the queue). A decision is made once, on a post the reviewer holds (`decide`), and may
+cover related posts waiting for review (`decide_related`, each decided and audited on its own);
+changing it afterwards is a supervisor's explicit, audited `reopen` with a reason, which hands the post
+back for review.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 
 from index import permissions
 from index.permissions import Actor
-from index.repository import Repository, StoredDoc, VersionConflict
-from index.statuses import DECIDED_STATUSES, STATUSES, TRANSITIONS  # noqa: F401  (re-exported)
+from index.repository import PostNotFound, Repository, StoredDoc, VersionConflict
+from index.statuses import DECIDED_STATUSES, STATUSES, TRANSITIONS, WAITING_STATUSES  # noqa: F401  (re-exported)
 from safewatch.errors import SafeWatchError
 from safewatch.taxonomy import max_severity
 
@@ -31,6 +34,14 @@ class TransitionError(SafeWatchError, ValueError):
 
 class ConcurrentChange(SafeWatchError):
     """Another person changed the post first; nothing was overwritten."""
+
+
+class AlreadyHolding(SafeWatchError):
+    """The reviewer already holds another post: decide it or release it first."""
+
+    def __init__(self, message: str, *, post_id: str, **values) -> None:
+        super().__init__(message, **values)
+        self.post_id = post_id
 
 
 def initial_status(flagged: bool) -> str:
@@ -68,28 +79,80 @@ def transition(repo: Repository, post_id: str, target: str, *, actor: str, reaso
     return updated
 
 
+def held_post(repo: Repository, reviewer: str, *, now: datetime | None = None,
+              other_than: str | None = None) -> dict | None:
+    """The post `reviewer` holds (claimed, claim not expired), or None; a reviewer holds at most one."""
+    now = now or datetime.now(UTC)
+    for post in repo.posts_held_by(reviewer, now=now.isoformat()):
+        if post["id"] == other_than:
+            continue
+        # The search may lag behind a decision just made (decide-and-next): each post it names is
+        # read again by id, which is always current.
+        current = repo.get_post(post["id"]).source
+        if current.get("status") == "in_review" and current.get("claimed_by") == reviewer \
+                and not _claim_expired(current, now):
+            return {**current, "id": post["id"]}
+    return None
+
+
 def claim(repo: Repository, post_id: str, *, reviewer: str, request_id: str | None = None,
           now: datetime | None = None) -> dict:
-    """A reviewer takes a flagged post (or one whose claim expired) for CLAIM_DURATION."""
+    """A reviewer takes a flagged post (or one whose claim expired) for CLAIM_DURATION. A reviewer holds
+    at most one post: while they hold another, AlreadyHolding names it. Two claims made at the same
+    instant by one reviewer (two tabs) cannot both stay: each checks after its write and gives its post
+    back when it sees another one held."""
     now = now or datetime.now(UTC)
     stored = repo.get_post(post_id)
     if stored.source.get("status") == "in_review" and stored.source.get("claimed_by") == reviewer \
             and not _claim_expired(stored.source, now):
         return stored.source
-    return transition(repo, post_id, "in_review", actor=reviewer, reason="claimed for review",
-                      request_id=request_id, expected=stored, now=now,
-                      fields={"claimed_by": reviewer,
-                              "claim_expires_at": (now + CLAIM_DURATION).isoformat()})
+    status = stored.source.get("status")
+    if status not in WAITING_STATUSES and status != "in_review":
+        # Decided by someone else since the queue was read (or never flagged): reopening a decision is
+        # index.lifecycle.reopen, never a claim.
+        raise ConcurrentChange("This post is not waiting for review (%(status)s).", status=status)
+    _refuse_second_claim(repo, reviewer, post_id, now)
+    updated = transition(repo, post_id, "in_review", actor=reviewer, reason="claimed for review",
+                         request_id=request_id, expected=stored, now=now,
+                         fields={"claimed_by": reviewer, "claim_expires_at": (now + CLAIM_DURATION).isoformat()})
+    if held_post(repo, reviewer, now=now, other_than=post_id) is not None:
+        release(repo, post_id, reviewer=reviewer, request_id=request_id, now=now,
+                reason="released: another post was claimed at the same time")
+        _refuse_second_claim(repo, reviewer, post_id, now)
+    return updated
+
+
+def _refuse_second_claim(repo: Repository, reviewer: str, post_id: str, now: datetime) -> None:
+    other = held_post(repo, reviewer, now=now, other_than=post_id)
+    if other is not None:
+        raise AlreadyHolding("You already hold another post: decide it or release it before taking a new one.",
+                             post_id=other["id"])
+
+
+def release(repo: Repository, post_id: str, *, reviewer: str, request_id: str | None = None,
+            now: datetime | None = None, reason: str = "released") -> dict:
+    """The reviewer gives back the post they hold, undecided: it waits in the queue again (flagged)."""
+    now = now or datetime.now(UTC)
+    stored = repo.get_post(post_id)
+    source = stored.source
+    if source.get("status") != "in_review" or source.get("claimed_by") != reviewer:
+        raise TransitionError("You do not hold this post, so there is nothing to release.")
+    return transition(repo, post_id, "flagged", actor=reviewer, reason=reason, request_id=request_id,
+                      expected=stored, now=now, fields={"claimed_by": None, "claim_expires_at": None})
 
 
 def claim_next(repo: Repository, *, reviewer: str, request_id: str | None = None,
                now: datetime | None = None, candidates: int = 20, max_attempts: int = 500) -> dict | None:
-    """Claim the most urgent waiting post for `reviewer`; None only when no post is waiting. When
+    """Claim the most urgent waiting post for `reviewer` (the post they already hold, if any); None only
+    when no post is waiting. When
     other reviewers take posts a moment earlier (or the search has not caught up with their claims
     yet), the next candidates are fetched without the ones already tried, however contested the top
     of the queue is: no two reviewers get one post, and nobody is told "empty" while posts wait.
     After `max_attempts` contested posts in a row, ConcurrentChange asks the reviewer to try again."""
     now = now or datetime.now(UTC)
+    held = held_post(repo, reviewer, now=now)
+    if held is not None:  # "next" while holding a post: that post, not a second one
+        return held
     tried: list[str] = []
     while len(tried) < max_attempts:
         batch = repo.review_queue(now=now.isoformat(), size=candidates, exclude=tried)
@@ -144,6 +207,39 @@ def decide(repo: Repository, post_id: str, *, reviewer: str, confirm: bool, cate
     return updated
 
 
+def decide_related(repo: Repository, post_id: str, related_ids: list[str], *, reviewer: str, confirm: bool,
+                   categories: list[str], note: str = "", severity: int | None = None, follow_up: str = "none",
+                   request_id: str | None = None, now: datetime | None = None) -> tuple[list[str], list[str]]:
+    """After deciding `post_id`, the same decision for posts related to it (same text, near-duplicates,
+    same author) that wait for review: each is taken for review ("claimed with" the decided post) and
+    decided on its own, so each has its own events in the audit trail. A post that is held by someone
+    else, already decided, or changed meanwhile is left alone. Returns (decided ids, left-alone ids)."""
+    now = now or datetime.now(UTC)
+    decided_post = repo.get_post(post_id).source
+    if decided_post.get("reviewer") != reviewer or decided_post.get("status") not in DECIDED_STATUSES:
+        raise TransitionError("Decide this post first; related posts then take the same decision.")
+    decided, left = [], []
+    for other_id in dict.fromkeys(related_ids):
+        if other_id == post_id:
+            continue
+        try:
+            stored = repo.get_post(other_id)
+            waiting = stored.source.get("status") == "flagged" or (
+                stored.source.get("status") == "in_review" and _claim_expired(stored.source, now))
+            if not waiting:
+                left.append(other_id)
+                continue
+            transition(repo, other_id, "in_review", actor=reviewer, reason=f"claimed with {post_id}",
+                       request_id=request_id, expected=stored, now=now,
+                       fields={"claimed_by": reviewer, "claim_expires_at": (now + CLAIM_DURATION).isoformat()})
+            decide(repo, other_id, reviewer=reviewer, confirm=confirm, categories=categories, note=note,
+                   severity=severity, follow_up=follow_up, request_id=request_id, now=now)
+            decided.append(other_id)
+        except (ConcurrentChange, TransitionError, PostNotFound):
+            left.append(other_id)
+    return decided, left
+
+
 def reopen(repo: Repository, post_id: str, *, actor: Actor | dict | str, reason: str,
            request_id: str | None = None, now: datetime | None = None) -> dict:
     """A supervisor reopens a decision (confirmed or dismissed) with a reason: the post goes back to
@@ -160,6 +256,7 @@ def reopen(repo: Repository, post_id: str, *, actor: Actor | dict | str, reason:
     if source.get("status") not in DECIDED_STATUSES:
         raise TransitionError("Only a confirmed or dismissed post can be reopened (this one is '%(status)s').",
                               status=source.get("status"))
+    _refuse_second_claim(repo, actor.name, post_id, now)  # the reopened post is held: one at a time
     updated = transition(repo, post_id, "in_review", actor=actor.name, reason=f"reopened: {reason}",
                          request_id=request_id, expected=stored, now=now,
                          fields={"claimed_by": actor.name, "claim_expires_at": (now + CLAIM_DURATION).isoformat()})

@@ -43,7 +43,8 @@ POSTS = {
         "platform": _KEYWORD,
         "kind": _KEYWORD,
         "language": _KEYWORD,
-        "author": _KEYWORD_CI,
+        "author": _KEYWORD_CI,  # normalised for matching (safewatch.records.normalize_handle)
+        "author_name": {"type": "keyword", "ignore_above": 512},  # as shown on the page
         "author_url": {"type": "keyword", "ignore_above": 2048},
         "parent_url": {"type": "keyword", "ignore_above": 2048},
         "media_urls": {"type": "keyword", "ignore_above": 2048, "index": False},
@@ -54,6 +55,9 @@ POSTS = {
         "boosted_by": _KEYWORD_CI,
         "title": _TEXT,
         "text": _TEXT,
+        # The text read by the classifier's normaliser and folded (index/search_text.py): teencode and
+        # obfuscation match their plain forms.
+        "text_normalized": {"type": "text", "analyzer": "vi_folded"},
         "quotes": _TEXT,
         "signature": {"type": "text", "index": False},
         "content_warning": _TEXT,
@@ -69,6 +73,12 @@ POSTS = {
         # The capture the post was read from (crawlers/evidence.py): {id, sha256, captured_at, url}.
         "evidence": {"properties": {"id": _KEYWORD, "sha256": _KEYWORD, "captured_at": _DATE,
                                     "url": {"type": "keyword", "ignore_above": 2048}}},
+        # Removed content found again (index/reappearance.py): the removed post it matches, that post's
+        # notices, when and how (text | near_duplicate | media).
+        "reappeared_of": _KEYWORD,
+        "reappeared_notice_ids": _KEYWORD,
+        "reappeared_at": _DATE,
+        "reappeared_match": _KEYWORD,
         # Re-checks of posts under a notice (crawlers/recheck.py).
         "last_checked_at": _DATE,
         "last_check": _KEYWORD,  # present | removed | unreachable
@@ -159,8 +169,24 @@ NOTICES = {
         "within_deadline": {"type": "boolean"},
         "note": {"type": "text", "analyzer": "vi_text"},
         # The evidence each post had when the notice was drafted (a re-crawl may capture it again):
-        # [{post_id, url, sha256, captured_at, evidence_id, content_hash}]
+        # [{post_id, url, sha256, captured_at, evidence_id, content_hash, excerpt, account}]
         "evidence": {"type": "object", "enabled": False},
+        # The recipient as the platform registry (safewatch/platforms.yml) had it when drafted:
+        # {platform, legal_name, address, contact_channel, contact}; kept, not searched.
+        "recipient_details": {"type": "object", "enabled": False},
+        "contact_officer": _KEYWORD,  # named in the letter: who the platform answers to
+        # Review of a draft (index/notice_revisions.py): returned by an approver until the drafter edits it;
+        # the thread of comments [{by, at, text, kind: comment|return|edit}] stays on the notice.
+        "needs_revision": {"type": "boolean"},
+        "returned_by": _KEYWORD,
+        "returned_at": _DATE,
+        "edited_at": _DATE,
+        "comments": {"type": "object", "enabled": False},
+        # Every sending, the first kept in sent_at and each re-sending (escalation) added:
+        # [{at, channel, by, deadline}]; `deadline` is the latest one's.
+        "sendings": {"type": "object", "enabled": False},
+        "last_sent_at": _DATE,
+        "resend_count": {"type": "integer"},
     },
 }
 

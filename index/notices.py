@@ -19,6 +19,11 @@ are kept this way:
   accepted as it is).
 - A removal is recorded only against a sent (or overdue) notice, at a time between its sending and
   now (CLOCK_SKEW allowed for a fast clock).
+- Sending again (an overdue notice, escalated) keeps the first sending in `sent_at` and adds the new
+  one to `sendings`, with its own event (`notice_resent`); time to removal counts from the first.
+
+Editing, returning and commenting on a draft live in index.notice_revisions; the board (listing,
+filters, progress, candidates) in index.notice_board.
 """
 
 from __future__ import annotations
@@ -27,31 +32,36 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from index import lifecycle, notice_claims, permissions
+from index import lifecycle, notice_board, notice_claims, permissions
+from index.notice_board import candidates, listing, read_state
 from index.permissions import Actor, NoticeError
+from index.removal_timing import first_deadline, removal_timing
 from index.repository import Repository, StoredDoc, VersionConflict
 from index.statuses import CONFIRMED_STATUSES, TRANSITIONS
+from safewatch import platforms as platform_registry
+from safewatch.platforms import PlatformRegistry
 from safewatch.taxonomy import BY_CODE
 
 __all__ = ["NoticeError", "NoticeDraft", "draft", "approve", "send", "cancel", "record_removal",
-           "record_removal_on_notice", "mark_overdue", "overdue", "listing", "candidates"]
+           "record_removal_on_notice", "mark_overdue", "overdue", "listing", "candidates", "read_state"]
 
 KINDS = ("warning", "takedown")
 CHANNELS = ("phone", "letter", "electronic")
 RECIPIENT_TYPES = ("platform", "poster")
 # draft -> approved -> sent -> removed | overdue -> removed; a warning may be sent without approval.
 NOTICE_TRANSITIONS = {
-    "draft": {"approved", "sent", "cancelled"},
+    "draft": {"approved", "sent", "cancelled", "draft"},  # draft -> draft: edited or returned
     "approved": {"sent", "cancelled"},
-    "sent": {"removed", "overdue"},
+    "sent": {"removed", "overdue", "sent"},  # sent -> sent: re-sent once past its deadline (not yet marked)
     "overdue": {"removed", "sent"},  # re-sent: a new deadline
     "removed": set(),
     "cancelled": set(),
 }
-SENDABLE_POST_STATUSES = {"confirmed", "warning_issued", "overdue", "reappeared"}
+SENDABLE_POST_STATUSES = notice_board.SENDABLE_POST_STATUSES
 OPEN_STATUSES = notice_claims.OPEN_NOTICE_STATUSES
 DECREE_147 = "Nghị định 147/2024/NĐ-CP (gỡ bỏ trong 24 giờ)"
 CLOCK_SKEW = timedelta(minutes=5)  # a time typed "now" on a slightly fast clock is not the future
+EXCERPT_CHARS = 200  # of a post's own text, in the letter
 
 
 @dataclass(frozen=True)
@@ -62,21 +72,13 @@ class NoticeDraft:
     post_ids: tuple[str, ...]
     legal_basis: str | None = None  # default: from the taxonomy, for the posts' categories
     note: str = ""
+    contact_officer: str = ""  # default: the drafter's name
 
 
-def draft(repo: Repository, request: NoticeDraft, *, actor: Actor | dict | str, reference_suffix: str = "SW",
-          request_id: str | None = None, now: datetime | None = None) -> dict:
-    """Create a draft notice for confirmed posts that no other open notice of its kind holds;
-    returns the notice."""
-    now = now or datetime.now(UTC)
-    actor = permissions.require(actor, "draft")
-    _check_choice("kind", request.kind, KINDS)
-    _check_choice("recipient type", request.recipient_type, RECIPIENT_TYPES)
-    if not request.recipient.strip():
-        raise NoticeError("A notice needs a recipient (the platform or the poster).")
-    if not request.post_ids:
+def check_posts(repo: Repository, post_ids: list[str]) -> list[dict]:
+    """The posts a notice may cover: known, confirmed, all on one platform."""
+    if not post_ids:
         raise NoticeError("A notice covers at least one post.")
-    post_ids = list(dict.fromkeys(request.post_ids))
     posts = repo.posts_by_ids(post_ids)
     missing = set(post_ids) - {p["id"] for p in posts}
     if missing:
@@ -89,6 +91,39 @@ def draft(repo: Repository, request: NoticeDraft, *, actor: Actor | dict | str, 
     if len(platforms) > 1:
         raise NoticeError("One notice goes to one platform; these posts are on several: %(platforms)s.",
                           platforms=", ".join(sorted(str(p) for p in platforms)))
+    return posts
+
+
+def recipient_for(recipient_type: str, typed: str, platform: str | None,
+                  registry: PlatformRegistry | None = None) -> tuple[str, dict | None]:
+    """(recipient, recipient_details): a platform in the registry is addressed by its legal name,
+    address and contact channel; one missing from it needs its legal name typed, never its code."""
+    _check_choice("recipient type", recipient_type, RECIPIENT_TYPES)
+    typed = " ".join((typed or "").split())
+    if recipient_type == "platform":
+        entry = (registry or platform_registry.load()).get(platform)
+        if entry is not None:
+            return entry.legal_name, entry.as_recipient()
+        if not typed or typed.lower() == (platform or "").lower():
+            raise NoticeError("Platform '%(platform)s' is not in the platform registry: add its legal name, address "
+                              "and contact channel there, or type its legal name.", platform=platform or "?")
+    if not typed:
+        raise NoticeError("A notice needs a recipient (the platform or the poster).")
+    return typed, None
+
+def draft(repo: Repository, request: NoticeDraft, *, actor: Actor | dict | str, reference_suffix: str = "SW",
+          request_id: str | None = None, now: datetime | None = None,
+          platforms: PlatformRegistry | None = None) -> dict:
+    """Create a draft notice for confirmed posts that no other open notice of its kind holds;
+    returns the notice. A platform recipient comes from `platforms` (default: the registry file)."""
+    now = now or datetime.now(UTC)
+    actor = permissions.require(actor, "draft")
+    _check_choice("kind", request.kind, KINDS)
+    _check_choice("recipient type", request.recipient_type, RECIPIENT_TYPES)
+    post_ids = list(dict.fromkeys(request.post_ids))
+    posts = check_posts(repo, post_ids)
+    recipient, recipient_details = recipient_for(request.recipient_type, request.recipient,
+                                                 posts[0].get("platform"), platforms)
     notice_id = str(uuid.uuid4())
     posts = notice_claims.claim_all(repo, post_ids, request.kind, notice_id, now=now)
     try:
@@ -97,12 +132,14 @@ def draft(repo: Repository, request: NoticeDraft, *, actor: Actor | dict | str, 
         notice = {
             "notice_id": notice_id, "kind": request.kind,
             "reference": f"{number:04d}/{now.year}/{reference_suffix}",
-            "recipient_type": request.recipient_type, "recipient": request.recipient.strip(),
+            "recipient_type": request.recipient_type, "recipient": recipient,
+            "recipient_details": recipient_details,
+            "contact_officer": " ".join(request.contact_officer.split())[:200] or actor.name,
             "legal_basis": request.legal_basis or default_legal_basis(categories, request.kind),
             "categories": categories, "post_ids": [p["id"] for p in posts], "post_urls": [p["url"] for p in posts],
             "platform": posts[0].get("platform"), "source": posts[0].get("source"),
             "status": "draft", "created_by": actor.name, "created_at": now.isoformat(), "note": request.note,
-            "evidence": [_evidence(p) for p in posts],
+            "evidence": [evidence_of(p) for p in posts], "comments": [], "needs_revision": False,
         }
         repo.create_notice(notice_id, notice)
     except BaseException:
@@ -117,7 +154,7 @@ def approve(repo: Repository, notice_id: str, *, actor: Actor | dict | str, requ
     """A supervisor approves a draft removal request; never the person who drafted it (four eyes)."""
     now = now or datetime.now(UTC)
     stored = repo.get_notice(notice_id)
-    actor = permissions.require(actor, "approve", stored.source)
+    actor = permissions.require(actor, "approve", stored.source, now)
     return _change(repo, notice_id, "approved", actor.name, request_id, now,
                    {"approved_by": actor.name, "approved_at": now.isoformat()}, stored=stored)
 
@@ -127,7 +164,7 @@ def cancel(repo: Repository, notice_id: str, *, actor: Actor | dict | str, reaso
     """A notice not yet sent is withdrawn (e.g. a post of it was reopened); its posts are free again."""
     now = now or datetime.now(UTC)
     stored = repo.get_notice(notice_id)
-    actor = permissions.require(actor, "cancel", stored.source)
+    actor = permissions.require(actor, "cancel", stored.source, now)
     if not (reason or "").strip():
         raise NoticeError("Give the reason for cancelling the notice.")
     notice = _change(repo, notice_id, "cancelled", actor.name, request_id, now,
@@ -141,15 +178,20 @@ def send(repo: Repository, notice_id: str, *, channel: str, actor: Actor | dict 
          sent_at: datetime | None = None, request_id: str | None = None, now: datetime | None = None) -> dict:
     """Record that a notice went out; its deadline starts at `sent_at`. All or none: the posts move
     to warning_issued / takedown_requested and the notice to sent together, only if every post is still
-    confirmed (see the module's docstring)."""
+    confirmed (see the module's docstring). An overdue notice (past its deadline, marked or not) is sent
+    again: the first sending is kept, the new one added with a new deadline (event `notice_resent`)."""
     now = now or datetime.now(UTC)
     sent_at = sent_at or now
     _check_choice("channel", channel, CHANNELS)
     stored = repo.get_notice(notice_id)
     notice = stored.source
-    actor = permissions.require(actor, "send", notice)
-    # Not in the future; it may be before the drafting (an urgent phone call recorded afterwards).
-    _check_time(sent_at, not_before=None, now=now, too_early=None)
+    actor = permissions.require(actor, "send", notice, now)
+    resend = notice["status"] in ("sent", "overdue")
+    # Not in the future; it may be before the drafting (an urgent phone call recorded afterwards), but
+    # a re-sending comes after the sending before it.
+    last = notice.get("last_sent_at") or notice.get("sent_at")
+    _check_time(sent_at, not_before=datetime.fromisoformat(last) if resend and last else None, now=now,
+                too_early=NoticeError("A re-sending cannot be before the previous sending."))
     deadline = sent_at + timedelta(hours=deadline_hours)
     kind = notice["kind"]
     post_status = "takedown_requested" if kind == "takedown" else "warning_issued"
@@ -168,16 +210,28 @@ def send(repo: Repository, notice_id: str, *, channel: str, actor: Actor | dict 
         fields = {"notice_ids": sorted(set(post.source.get("notice_ids") or []) | {notice_id}),
                   "open_notices": notice_claims.with_claim(post.source, kind, notice_id, now)["open_notices"]}
         if kind == "takedown":
-            fields.update(takedown_requested_at=sent_at.isoformat(), takedown_deadline=deadline.isoformat())
-        else:
+            fields.update(takedown_deadline=deadline.isoformat())
+            if not resend:  # the first request's time stays: time to removal counts from it
+                fields.update(takedown_requested_at=sent_at.isoformat())
+        elif not resend:
             fields.update(warned_at=sent_at.isoformat())
         # A second warning, or a warning for a post already under a removal request: keep its status.
         target = post_status if post_status in TRANSITIONS.get(status, ()) else status
         changes.append(lifecycle.Change(post, target, fields))
+    sending = {"at": sent_at.isoformat(), "channel": channel, "by": actor.name, "deadline": deadline.isoformat()}
+    if resend:
+        earlier = notice.get("sendings") or [{"at": notice["sent_at"], "channel": notice.get("channel"),
+                                              "by": None, "deadline": notice.get("deadline")}]
+        notice_fields = {"sendings": [*earlier, sending], "last_sent_at": sent_at.isoformat(),
+                  "deadline": deadline.isoformat(), "resend_count": len(earlier)}
+    else:
+        notice_fields = {"channel": channel, "sent_at": sent_at.isoformat(), "deadline": deadline.isoformat(),
+                  "sendings": [sending], "last_sent_at": sent_at.isoformat(), "resend_count": 0}
+    verb = "re-sent" if resend else "sent"
     return lifecycle.transition_together(
-        repo, changes, actor=actor.name, reason=f"{notice['reference']} sent by {channel}", request_id=request_id,
-        now=now, then=lambda: _change(repo, notice_id, "sent", actor.name, request_id, now, {
-            "channel": channel, "sent_at": sent_at.isoformat(), "deadline": deadline.isoformat()}, stored=stored))
+        repo, changes, actor=actor.name, reason=f"{notice['reference']} {verb} by {channel}", request_id=request_id,
+        now=now, then=lambda: _change(repo, notice_id, "sent", actor.name, request_id, now, notice_fields,
+                                      stored=stored, action="notice_resent" if resend else None))
 
 
 def record_removal_on_notice(repo: Repository, notice_id: str, post_ids: list[str], *, actor: Actor | dict | str,
@@ -188,7 +242,7 @@ def record_removal_on_notice(repo: Repository, notice_id: str, post_ids: list[st
     now = now or datetime.now(UTC)
     stored = repo.get_notice(notice_id)
     notice = stored.source
-    actor = permissions.require(actor, "record_removal", notice)
+    actor = permissions.require(actor, "record_removal", notice, now)
     removed_at = removed_at or now
     _check_time(removed_at, not_before=datetime.fromisoformat(notice["sent_at"]), now=now,
                 too_early=NoticeError("Removal cannot be before sending."))
@@ -215,7 +269,7 @@ def record_removal(repo: Repository, post_id: str, *, actor: Actor | dict | str,
         raise NoticeError("A removal is recorded only on a notice that was sent; post %(post)s is in none.",
                           post=post_id)
     latest = max(sent, key=lambda n: n["sent_at"])
-    actor = permissions.require(actor, "record_removal", latest)
+    actor = permissions.require(actor, "record_removal", latest, now)
     _check_time(removed_at, not_before=datetime.fromisoformat(latest["sent_at"]), now=now,
                 too_early=NoticeError("Removal cannot be before sending."))
     return _remove(repo, post_id, actor.name, removed_at, reason, request_id, now)
@@ -229,12 +283,11 @@ def _remove(repo: Repository, post_id: str, actor: str, removed_at: datetime, re
     for notice in repo.find_notices(statuses=("sent", "overdue"), post_id=post_id):
         statuses = {p.get("status") for p in repo.posts_by_ids(notice["post_ids"])}
         if statuses == {"removed"}:
-            sent_at = datetime.fromisoformat(notice["sent_at"])
-            deadline = datetime.fromisoformat(notice["deadline"])
+            # From the first sending and against its deadline: a re-sending does not reset the clock.
+            hours, within = removal_timing(notice["sent_at"], first_deadline(notice), removed_at)
             closed.append(_change(repo, notice["id"], "removed", actor, request_id, now, {
                 "outcome": "removed", "outcome_at": removed_at.isoformat(),
-                "removal_hours": round((removed_at - sent_at).total_seconds() / 3600, 3),
-                "within_deadline": removed_at <= deadline}))
+                "removal_hours": hours, "within_deadline": within}))
     return closed
 
 
@@ -277,36 +330,6 @@ def overdue(repo: Repository, *, now: datetime | None = None) -> list[dict]:
     return [n for n in repo.find_notices(statuses=("sent", "overdue")) if n["deadline"] < now.isoformat()]
 
 
-def listing(repo: Repository, *, statuses: tuple[str, ...] = OPEN_STATUSES, post_id: str | None = None,
-            now: datetime | None = None) -> list[dict]:
-    """Notices for the notice board: overdue first (oldest deadline first; a sent notice whose deadline
-    has passed counts even before mark_overdue runs), then sent by deadline, then the rest, newest first.
-    Each notice gets `is_overdue`."""
-    now_iso = (now or datetime.now(UTC)).isoformat()
-    found = repo.find_notices(statuses=statuses, post_id=post_id)
-    for notice in found:
-        notice["is_overdue"] = notice["status"] == "overdue" or (
-            notice["status"] == "sent" and notice.get("deadline", now_iso) < now_iso)
-    late = sorted((n for n in found if n["is_overdue"]), key=lambda n: n.get("deadline") or "")
-    running = sorted((n for n in found if not n["is_overdue"] and n["status"] == "sent"), key=lambda n: n["deadline"])
-    rest = sorted((n for n in found if not n["is_overdue"] and n["status"] != "sent"),
-                  key=lambda n: n["created_at"], reverse=True)
-    return late + running + rest
-
-
-def candidates(repo: Repository, platform: str | None, *, limit: int = 200) -> list[dict]:
-    """Posts that may go on a notice to `platform` (confirmed, or under a notice and still online),
-    most recently reviewed first."""
-    filters: list[dict] = [{"terms": {"status": sorted(SENDABLE_POST_STATUSES)}}]
-    if platform is None:
-        query = {"bool": {"filter": filters, "must_not": [{"exists": {"field": "platform"}}]}}
-    else:
-        query = {"bool": {"filter": [*filters, {"term": {"platform": platform}}]}}
-    return repo.scan_posts(query, fields=["url", "text", "title", "author", "platform", "source", "status",
-                                          "categories", "evidence", "content_hash", "reviewed_at"],
-                           sort=[{"reviewed_at": {"order": "desc", "missing": "_last"}}], limit=limit)
-
-
 def default_legal_basis(categories: list[str], kind: str) -> str:
     bases = []
     for code in categories:
@@ -318,33 +341,35 @@ def default_legal_basis(categories: list[str], kind: str) -> str:
     return "; ".join(bases)
 
 
-def _evidence(post: dict) -> dict:
+def evidence_of(post: dict) -> dict:
     """What the letter cites for a post: its capture (may be missing on posts collected before
-    captures were kept) and the hash of its text."""
+    captures were kept), the hash of its text, an excerpt of its own text and the account."""
     capture = post.get("evidence") or {}
+    text = " ".join((post.get("text") or "").split())
+    excerpt = text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1].rstrip() + "…"
     return {"post_id": post["id"], "url": post.get("url"), "sha256": capture.get("sha256"),
             "captured_at": capture.get("captured_at"), "evidence_id": capture.get("id"),
-            "content_hash": post.get("content_hash")}
+            "content_hash": post.get("content_hash"), "excerpt": excerpt, "account": post.get("author")}
 
 
 def _change(repo: Repository, notice_id: str, target: str, actor: str, request_id: str | None, now: datetime,
-            fields: dict, *, stored: StoredDoc | None = None) -> dict:
+            fields: dict, *, stored: StoredDoc | None = None, action: str | None = None) -> dict:
     stored = stored or repo.get_notice(notice_id)
     current = stored.source["status"]
     if target not in NOTICE_TRANSITIONS[current]:
         raise NoticeError("A notice that is '%(current)s' cannot become '%(target)s'.", current=current, target=target)
     updated = {**stored.source, **fields, "status": target}
     repo.replace_notice(stored, updated)
-    _event(repo, updated, f"notice_{target}", actor, current, target, request_id, now)
+    _event(repo, updated, action or f"notice_{target}", actor, current, target, request_id, now)
     return updated
 
 
 def _event(repo: Repository, notice: dict, action: str, actor: str, from_status: str | None, to_status: str,
-           request_id: str | None, now: datetime) -> None:
+           request_id: str | None, now: datetime, **details) -> None:
     repo.append_event({"action": action, "notice_id": notice["notice_id"], "actor": actor, "at": now.isoformat(),
                        "from_status": from_status,
                        "to_status": to_status, "request_id": request_id, "reason": notice["reference"],
-                       "details": {"notice_id": notice["notice_id"], "post_ids": notice["post_ids"]}})
+                       "details": {"notice_id": notice["notice_id"], "post_ids": notice["post_ids"], **details}})
 
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:

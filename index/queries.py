@@ -7,9 +7,10 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from index.statuses import STATUSES
+from classifier.normalize import fold, normalize
+from index.statuses import STATUSES, WAITING_STATUSES
 from safewatch.errors import SafeWatchError
 from safewatch.near_duplicates import BANDS_FIELD, SIGNATURE_FIELD
 
@@ -18,15 +19,26 @@ from safewatch.near_duplicates import BANDS_FIELD, SIGNATURE_FIELD
 # then turns them into <mark>.
 HIGHLIGHT_START, HIGHLIGHT_END = "\ue000", "\ue001"
 
+# "newest"/"oldest" sort by collection time (the names saved searches already use); "posted_*" by the
+# time the post says it was written, posts that do not say last.
 SORTS: dict[str, list[dict]] = {
     "relevance": [{"_score": "desc"}, {"collected_at": "desc"}, {"post_id": "asc"}],
+    "posted_newest": [{"published_at": {"order": "desc", "missing": "_last"}}, {"collected_at": "desc"},
+                      {"post_id": "asc"}],
+    "posted_oldest": [{"published_at": {"order": "asc", "missing": "_last"}}, {"collected_at": "asc"},
+                      {"post_id": "asc"}],
     "newest": [{"collected_at": "desc"}, {"post_id": "asc"}],
     "oldest": [{"collected_at": "asc"}, {"post_id": "asc"}],
     "priority": [{"priority": "desc"}, {"collected_at": "desc"}, {"post_id": "asc"}],
 }
-
+# Days are the unit's days: a date filter or a day of the chart runs from 00:00 to 24:00 in Vietnam.
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+# The field written with the classifier's normaliser, then folded (index/search_text.py).
+NORMALIZED_FIELD = "text_normalized"
+MAX_RESULT_WINDOW = 10_000  # Elasticsearch's index.max_result_window: pages reach this far
+CHART_BUCKETS = 62
 # Derived fields no page shows: left out of search and queue hits.
-HIDDEN_FIELDS = [BANDS_FIELD, SIGNATURE_FIELD]
+HIDDEN_FIELDS = [BANDS_FIELD, SIGNATURE_FIELD, NORMALIZED_FIELD]
 FACETS = {"status": "status", "category": "categories", "platform": "platform", "source": "source",
           "reviewer": "reviewer"}
 MAX_PAGE_SIZE = 500
@@ -92,11 +104,18 @@ class SearchRequest:
     sources: tuple[str, ...] = ()
     reviewer: str | None = None
     date_from: str | None = None  # inclusive, on published_at (collected_at when unknown)
-    date_to: str | None = None  # inclusive
+    date_to: str | None = None  # inclusive; both are days in Vietnam (TIME_ZONE)
     sort: str = "relevance"
     size: int = 20
     search_after: tuple = field(default=())
-    facets: bool = True
+    facets: bool = True  # facets and the hits-per-day chart
+    page: int = 1  # ignored when search_after is given
+
+    @property
+    def normalized_text(self) -> str:
+        """The text as the classifier reads it, folded: teencode expanded, "m.a t.u.y" joined, "z@lo"
+        undone, no diacritics; matched against NORMALIZED_FIELD."""
+        return fold(normalize(self.text)) if self.text.strip() else ""
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
@@ -107,10 +126,12 @@ class SearchRequest:
             raise QueryError("Unknown status '%(status)s'.", status=unknown[0][:40])
         if not 1 <= self.size <= MAX_PAGE_SIZE:
             raise QueryError("Page size must be between 1 and %(size)d.", size=MAX_PAGE_SIZE)
-        for name, value in (("from", self.date_from), ("to", self.date_to)):
-            if value is not None and not is_day(value):
-                raise QueryError("'%(name)s' must be a date written YYYY-MM-DD, not '%(value)s'.", name=name,
-                                 value=str(value)[:40])
+        check_day_range(self.date_from, self.date_to)
+        if not isinstance(self.page, int) or self.page < 1:
+            raise QueryError("The page must be a whole number from 1.")
+        if not self.search_after and self.page * self.size > MAX_RESULT_WINDOW:
+            raise QueryError("Only the first %(count)d results can be paged through; narrow the search or "
+                             "download the CSV.", count=MAX_RESULT_WINDOW)
         fields = [next(iter(key)) for key in SORTS[self.sort]]
         if self.search_after and (len(self.search_after) != len(fields) or not all(
                 _fits(value, name) for value, name in zip(self.search_after, fields, strict=False))):
@@ -119,16 +140,20 @@ class SearchRequest:
 
 def search_body(request: SearchRequest) -> dict:
     filters: list[dict] = []
-    for name, values in (("status", request.statuses), ("categories", request.categories),
-                         ("platform", request.platforms), ("source", request.sources)):
+    for name, values in (("status", request.statuses), ("categories", request.categories)):
         if values:
             filters.append({"terms": {name: list(values)}})
-    if request.reviewer:
-        filters.append({"term": {"reviewer": request.reviewer}})
+    # Names people type: "Forum" finds "forum" (a terms query has no case_insensitive).
+    for name, values in (("platform", request.platforms), ("source", request.sources),
+                         ("reviewer", (request.reviewer,) if request.reviewer else ())):
+        if values:
+            filters.append({"bool": {"should": [{"term": {name: {"value": value, "case_insensitive": True}}}
+                                                for value in values], "minimum_should_match": 1}})
     if request.date_from or request.date_to:
         window = {key: value for key, value in (("gte", request.date_from), ("lte", request.date_to)) if value}
-        # Dates without a time cover the whole day ("lte": "2026-11-30" includes that day).
+        # Dates without a time cover the whole day ("lte": "2026-11-30" includes that day), in Vietnam.
         window["format"] = "strict_date_optional_time||yyyy-MM-dd"
+        window["time_zone"] = TIME_ZONE
         filters.append({"bool": {"should": [
             {"range": {"published_at": window}},
             {"bool": {"must_not": {"exists": {"field": "published_at"}},
@@ -138,7 +163,12 @@ def search_body(request: SearchRequest) -> dict:
     if request.text.strip():
         # Every word must occur, with or without diacritics; the words as a phrase and the exact
         # spelling rank higher. match queries parse no syntax: "a AND (b" is just text.
-        query["bool"]["must"] = [{"match": {"text": {"query": request.text, "operator": "and"}}}]
+        # The normalised field also finds teencode and obfuscation written either way ("ko can bo me"
+        # finds "không cần bố mẹ", "m.a t.u.y" finds "ma túy").
+        query["bool"]["must"] = [{"bool": {"should": [
+            {"match": {"text": {"query": request.text, "operator": "and"}}},
+            {"match": {NORMALIZED_FIELD: {"query": request.normalized_text or request.text, "operator": "and"}}},
+        ], "minimum_should_match": 1}}]
         query["bool"]["should"] = [
             {"match_phrase": {"text.exact": {"query": request.text, "boost": 4}}},
             {"match_phrase": {"text": {"query": request.text, "boost": 2}}},
@@ -156,20 +186,50 @@ def search_body(request: SearchRequest) -> dict:
     }
     if request.search_after:
         body["search_after"] = list(request.search_after)
+    elif request.page > 1:
+        body["from"] = (request.page - 1) * request.size
     if request.facets:
         body["aggs"] = {name: {"terms": {"field": path, "size": 50}} for name, path in FACETS.items()}
+        # A post counts on the day it was posted, or collected when it does not say (as the date filter).
+        def per_day(date_field: str) -> dict:
+            return {"date_histogram": {"field": date_field, "calendar_interval": "day", "time_zone": TIME_ZONE,
+                                       "format": "yyyy-MM-dd"}}
+        body["aggs"]["posted_per_day"] = per_day("published_at")
+        body["aggs"]["collected_per_day"] = {"filter": {"bool": {"must_not": {"exists": {"field": "published_at"}}}},
+                                             "aggs": {"days": per_day("collected_at")}}
     return body
 
 
+def chart_bars(aggregations: dict, *, most: int = CHART_BUCKETS) -> tuple[list[tuple[str, int]], int]:
+    """Hits per day (search_body's aggregations) as at most `most` bars, every day from the first to
+    the last, consecutive days summed in groups of n days when there are more; returns the bars (each
+    named by its first day) and n."""
+    counts: dict[date, int] = {}
+    for buckets in (aggregations.get("posted_per_day", {}).get("buckets", []),
+                    aggregations.get("collected_per_day", {}).get("days", {}).get("buckets", [])):
+        for bucket in buckets:
+            day = date.fromisoformat(bucket["key_as_string"])
+            counts[day] = counts.get(day, 0) + bucket["doc_count"]
+    if not counts:
+        return [], 1
+    first, last = min(counts), max(counts)
+    days = [((first + timedelta(days=n)).isoformat(), counts.get(first + timedelta(days=n), 0))
+            for n in range((last - first).days + 1)]
+    group = max(1, math.ceil(len(days) / most))
+    bars = [(days[start][0], sum(count for _, count in days[start:start + group]))
+            for start in range(0, len(days), group)]
+    return bars, group
+
+
 def queue_body(*, now: str, reviewer: str | None, size: int, exclude: list[str] | None = None) -> dict:
-    """Flagged posts and expired claims (and the reviewer's own claims), most urgent first.
+    """Flagged and reappeared posts and expired claims (and the reviewer's own claims), most urgent first.
 
     Urgency = priority (category severity × model score, set at classification) × recency, where
     recency = 0.5 + 0.5 × 0.5^(age / 7 days): a fresh post counts up to twice an old one, and an old
     post never drops below half its weight, so nothing severe sinks out of sight.
     """
     waiting: list[dict] = [
-        {"term": {"status": "flagged"}},
+        {"terms": {"status": list(WAITING_STATUSES)}},  # reappeared: at the top (index.reappearance)
         {"bool": {"filter": [{"term": {"status": "in_review"}}, {"range": {"claim_expires_at": {"lt": now}}}]}},
     ]
     if reviewer:
@@ -207,3 +267,27 @@ def near_duplicates_body(post_id: str, content_hash: str | None, band_keys: list
     return {"query": {"bool": {"should": shared, "minimum_should_match": 1, "must_not": excluded}},
             "size": size, "_source": [*fields, SIGNATURE_FIELD],
             "sort": [{"_score": "desc"}, {"collected_at": {"order": "desc", "unmapped_type": "date"}}]}
+
+
+def removed_like_body(post_id: str, content_hash: str | None, band_keys: list[str], fields: list[str], *,
+                      size: int) -> dict:
+    """Removed posts (other than this one) with the same text or sharing one of its band keys, those
+    sharing the most first, with their signatures to confirm them (index.reappearance)."""
+    same: list[dict] = [{"constant_score": {"filter": {"term": {BANDS_FIELD: key}}}} for key in band_keys]
+    if content_hash:
+        same.append({"constant_score": {"filter": {"term": {"content_hash": content_hash}}, "boost": 1000}})
+    return {"query": {"bool": {"filter": [{"term": {"status": "removed"}}], "should": same,
+                               "minimum_should_match": 1, "must_not": [{"ids": {"values": [post_id]}}]}},
+            "size": size, "_source": [*fields, SIGNATURE_FIELD],
+            "sort": [{"_score": "desc"}, {"status_changed_at": {"order": "desc", "unmapped_type": "date"}}]}
+
+
+def check_day_range(date_from: str | None, date_to: str | None) -> None:
+    """Days typed as YYYY-MM-DD, 'from' not after 'to' (the search page, saved searches, the audit log)."""
+    for name, value in (("from", date_from), ("to", date_to)):
+        if value is not None and not is_day(value):
+            raise QueryError("'%(name)s' must be a date written YYYY-MM-DD, not '%(value)s'.", name=name,
+                             value=str(value)[:40])
+    if date_from and date_to and date_from > date_to:
+        raise QueryError("The dates are reversed: 'from' (%(start)s) is after 'to' (%(end)s).",
+                         start=date_from, end=date_to)

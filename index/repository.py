@@ -17,8 +17,17 @@ from pathlib import Path
 
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError, helpers
 
-from index import origin
-from index.queries import FACETS, SearchRequest, near_duplicates_body, queue_body, search_body
+from index import origin, search_text
+from index.queries import (
+    FACETS,
+    NORMALIZED_FIELD,
+    SearchRequest,
+    chart_bars,
+    near_duplicates_body,
+    queue_body,
+    removed_like_body,
+    search_body,
+)
 from safewatch import near_duplicates
 from safewatch.errors import SafeWatchError
 
@@ -29,7 +38,7 @@ CRAWL_FIELDS = ("url", "canonical_url", "thread_url", "source", "platform", "kin
                 "text", "published_at", "collected_at", "content_hash", "scores", "labels", "rule_hits",
                 "explanations", "max_score", "priority", "model_version", "context", "disclosure", "author_url",
                 "parent_url", "media_urls", "engagement", "boosted_by", "quotes", "signature", "content_warning",
-                "evidence",
+                "evidence", NORMALIZED_FIELD,
                 near_duplicates.SIGNATURE_FIELD, near_duplicates.BANDS_FIELD)
 NEAR_DUPLICATE_CANDIDATES = 50  # posts sharing a band key whose signatures are compared, most shared bands first
 
@@ -70,6 +79,9 @@ class SearchResult:
     hits: list[dict]
     facets: dict[str, list[tuple[str, int]]]
     next_after: list | None  # pass as SearchRequest.search_after for the next page
+    # Hits per day (or per `days_per_bar` days when the result spans many), days in Vietnam: [(day, count)]
+    per_day: list[tuple[str, int]] = field(default_factory=list)
+    days_per_bar: int = 1
 
 
 @dataclass
@@ -152,6 +164,7 @@ class Repository:
         document brings them; a stored post that lacks them gets them even when nothing else changed."""
         documents = [dict(doc) for doc in documents]
         near_duplicates.add_fields(documents)
+        search_text.add_fields(documents)
         by_id = {doc["id"]: doc for doc in documents}
 
         def creates() -> Iterator[dict]:
@@ -189,7 +202,7 @@ class Repository:
             ids = [d["id"] for d in documents[start:start + 1000]]
             response = self.client.mget(index=self.posts, ids=ids,
                                         source_includes=["text", "content_hash", "collected_at", "scores",
-                                                         "previous_versions", "evidence",
+                                                         "previous_versions", "evidence", NORMALIZED_FIELD,
                                                          near_duplicates.SIGNATURE_FIELD])
             stored.update({d["_id"]: d["_source"] for d in response["docs"] if d.get("found")})
         for doc in documents:
@@ -199,6 +212,8 @@ class Repository:
                 if "scores" not in doc or before.get("scores") == doc["scores"]:
                     result.unchanged += 1
                     missing = _missing_near_duplicate_fields(before, doc)
+                    if before.get(NORMALIZED_FIELD) is None and NORMALIZED_FIELD in doc:  # stored before it existed
+                        missing[NORMALIZED_FIELD] = doc[NORMALIZED_FIELD]
                     if missing:  # stored before near-duplicates existed (or by an older scheme)
                         yield {"_op_type": "update", "_index": self.posts, "_id": doc["id"], "retry_on_conflict": 3,
                                "doc": missing}
@@ -275,6 +290,20 @@ class Repository:
         response = self.client.search(index=self.posts, **body)
         return [_hit(h) for h in response["hits"]["hits"]]
 
+    def posts_held_by(self, reviewer: str, *, now: str) -> list[dict]:
+        """The posts `reviewer` has claimed and whose claim has not expired (index/lifecycle.py keeps
+        it to one), newest claim first."""
+        response = self.client.search(index=self.posts, size=10, _source=["status", "claimed_by", "claim_expires_at"],
+                                      query={"bool": {"filter": [{"term": {"status": "in_review"}},
+                                                                 {"term": {"claimed_by": reviewer}},
+                                                                 {"range": {"claim_expires_at": {"gt": now}}}]}},
+                                      sort=[{"claim_expires_at": "desc"}])
+        return [_hit(h) for h in response["hits"]["hits"]]
+
+    def review_queue_page(self, body: dict) -> dict:
+        """One page of the review queue as index/review_queue.py builds it (hits and facets)."""
+        return self.client.search(index=self.posts, **body)
+
     def search_posts(self, request: SearchRequest) -> SearchResult:
         """Search typed by a person: no query syntax, diacritics optional, filters, facets, and
         deep pagination with search_after."""
@@ -283,7 +312,9 @@ class Repository:
         facets = {name: [(b["key"], b["doc_count"]) for b in response["aggregations"][name]["buckets"]]
                   for name in FACETS} if request.facets else {}
         next_after = hits[-1]["sort"] if len(hits) == request.size else None
-        return SearchResult(response["hits"]["total"]["value"], [_hit(h) for h in hits], facets, next_after)
+        per_day, days_per_bar = chart_bars(response.get("aggregations", {}))
+        return SearchResult(response["hits"]["total"]["value"], [_hit(h) for h in hits], facets, next_after,
+                            per_day, days_per_bar)
 
     def related_posts(self, post_id: str, post: dict, *, size: int = 10) -> dict[str, list[dict]]:
         """Context for a reviewer, in one request: other posts of the same thread, of the same author
@@ -318,6 +349,20 @@ class Repository:
                 related[name] = near_duplicates.confirmed(signature, hits, size) if name == "near_duplicates" \
                     else hits
         return related
+
+    def removed_like(self, posts: list[dict], fields: list[str], *, size: int = 20) -> list[list[dict]]:
+        """For each post ({id, content_hash, minhash}), the removed posts with the same text or a
+        near-duplicate candidate (confirm with safewatch.near_duplicates), in one request."""
+        searches = []
+        for post in posts:
+            signature = near_duplicates.decode(post.get(near_duplicates.SIGNATURE_FIELD))
+            keys = near_duplicates.band_keys(signature) if signature is not None else []
+            searches += [{"index": self.posts}, removed_like_body(post["id"], post.get("content_hash"), keys, fields,
+                                                                  size=size)]
+        if not searches:
+            return []
+        return [[_hit(hit) for hit in response.get("hits", {}).get("hits", [])]
+                for response in self.client.msearch(searches=searches)["responses"]]
 
     def count_matches(self, requests: list[SearchRequest]) -> list[int]:
         """How many posts each search matches, in one request (no documents, no facets)."""
@@ -414,6 +459,18 @@ class Repository:
         path.unlink()
         return written
 
+    def search_events(self, query: dict, *, sort: list[dict], size: int, offset: int = 0,
+                      search_after: list | None = None, aggs: dict | None = None) -> dict:
+        """A page of audit events (index/audit_log.py builds the query): the raw response."""
+        return self.client.search(index=self.events, query=query, sort=sort, size=size, from_=offset or None,
+                                  search_after=search_after, aggs=aggs, track_total_hits=True)
+
+    def scan_events(self, query: dict, *, sort: list[dict]) -> Iterator[dict]:
+        """Every audit event `query` selects, in `sort` order (a scroll: no result window)."""
+        for hit in helpers.scan(self.client, index=self.events, query={"query": query, "sort": sort}, size=1000,
+                                preserve_order=True):
+            yield hit["_source"]
+
     def events_for(self, post_id: str) -> list[dict]:
         response = self.client.search(index=self.events, query={"term": {"post_id": post_id}},
                                       sort=[{"at": "asc"}], size=1000)
@@ -442,6 +499,12 @@ class Repository:
         response = self.client.search(index=self.notices, query={"bool": {"filter": filters}}, size=size,
                                       sort=[{"deadline": {"order": "asc", "missing": "_last"}},
                                             {"created_at": "asc"}])
+        return [{"id": h["_id"], **h["_source"]} for h in response["hits"]["hits"]]
+
+    def scan_notices(self, query: dict, *, limit: int = 10_000) -> list[dict]:
+        """Notices matching `query` (up to `limit`), oldest sending first; for reports."""
+        response = self.client.search(index=self.notices, query=query, size=limit,
+                                      sort=[{"sent_at": {"order": "asc", "missing": "_last"}}, {"created_at": "asc"}])
         return [{"id": h["_id"], **h["_source"]} for h in response["hits"]["hits"]]
 
     def next_in_sequence(self, name: str, *, attempts: int = 20) -> int:

@@ -4,9 +4,9 @@ One document per user and name in the saved_searches index: saving under a name 
 has (compared without case) replaces that search. A user sees and deletes only their own. Every save
 and delete is appended to the audit trail.
 
-The query string is checked against what /search reads (review_ui/search.py): only its parameters,
-known statuses and categories, real dates, a known sort. "after" (a page position) is dropped: a
-saved search starts at its first page.
+The query string is checked by what /search reads it with (index.search_query, strictly): only its
+parameters, known statuses and categories, real dates in order, a known sort. The page position
+("page", "after") is dropped: a saved search starts at its first page.
 """
 
 from __future__ import annotations
@@ -16,22 +16,14 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode
 
-from index.queries import SORTS, QueryError, SearchRequest, is_day
+from index.queries import QueryError, SearchRequest
 from index.repository import Repository
-from index.statuses import STATUSES
+from index.search_query import PARAMETERS, POSITION, SINGLE, read_search
 from safewatch.errors import SafeWatchError
-from safewatch.taxonomy import CODES
 
 MAX_NAME_CHARS = 80
 MAX_QUERY_CHARS = 2000
 MAX_PER_USER = 200
-MAX_TEXT_CHARS = 500  # as /search reads q
-MAX_VALUE_CHARS = 200  # as /search reads the other values
-
-SINGLE = ("q", "reviewer", "from", "to", "sort")  # one value each
-MULTIPLE = ("status", "category", "platform", "source")  # any number of values
-PARAMETERS = (*SINGLE, *MULTIPLE)
-DROPPED = ("after",)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -43,9 +35,17 @@ class SavedSearchNotFound(SavedSearchError, LookupError):
     pass
 
 
+def _values(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for name, value in pairs:
+        values.setdefault(name, []).append(value)
+    return values
+
+
 def normalize_query(query_string: str) -> str:
-    """The query string as stored: only /search's parameters, each value checked, blanks and the page
-    position dropped, re-encoded. Raises SavedSearchError saying what is wrong."""
+    """The query string as stored: only /search's parameters, each value checked (as /search reads
+    them: index.search_query), blanks and the page position dropped, re-encoded. Raises
+    SavedSearchError saying what is wrong."""
     query_string = query_string.strip().removeprefix("?")
     if len(query_string) > MAX_QUERY_CHARS:
         raise SavedSearchError("The search is too long to save (at most %(length)d characters).",
@@ -57,7 +57,7 @@ def normalize_query(query_string: str) -> str:
     kept, seen = [], set()
     for name, value in pairs:
         value = value.strip()
-        if name in DROPPED or not value:
+        if name in POSITION or not value:
             continue
         if name not in PARAMETERS:
             raise SavedSearchError("'%(name)s' is not a search parameter (allowed: %(allowed)s).", name=name,
@@ -65,40 +65,18 @@ def normalize_query(query_string: str) -> str:
         if name in SINGLE and name in seen:
             raise SavedSearchError("'%(name)s' may be given only once.", name=name)
         seen.add(name)
-        _check_value(name, value)
         kept.append((name, value))
+    try:
+        read_search(_values(kept), strict=True, facets=False)
+    except QueryError as error:
+        raise SavedSearchError(error.template, **error.values) from None
     return urlencode(kept)
-
-
-def _check_value(name: str, value: str) -> None:
-    limit = MAX_TEXT_CHARS if name == "q" else MAX_VALUE_CHARS
-    if len(value) > limit:
-        raise SavedSearchError("'%(name)s' is too long (at most %(length)d characters).", name=name, length=limit)
-    if name == "status" and value not in STATUSES:
-        raise SavedSearchError("Unknown status '%(status)s'.", status=value)
-    if name == "category" and value not in CODES:
-        raise SavedSearchError("Unknown category '%(category)s'.", category=value)
-    if name == "sort" and value not in SORTS:
-        raise SavedSearchError("Unknown sort '%(sort)s'; use one of %(sorts)s.", sort=value, sorts=", ".join(SORTS))
-    if name in ("from", "to") and not is_day(value):
-        raise SavedSearchError("'%(name)s' must be a date written YYYY-MM-DD.", name=name)
 
 
 def search_request(query: str, *, size: int = 20) -> SearchRequest:
     """The SearchRequest of a stored query string (as /search builds it)."""
-    values: dict[str, list[str]] = {}
-    for name, value in parse_qsl(query):
-        values.setdefault(name, []).append(value)
-
-    def one(name: str) -> str | None:
-        return values.get(name, [None])[0]
-
     try:
-        return SearchRequest(text=one("q") or "", statuses=tuple(values.get("status", ())),
-                             categories=tuple(values.get("category", ())), platforms=tuple(values.get("platform", ())),
-                             sources=tuple(values.get("source", ())), reviewer=one("reviewer"),
-                             date_from=one("from"), date_to=one("to"), sort=one("sort") or "relevance", size=size,
-                             facets=False)
+        return read_search(_values(parse_qsl(query)), size=size, facets=False)
     except QueryError as error:
         raise SavedSearchError(error.template, **error.values) from None
 

@@ -14,6 +14,9 @@ a change Elasticsearch cannot apply in place (an analyzer, a field type) needs `
   4. check the counts match;
   5. move the alias to the new index in one atomic call, then remove the old index.
 On any failure before step 5, the old index is unblocked and the new one removed.
+
+`migrate()` then fills derived fields that posts stored before them lack (index/search_text.py: the
+normalised search text), writing only those fields.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 
 from elasticsearch import BadRequestError, helpers
 
+from index import search_text
 from index.mappings import ANALYSIS, SPECS, IndexSpec
 from index.repository import Repository
 from safewatch.errors import SafeWatchError
@@ -139,6 +143,7 @@ def migrate(repo: Repository, *, specs: list[IndexSpec] | None = None,
         if current_index(repo, spec) is None:
             setup(repo)
             break
+    search_text.backfill(repo, log=log)
     return done
 
 

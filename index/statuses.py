@@ -4,8 +4,9 @@ STATUSES = ("collected", "flagged", "in_review", "dismissed", "confirmed", "warn
             "takedown_requested", "removed", "overdue", "reappeared")
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "collected": frozenset({"flagged"}),
-    "flagged": frozenset({"in_review", "collected"}),
+    # -> reappeared: the content of a removed post found again (index.reappearance), ahead of all review.
+    "collected": frozenset({"flagged", "reappeared"}),
+    "flagged": frozenset({"in_review", "collected", "reappeared"}),
     # in_review -> in_review: another reviewer takes over an expired claim.
     "in_review": frozenset({"confirmed", "dismissed", "flagged", "in_review"}),
     # -> in_review: a supervisor reopens the decision (index.lifecycle.reopen), never a plain re-decision.
@@ -16,7 +17,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "takedown_requested": frozenset({"removed", "overdue"}),
     "overdue": frozenset({"removed", "takedown_requested"}),
     "removed": frozenset({"reappeared"}),
-    "reappeared": frozenset({"takedown_requested", "removed", "overdue"}),
+    # -> in_review: a reviewer takes it from the queue to confirm the match (then a notice as usual).
+    "reappeared": frozenset({"takedown_requested", "removed", "overdue", "in_review"}),
 }
 
 # A reviewer confirmed the post, and it has not been reopened since: the posts a notice may be sent for.
@@ -24,3 +26,5 @@ CONFIRMED_STATUSES = frozenset({"confirmed", "warning_issued", "takedown_request
                                 "reappeared"})
 # Decisions that only a supervisor's reopen changes.
 DECIDED_STATUSES = frozenset({"confirmed", "dismissed"})
+# Waiting for a reviewer: flagged by the classifier, or removed content found again (index.reappearance).
+WAITING_STATUSES = ("flagged", "reappeared")

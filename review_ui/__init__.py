@@ -46,6 +46,7 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
         errors,
         filters,
         language,
+        notice_revisions,
         notices,
         post,
         queue,
@@ -64,6 +65,7 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     app.register_blueprint(post.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(notices.bp)
+    app.register_blueprint(notice_revisions.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(wellbeing.bp)
     app.register_blueprint(admin.bp)

@@ -1,13 +1,19 @@
-"""Accounts for admins: create users with their roles, reset passwords (shown once), disable and
-enable. Every change goes through index.accounts, which writes it to the audit trail."""
+"""Accounts for admins: create users with their roles, change their roles, reset passwords (shown
+once), disable and enable, see each one's last sign-in; read the audit trail filtered by actor, action
+and days, and export it as CSV. Every account change goes through index.accounts, which writes it to
+the audit trail; the trail is read through index.audit_log."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from index.accounts import ROLES, AccountError, create_user, generate_password, set_disabled, set_password
+from index import audit_log
+from index.accounts import ROLES, AccountError, create_user, generate_password, set_disabled, set_password, set_roles
 from index.login_throttle import locked_until
+from index.queries import QueryError
 from review_ui.language import error_text
 from review_ui.security import login_required, now, repository
 
@@ -33,7 +39,9 @@ def users():
 
 def _accounts() -> list[dict]:
     moment = now()
-    return [{**user, "locked_until": locked_until(repository(), user["username"], moment)}
+    logins = audit_log.last_logins(repository())
+    return [{**user, "locked_until": locked_until(repository(), user["username"], moment),
+             "last_login": logins.get(user["username"])}
             for user in sorted(repository().list_users(), key=lambda user: user["username"])]
 
 
@@ -77,6 +85,73 @@ def enable(username: str):
     set_disabled(repository(), _existing(username), False, **_who())
     flash(gettext("%(username)s enabled.", username=username), "ok")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<username>/roles", methods=["POST"])
+@login_required("admin")
+def change_roles(username: str):
+    try:
+        set_roles(repository(), _existing(username), request.form.getlist("roles"), **_who())
+    except AccountError as error:
+        flash(gettext("Roles not changed: %(error)s", error=error_text(error)), "error")
+    else:
+        flash(gettext("Roles of %(username)s saved.", username=username), "ok")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/audit")
+@login_required("admin")
+def audit():
+    try:
+        query = audit_log.AuditQuery.from_args(request.args)
+    except QueryError as error:
+        return render_template("admin/audit.html", error=error_text(error), result=None, form=request.args), 400
+    return render_template("admin/audit.html", result=audit_log.read(repository(), query), query=query,
+                           form=request.args, error=None, page_args=lambda page: _audit_args(page=page))
+
+
+def _audit_args(**changes) -> dict[str, str]:
+    kept = {name: request.args[name] for name in ("actor", "action", "from", "to", "page") if request.args.get(name)}
+    kept.update({name: str(value) for name, value in changes.items() if value is not None})
+    return kept
+
+
+@bp.route("/audit.csv")
+@login_required("admin")
+def audit_csv():
+    """The events the filters select, all of them, newest first: UTF-8 with a BOM, times in +07:00,
+    every cell safe from formula injection; the export is itself recorded."""
+    import csv
+    import io
+    import json
+
+    from flask import Response
+
+    from review_ui.filters import VIETNAM
+    from review_ui.report_exports import neutralised
+    try:
+        query = audit_log.AuditQuery.from_args(request.args)
+    except QueryError as error:
+        return render_template("admin/audit.html", error=error_text(error), result=None, form=request.args), 400
+    stream = io.StringIO()
+    writer = csv.writer(stream)
+    writer.writerow([gettext("Time"), gettext("Actor"), gettext("Action"), gettext("Post"), gettext("Notice"),
+                     gettext("From status"), gettext("To status"), gettext("Reason"), gettext("Request"),
+                     gettext("Client address"), gettext("Details")])
+    rows = 0
+    for event in audit_log.export(repository(), query):
+        at = event.get("at")
+        writer.writerow([neutralised(value) for value in (
+            datetime.fromisoformat(at).astimezone(VIETNAM).isoformat(timespec="seconds") if at else "",
+            event.get("actor"), event.get("action"), event.get("post_id"), event.get("notice_id"),
+            event.get("from_status"), event.get("to_status"), event.get("reason"), event.get("request_id"),
+            event.get("client_address"), json.dumps(event.get("details"), ensure_ascii=False)
+            if event.get("details") else "")])
+        rows += 1
+    repository().append_event({"action": "audit_exported", "actor": g.user["username"], "request_id": g.request_id,
+                               "details": {"query": request.args.to_dict(), "rows": rows}})
+    return Response(("\ufeff" + stream.getvalue()).encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=safewatch-audit.csv"})
 
 
 def _show_password(username: str, password: str):

@@ -8,18 +8,28 @@ from review_ui.display import VIETNAM, vn_date
 from review_ui.documents import Letterhead, OfficialDocument, place_and_date
 from safewatch.taxonomy import BY_CODE
 
+CONTACT_CHANNELS = {"email": "Thư điện tử", "web_form": "Biểu mẫu trực tuyến", "phone": "Điện thoại",
+                    "letter": "Địa chỉ gửi văn bản"}
 SUBJECTS = {"takedown": "V/v yêu cầu gỡ bỏ thông tin vi phạm", "warning": "V/v cảnh báo thông tin vi phạm"}
 
 
 def letter_pdf(notice: dict, evidence: list[dict], letterhead: Letterhead, *, deadline_hours: float) -> bytes:
-    """`evidence`: one row per post {url, sha256, captured_at, content_hash} (see notices.evidence_rows)."""
+    """`evidence`: one row per post {url, sha256, captured_at, content_hash, excerpt, account} (see
+    notices.evidence_rows). The recipient as the platform registry names it, the contact officer named."""
     kind, reference, recipient = notice["kind"], notice["reference"], notice["recipient"]
-    sent_at = datetime.fromisoformat(notice["sent_at"]).astimezone(VIETNAM) if notice.get("sent_at") else None
+    last_sent = notice.get("last_sent_at") or notice.get("sent_at")  # a re-sent letter is dated as re-sent
+    sent_at = datetime.fromisoformat(last_sent).astimezone(VIETNAM) if last_sent else None
     day = (sent_at or datetime.now(VIETNAM)).date()
     doc = OfficialDocument(letterhead, title=f"{SUBJECTS[kind][4:]} - {reference}", reference=reference)
     doc.national_header(number=reference, subject=SUBJECTS[kind], place_date=place_and_date(letterhead.place, day),
                         draft=notice["status"] == "draft")
     doc.paragraph(f"Kính gửi: {recipient}", style="B", align="C")
+    details = notice.get("recipient_details") or {}
+    if details.get("address"):
+        doc.paragraph(f"Địa chỉ: {details['address']}", align="C")
+    if details.get("contact"):
+        doc.paragraph(f"{CONTACT_CHANNELS.get(details.get('contact_channel'), 'Liên hệ')}: {details['contact']}",
+                      align="C")
     doc.ln(2)
     for basis in (part.strip() for part in (notice.get("legal_basis") or "").split(";")):
         if basis:
@@ -38,8 +48,13 @@ def letter_pdf(notice: dict, evidence: list[dict], letterhead: Letterhead, *, de
             digest = f"Chưa có bản lưu.\nSHA-256 nội dung:\n{item['content_hash']}"
         else:
             digest = "Chưa có bản lưu."
-        rows.append((number, item.get("url") or "—", digest, vn_date(item.get("captured_at"))))
-    doc.grid(("STT", "Đường dẫn (URL)", "Mã SHA-256 của bản lưu chứng cứ", "Ngày lưu"), rows,
+        where = item.get("url") or "—"
+        if item.get("account"):
+            where += f"\nTài khoản: {item['account']}"
+        if item.get("excerpt"):
+            where += f"\nTrích: “{item['excerpt']}”"
+        rows.append((number, where, digest, vn_date(item.get("captured_at"))))
+    doc.grid(("STT", "Đường dẫn, tài khoản, trích nội dung", "Mã SHA-256 của bản lưu chứng cứ", "Ngày lưu"), rows,
              widths=(0.07, 0.43, 0.33, 0.17), align=("C", "L", "L", "C"), size=10)
     hours = f"{deadline_hours:g}"
     due = ""
@@ -55,6 +70,13 @@ def letter_pdf(notice: dict, evidence: list[dict], letterhead: Letterhead, *, de
                       f"trẻ em. Yêu cầu chấm dứt ngay hành vi vi phạm và tự gỡ bỏ các nội dung trên trong thời hạn "
                       f"{hours} giờ kể từ khi nhận được cảnh báo này{due}. Trường hợp tiếp tục vi phạm sẽ bị xử lý "
                       f"theo quy định của pháp luật.")
+    if len(notice.get("sendings") or []) > 1:
+        first = datetime.fromisoformat(notice["sent_at"]).astimezone(VIETNAM)
+        doc.paragraph(f"Đây là lần gửi thứ {len(notice['sendings'])} của yêu cầu này; lần gửi đầu tiên ngày "
+                      f"{first:%d/%m/%Y} lúc {first:%H} giờ {first:%M}, đến nay các nội dung trên vẫn chưa được "
+                      f"gỡ bỏ.")
+    if notice.get("contact_officer"):
+        doc.paragraph(f"Cán bộ liên hệ: {notice['contact_officer']}.")
     doc.paragraph(f"Số tham chiếu: {reference}. Mọi trao đổi xin ghi rõ số tham chiếu này.", style="I")
     doc.signature(recipients=("Như trên;", f"Lưu: VT, hồ sơ {reference}."))
     return doc.to_bytes()

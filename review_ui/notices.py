@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 
-from index import notices, permissions
+from index import notice_board, notices, permissions
 from index.notices import CHANNELS, KINDS, NOTICE_TRANSITIONS, OPEN_STATUSES, RECIPIENT_TYPES, NoticeDraft
 from index.permissions import Actor
 from index.repository import NoticeNotFound, VersionConflict
@@ -21,6 +21,7 @@ from review_ui.filters import in_ui_language
 from review_ui.language import error_text
 from review_ui.letters import letter_pdf
 from review_ui.security import has_role, login_required, repository
+from safewatch import platforms as platform_registry
 from safewatch.errors import SafeWatchError
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
@@ -34,6 +35,8 @@ LABELS = {
     "open": lazy_gettext("Open"), "all": lazy_gettext("All"), "draft": lazy_gettext("Draft"),
     "approved": lazy_gettext("Approved"), "sent": lazy_gettext("Sent"), "overdue": lazy_gettext("Overdue"),
     "removed": lazy_gettext("Removed"), "cancelled": lazy_gettext("Cancelled"),
+    "mine": lazy_gettext("Mine"), "awaiting": lazy_gettext("Waiting for my approval"),
+    "email": lazy_gettext("Email"), "web_form": lazy_gettext("Web form"),
 }
 MAX_POSTS = 200
 CHANGED_MEANWHILE = lazy_gettext("Someone changed this meanwhile; reload the page.")
@@ -71,25 +74,36 @@ def _config():
     return current_app.config["SAFEWATCH"]
 
 
+def platforms() -> platform_registry.PlatformRegistry:
+    """The platform registry named by the settings (read at each use: an edit needs no restart)."""
+    return platform_registry.load(_config().platforms_file)
+
+
+def contact_officer_default() -> str:
+    """The contact officer a new notice names: the setting, else the signed-in user's display name."""
+    return _config().contact_officer or (g.user or {}).get("display_name") or (g.user or {}).get("username", "")
+
+
 @bp.route("")
 @login_required(*VIEWERS)
 def index():
     status = request.args.get("status", "open")
     status = status if status in STATUS_FILTERS else "open"
+    view = request.args.get("view") if request.args.get("view") in notice_board.VIEWS else None
     statuses = OPEN_STATUSES if status == "open" else (() if status == "all" else (status,))
     post_id = (request.args.get("post_id") or "").strip()[:200] or None
     now = datetime.now(UTC)
     if status == "overdue":  # a sent notice past its deadline is overdue before the scheduler marks it
         statuses = ("sent", "overdue")
-    found = notices.listing(repository(), statuses=statuses, post_id=post_id, now=now)
+    found = notices.listing(repository(), statuses=statuses, post_id=post_id, now=now, view=view, actor=_actor())
     if status == "overdue":
         found = [notice for notice in found if notice["is_overdue"]]
     return render_template("notices/list.html", notices=found, status=status, post_id=post_id, now=now,
-                           filters=STATUS_FILTERS)
+                           filters=STATUS_FILTERS, view=view, views=notice_board.VIEWS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required("reviewer")
+@login_required("reviewer", "supervisor")
 def new():
     form = request.form if request.method == "POST" else request.args
     kind = form.get("kind") if form.get("kind") in KINDS else "takedown"
@@ -107,9 +121,10 @@ def new():
         if basis == form.get("default_legal_basis", "").strip():
             basis = ""  # not edited: the taxonomy's basis for the posts finally chosen
         draft_request = NoticeDraft(kind, form.get("recipient_type", ""), form.get("recipient", "")[:300],
-                                    tuple(chosen), legal_basis=basis or None, note=form.get("note", "")[:2000])
+                                    tuple(chosen), legal_basis=basis or None, note=form.get("note", "")[:2000],
+                                    contact_officer=form.get("contact_officer", "")[:200])
         try:
-            created = notices.draft(repo, draft_request, actor=_actor(),
+            created = notices.draft(repo, draft_request, actor=_actor(), platforms=platforms(),
                                     reference_suffix=_config().notice_reference_suffix, request_id=g.request_id)
         except VersionConflict:
             flash(str(CHANGED_MEANWHILE), "error")
@@ -121,12 +136,20 @@ def new():
             flash(gettext("Drafted %(reference)s.", reference=created["reference"]), "success")
             return redirect(url_for("notices.show", notice_id=created["notice_id"]))
     platform = posts[0].get("platform")
+    return render_template("notices/new.html", kind=kind, posts=candidate_rows(platform, posts), chosen=set(chosen),
+                           platform=platform, default_basis=default_basis, form=form, recipient_types=RECIPIENT_TYPES,
+                           registered=platforms().get(platform), contact_officer=contact_officer_default(),
+                           deadline_hours=_config().takedown_deadline_hours, notice=None), status
+
+
+def candidate_rows(platform: str | None, posts: list[dict], notice_id: str | None = None) -> list[dict]:
+    """The posts offered on the form: those chosen first, then the platform's other candidates; each
+    with the open notices (other than `notice_id`) that already hold it."""
+    repo = repository()
     listed = notices.candidates(repo, platform)
     listed_ids = {p["id"] for p in listed}
-    listed = [p for p in posts if p["id"] not in listed_ids] + listed
-    return render_template("notices/new.html", kind=kind, posts=listed, chosen=set(chosen), platform=platform,
-                           default_basis=default_basis, form=form, recipient_types=RECIPIENT_TYPES,
-                           deadline_hours=_config().takedown_deadline_hours), status
+    rows = notice_board.with_holders(repo, [p for p in posts if p["id"] not in listed_ids]) + listed
+    return [{**row, "held_by": [h for h in row["held_by"] if h["notice_id"] != notice_id]} for row in rows]
 
 
 def evidence_rows(notice: dict) -> list[dict]:
@@ -136,25 +159,26 @@ def evidence_rows(notice: dict) -> list[dict]:
     recorded = {item["post_id"]: item for item in notice.get("evidence") or []}
     rows = []
     for post_id, url in zip(notice["post_ids"], notice["post_urls"], strict=False):
-        post = posts.get(post_id, {})
-        capture = post.get("evidence") or {}
+        post = posts.get(post_id, {"id": post_id, "url": url})
+        current = notices.evidence_of({**post, "id": post_id})  # for notices drafted before it was kept
         rows.append({"post_id": post_id, "url": url, "status": post.get("status"),
                      "text": post.get("text") or "", "categories": post.get("categories") or [],
-                     **recorded.get(post_id, {"sha256": capture.get("sha256"),
-                                              "captured_at": capture.get("captured_at"),
-                                              "content_hash": post.get("content_hash")})})
+                     **current, **recorded.get(post_id, {})})
     return rows
 
 
 @bp.route("/<notice_id>")
 @login_required(*VIEWERS)
 def show(notice_id: str):
-    notice = _notice(notice_id)
     now = datetime.now(UTC)
-    allowed = permissions.allowed_actions(_actor(), notice)  # the domain asks the same function
+    notice = notices.read_state(_notice(notice_id), now)
+    allowed = permissions.allowed_actions(_actor(), notice, now)  # the domain asks the same function
     can = {"approve": "approve" in allowed, "send": "send" in allowed, "remove": "record_removal" in allowed,
-           "cancel": "cancel" in allowed}
-    return render_template("notices/show.html", notice=notice, rows=evidence_rows(notice), can=can, now=now,
+           "cancel": "cancel" in allowed, "edit": "edit" in allowed, "return": "return" in allowed,
+           "comment": "comment" in allowed}
+    rows = evidence_rows(notice)
+    progress = {"removed": sum(1 for row in rows if row["status"] == "removed"), "of": len(rows)}
+    return render_template("notices/show.html", notice=notice, rows=rows, can=can, now=now, progress=progress,
                            channels=CHANNELS, now_input=display.local_input(now))
 
 
@@ -170,15 +194,17 @@ def approve(notice_id: str):
 @bp.route("/<notice_id>/send", methods=["POST"])
 @login_required("reviewer", "supervisor")
 def send(notice_id: str):
-    _notice(notice_id)
+    notice = _notice(notice_id)
     now = datetime.now(UTC)
     sent_at = _time_field("sent_at", now)
     if sent_at is None:
         return redirect(url_for("notices.show", notice_id=notice_id))
+    resend = notice["status"] in ("sent", "overdue")
     return _apply(notice_id, lambda: notices.send(
         repository(), notice_id, channel=request.form.get("channel", ""), actor=_actor(),
         deadline_hours=_config().takedown_deadline_hours, sent_at=sent_at, request_id=g.request_id, now=now),
-        gettext("Sending recorded; the deadline runs."))
+        gettext("Sent again; the first sending is kept and a new deadline runs.") if resend
+        else gettext("Sending recorded; the deadline runs."))
 
 
 @bp.route("/<notice_id>/removal", methods=["POST"])
@@ -224,6 +250,11 @@ def _time_field(name: str, now: datetime) -> datetime | None:
     except ValueError:
         flash(gettext("The time is not valid."), "error")
         return None
+
+
+def apply(notice_id: str, change, success: str):
+    """Run a change of index.notices; flash its outcome and go back to the notice."""
+    return _apply(notice_id, change, success)
 
 
 def _apply(notice_id: str, change, success: str):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from index import lifecycle, permissions
 from index.permissions import Actor
 from index.repository import PostNotFound
 from review_ui.language import error_text
+from review_ui.queue import open_next_post
 from review_ui.security import login_required, may_open, repository
 from review_ui.wellbeing import track_exposure
 from safewatch.errors import SafeWatchError
@@ -20,6 +21,11 @@ bp = Blueprint("post", __name__, url_prefix="/posts")
 @bp.route("/<post_id>")
 @login_required("reviewer", "supervisor", "analyst")
 def show(post_id: str):
+    return _render(post_id)
+
+
+def _render(post_id: str, entered: dict | None = None, status: int = 200):
+    """The post page; `entered`: what the reviewer put in the decision form, shown again after an error."""
     try:
         stored = repository().get_post(post_id)
     except PostNotFound:
@@ -29,10 +35,29 @@ def show(post_id: str):
                     key=lambda item: item[1], reverse=True)
     can_decide = source.get("status") == "in_review" and source.get("claimed_by") == g.user["username"]
     can_reopen = source.get("status") in lifecycle.DECIDED_STATUSES and permissions.can(g.user, "reopen")
+    entered = entered or {"categories": source.get("labels") or [], "note": "", "severity": "", "follow_up": "none",
+                          "related": []}
+    related = repository().related_posts(post_id, source)
     return render_template("post/show.html", post_id=post_id, post=source, scores=scores,
-                           categories=CATEGORIES, can_decide=can_decide, can_reopen=can_reopen,
-                           related=repository().related_posts(post_id, source),
-                           events=repository().events_for(post_id), break_due=track_exposure())
+                           categories=CATEGORIES, category_keys=CATEGORY_KEYS, can_decide=can_decide,
+                           can_reopen=can_reopen, related=related, entered=entered,
+                           decidable_related=decidable_related(related),
+                           events=repository().events_for(post_id), break_due=track_exposure()), status
+
+
+# The key of each category in the decision form, in taxonomy order: 1-9, 0, then Shift+1-4.
+CATEGORY_KEYS = [*[str(n) for n in range(1, 10)], "0", "⇧1", "⇧2", "⇧3", "⇧4"]
+RELATED_GROUPS = ("same_text", "near_duplicates", "author")  # the ones a decision may cover too
+
+
+def decidable_related(related: dict[str, list[dict]]) -> list[dict]:
+    """Related posts waiting for review (same text, near-duplicates, same author), each once."""
+    seen: dict[str, dict] = {}
+    for group in RELATED_GROUPS:
+        for other in related.get(group, []):
+            if other.get("status") in ("flagged", "in_review") and other["id"] not in seen:
+                seen[other["id"]] = {**other, "group": group}
+    return list(seen.values())
 
 
 # The stored image itself and nothing else: no script, no sub-request, never sniffed as another type.
@@ -67,37 +92,66 @@ def claim(post_id: str):
         lifecycle.claim(repository(), post_id, reviewer=g.user["username"], request_id=g.request_id)
     except PostNotFound:
         abort(404)
+    except lifecycle.AlreadyHolding as error:
+        flash(error_text(error), "error")
+        return redirect(url_for("post.show", post_id=error.post_id))
     except SafeWatchError as error:
         flash(error_text(error), "error")
         return redirect(url_for("queue.queue"))
     return redirect(url_for("post.show", post_id=post_id))
 
 
-@bp.route("/<post_id>/decision", methods=["POST"])
+@bp.route("/<post_id>/release", methods=["POST"])
 @login_required("reviewer", "supervisor")
-def decide(post_id: str):
-    action = request.form.get("action")
-    if action not in ("confirm", "dismiss"):
-        abort(400)
-    categories = [code for code in request.form.getlist("categories") if code in CODES]
-    follow_up = request.form.get("follow_up", "none") if action == "confirm" else "none"
-    severity = request.form.get("severity", "")
+def release(post_id: str):
+    """Give the held post back to the queue, undecided (index.lifecycle.release)."""
     try:
-        lifecycle.decide(repository(), post_id, reviewer=g.user["username"], confirm=action == "confirm",
-                         categories=categories, note=request.form.get("note", "")[:2000],
-                         severity=int(severity) if severity.isdigit() else None, follow_up=follow_up,
-                         request_id=g.request_id)
+        lifecycle.release(repository(), post_id, reviewer=g.user["username"], request_id=g.request_id)
     except PostNotFound:
         abort(404)
     except SafeWatchError as error:
         flash(error_text(error), "error")
         return redirect(url_for("post.show", post_id=post_id))
+    flash(gettext("Post released: it waits in the queue again."), "success")
+    return redirect(url_for("queue.queue"))
+
+
+@bp.route("/<post_id>/decision", methods=["POST"])
+@login_required("reviewer", "supervisor")
+def decide(post_id: str):
+    """Decide the held post (and, if ticked, its related posts), then open the next post: one action."""
+    action = request.form.get("action")
+    if action not in ("confirm", "dismiss"):
+        abort(400)
+    entered = {"categories": [code for code in request.form.getlist("categories") if code in CODES],
+               "note": request.form.get("note", "")[:2000], "severity": request.form.get("severity", ""),
+               "follow_up": request.form.get("follow_up", "none"), "related": request.form.getlist("related")[:50]}
+    follow_up = entered["follow_up"] if action == "confirm" else "none"
+    decision = {"reviewer": g.user["username"], "confirm": action == "confirm", "categories": entered["categories"],
+                "note": entered["note"], "follow_up": follow_up, "request_id": g.request_id,
+                "severity": int(entered["severity"]) if entered["severity"].isdigit() else None}
+    try:
+        lifecycle.decide(repository(), post_id, **decision)
+    except PostNotFound:
+        abort(404)
+    except SafeWatchError as error:
+        flash(error_text(error), "error")
+        return _render(post_id, entered, 400)
     flash(gettext("Decision saved."), "success")
+    if entered["related"]:
+        decided, left = lifecycle.decide_related(repository(), post_id, entered["related"], **decision)
+        if decided:
+            flash(ngettext("Same decision for %(num)d related post.", "Same decision for %(num)d related posts.",
+                           len(decided)), "success")
+        if left:
+            flash(ngettext("%(num)d related post was left alone (taken or decided by someone else).",
+                           "%(num)d related posts were left alone (taken or decided by someone else).",
+                           len(left)), "info")
     if follow_up in ("warning", "takedown") and may_open("notices.new"):  # the next step: its draft
         return redirect(url_for("notices.new", kind=follow_up, post_id=post_id))
     if follow_up == "investigation":
         flash(gettext("Referred to investigation (recorded)."), "success")
-    return redirect(url_for("queue.queue"))
+    return open_next_post()  # decide-and-next
 
 
 @bp.route("/<post_id>/reopen", methods=["POST"])

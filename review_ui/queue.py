@@ -1,15 +1,21 @@
-"""The review queue: the list of posts waiting for review, and "Next", which claims the most urgent."""
+"""The review queue: the posts waiting for review (filtered, sorted, with their age and who holds the
+ones being reviewed), and "Next", which claims the most urgent (or gives back the post already held)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
-from flask_babel import gettext
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 
 from index import lifecycle
+from index.queries import QueryError
+from index.review_queue import AGES, SORTS, QueueRequest, age_of, max_label_severity, page_body, read_page
 from review_ui.language import error_text
 from review_ui.security import landing_url, login_required, repository
 from review_ui.wellbeing import track_exposure
 from safewatch.errors import SafeWatchError
+from safewatch.taxonomy import CATEGORIES
 
 bp = Blueprint("queue", __name__)
 
@@ -22,13 +28,43 @@ def home():
 @bp.route("/queue")
 @login_required("reviewer", "supervisor")
 def queue():
-    posts = repository().review_queue(size=100, reviewer=g.user["username"])
-    return render_template("queue/list.html", posts=posts, break_due=track_exposure())
+    status = 200
+    try:
+        asked = QueueRequest.from_args(request.args)
+    except QueryError as error:
+        flash(error_text(error), "error")
+        asked, status = QueueRequest(), 400
+    now = datetime.now(UTC)
+    posts, facets = read_page(repository().review_queue_page(page_body(asked, now=now)))
+    for post in posts:
+        post["age_text"] = age_text(age_of(post, now))
+        post["label_severity"] = max_label_severity(post)
+        post["held"] = post.get("status") == "in_review" and (post.get("claim_expires_at") or "") > now.isoformat()
+    held = lifecycle.held_post(repository(), g.user["username"], now=now)
+    return render_template("queue/list.html", posts=posts, asked=asked, facets=facets, ages=AGES, sorts=SORTS,
+                           held=held, categories=CATEGORIES, break_due=track_exposure()), status
+
+
+def age_text(age: timedelta | None) -> str:
+    if age is None:
+        return "—"
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 60:
+        return ngettext("%(num)d min", "%(num)d min", minutes)
+    if minutes < 48 * 60:
+        return ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
+    return ngettext("%(num)d day", "%(num)d days", minutes // (24 * 60))
 
 
 @bp.route("/queue/next", methods=["POST"])
 @login_required("reviewer", "supervisor")
 def next_post():
+    return open_next_post()
+
+
+def open_next_post():
+    """Claim the next post for the signed-in reviewer (the one they hold, if any) and open it; the queue
+    with a message when nothing waits. "Next" in the queue and decide-and-next on a post both end here."""
     try:
         post = lifecycle.claim_next(repository(), reviewer=g.user["username"], request_id=g.request_id)
     except SafeWatchError as error:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from index.reports import Report
-from review_ui.display import change, number, percent
+from index.reports import UNITS, Figures, Report
+from review_ui.display import VIETNAM, change, number, percent
 from review_ui.documents import Letterhead, OfficialDocument, place_and_date
 from review_ui.filters import vn_time
 from safewatch.taxonomy import BY_CODE
@@ -26,27 +26,67 @@ def N_(message: str) -> str:
     return message
 
 
-# (name on Figures, Vietnamese label, English label, kind)
+# (name on Figures, Vietnamese label, English label, kind): each label names what the figure counts
+# (index.reports.UNITS): posts, notices (văn bản) or links.
 FIGURES = (
     ("collected", "Tổng số bài thu thập", N_("Posts collected"), "count"),
     ("flagged", "Bài bị gắn cờ (nghi vi phạm)", N_("Posts flagged (suspected violations)"), "count"),
-    ("reviewed", "Bài đã xem xét", N_("Posts reviewed"), "count"),
-    ("reviewed_share", "Tỷ lệ đã xem xét trên số gắn cờ", N_("Reviewed share of flagged"), "share"),
-    ("confirmed", "Xác nhận vi phạm", N_("Violations confirmed"), "count"),
-    ("dismissed", "Không vi phạm (bỏ qua)", N_("No violation (dismissed)"), "count"),
-    ("warnings", "Cảnh báo đã gửi", N_("Warnings sent"), "count"),
-    ("removal_requests", "Yêu cầu gỡ bỏ đã gửi", N_("Removal requests sent"), "count"),
-    ("removed", "Nội dung đã được gỡ bỏ", N_("Content removed"), "count"),
-    ("removal_rate", "Tỷ lệ yêu cầu đã được gỡ bỏ", N_("Removal rate"), "share"),
-    ("median_hours_to_removal", "Thời gian gỡ bỏ trung vị (giờ)", N_("Median hours to removal"), "hours"),
-    ("p90_hours_to_removal", "Thời gian gỡ bỏ P90 (giờ)", N_("P90 hours to removal"), "hours"),
-    ("within_deadline", "Tỷ lệ gỡ bỏ trong thời hạn 24 giờ", N_("Share removed within the 24-hour deadline"),
+    ("share_flagged_reviewed", "Tỷ lệ bài bị gắn cờ đã được xem xét", N_("Share of flagged posts reviewed"),
      "share"),
-    ("overdue", "Quá hạn, nội dung vẫn còn", N_("Overdue, still online"), "count"),
+    ("reviewed", "Bài đã xem xét", N_("Posts reviewed"), "count"),
+    ("confirmed", "Bài được xác nhận vi phạm", N_("Posts confirmed as violating"), "count"),
+    ("dismissed", "Bài xác định không vi phạm", N_("Posts found not violating"), "count"),
+    ("warnings", "Cảnh báo đã gửi (văn bản)", N_("Warnings sent (notices)"), "count"),
+    ("removal_requests", "Yêu cầu gỡ bỏ đã gửi (văn bản)", N_("Removal requests sent (notices)"), "count"),
+    ("removal_request_links", "Đường dẫn được yêu cầu gỡ bỏ (bài)", N_("Links in the removal requests (posts)"),
+     "count"),
+    ("removed", "Bài đã được gỡ bỏ", N_("Posts removed"), "count"),
+    ("removed_within_deadline", "Bài được gỡ bỏ trong thời hạn", N_("Posts removed within the deadline"), "count"),
+    ("share_removed_within_deadline", "Tỷ lệ bài được gỡ bỏ trong thời hạn",
+     N_("Share of removed posts removed within the deadline"), "share"),
+    ("median_hours_to_removal", "Thời gian gỡ bỏ trung vị theo bài (giờ)",
+     N_("Median hours to removal, per removed post"), "hours"),
+    ("p90_hours_to_removal", "Thời gian gỡ bỏ P90 theo bài (giờ)", N_("P90 hours to removal, per removed post"),
+     "hours"),
+    ("removal_rate", "Tỷ lệ yêu cầu gỡ bỏ đã được gỡ hết (văn bản)",
+     N_("Share of removal requests fully removed (notices)"), "share"),
+    ("overdue", "Bài quá hạn, vẫn còn trên mạng", N_("Posts overdue, still online"), "count"),
+    ("overdue_notices", "Văn bản quá hạn, nội dung vẫn còn", N_("Notices overdue, content still online"), "count"),
+    ("referred", "Bài chuyển cơ quan điều tra", N_("Posts referred to investigation"), "count"),
+    ("reappeared", "Bài xuất hiện lại sau khi gỡ", N_("Posts reappeared after removal"), "count"),
+    ("resolution_rate", "Tỷ lệ giải quyết (bài xác nhận đã xử lý xong)",
+     N_("Resolution rate (confirmed posts closed)"), "share"),
 )
-BREAKDOWNS = (
+# The committee's table (index.reports.TABLES): (name, Vietnamese title, English title).
+TABLES = (
     ("categories", "Theo danh mục vi phạm", N_("By category")),
     ("platform", "Theo nền tảng", N_("By platform")),
+)
+# Its columns (index.reports.TABLE_COLUMNS): (name, Vietnamese heading, English heading, kind).
+TABLE_COLUMNS = (
+    ("collected", "Thu thập (bài)", N_("Collected (posts)"), "count"),
+    ("flagged", "Gắn cờ (bài)", N_("Flagged (posts)"), "count"),
+    ("reviewed", "Đã xem xét (bài)", N_("Reviewed (posts)"), "count"),
+    ("confirmed", "Vi phạm (bài)", N_("Confirmed (posts)"), "count"),
+    ("warnings", "Cảnh báo (văn bản)", N_("Warnings (notices)"), "count"),
+    ("removal_requests", "Yêu cầu gỡ (văn bản)", N_("Removal requests (notices)"), "count"),
+    ("removal_request_links", "Yêu cầu gỡ (đường dẫn)", N_("Removal requests (links)"), "count"),
+    ("removed", "Đã gỡ (bài)", N_("Removed (posts)"), "count"),
+    ("removed_within_deadline", "Gỡ trong hạn (bài)", N_("Removed within the deadline (posts)"), "count"),
+    ("share_removed_within_deadline", "Tỷ lệ gỡ trong hạn", N_("Share removed within the deadline"), "share"),
+    ("median_hours_to_removal", "Trung vị (giờ)", N_("Median (hours)"), "hours"),
+    ("p90_hours_to_removal", "P90 (giờ)", N_("P90 (hours)"), "hours"),
+    ("overdue", "Quá hạn, còn trên mạng (bài)", N_("Overdue, still online (posts)"), "count"),
+    ("referred", "Chuyển điều tra (bài)", N_("Referred to investigation (posts)"), "count"),
+    ("reappeared", "Xuất hiện lại (bài)", N_("Reappeared (posts)"), "count"),
+)
+# The plan's indicators (index.reports.INDICATORS): (name, Vietnamese, English).
+INDICATORS = (
+    ("share_flagged_reviewed", "Tỷ lệ bài bị gắn cờ đã được xem xét", N_("Share of flagged posts reviewed")),
+    ("resolution_rate", "Tỷ lệ giải quyết (bài xác nhận đã xử lý xong)",
+     N_("Resolution rate (confirmed posts closed)")),
+)
+BREAKDOWNS = (
     ("source", "Theo nguồn thu thập", N_("By source")),
     ("status", "Theo trạng thái hiện tại", N_("By current status")),
 )
@@ -65,9 +105,22 @@ def shown(value: float | int | None, kind: str, language: str = "vi") -> str:
 
 
 def figure_rows(report: Report) -> list[dict]:
-    return [{"name": name, "vi": vi, "en": en, "kind": kind, "now": getattr(report.figures, name),
+    return [{"name": name, "vi": vi, "en": en, "kind": kind, "unit": UNITS[name], "now": getattr(report.figures, name),
              "before": getattr(report.previous, name), "change": report.change(name)}
             for name, vi, en, kind in FIGURES]
+
+
+def indicator_rows(report: Report) -> list[dict]:
+    labels = {name: (vi, en) for name, vi, en in INDICATORS}
+    return [{**found, "vi": labels[found["name"]][0], "en": labels[found["name"]][1]} for found in report.indicators()]
+
+
+def target_words(row: dict) -> str:
+    return ("trên " if row["above"] else "") + shown(row["target"], "share")
+
+
+def met_word(met: bool | None) -> str:
+    return "—" if met is None else ("Đạt" if met else "Chưa đạt")
 
 
 def category_name(code: str) -> str:
@@ -80,6 +133,11 @@ def key_label(breakdown: str, key: str) -> str:
     if breakdown == "categories":
         return category_name(key)
     return STATUS_NAMES.get(key, key) if breakdown == "status" else key
+
+
+def table_rows(figures: Figures, table: str) -> list[tuple[str, str, dict]]:
+    """The committee's table for one period: (key, Vietnamese label, {column: value}) in index.reports' order."""
+    return [(key, key_label(table, key), columns) for key, columns in figures.table.get(table, {}).items()]
 
 
 def breakdown_rows(report: Report, breakdown: str) -> list[tuple[str, str, int, int]]:
@@ -96,8 +154,9 @@ def removed_rows(report: Report) -> list[dict]:
         rows.append({"url": item.get("url") or "", "category_codes": list(item.get("categories") or []),
                      "categories": "; ".join(category_name(c) for c in item.get("categories") or []),
                      "platform": item.get("platform") or "", "source": item.get("source") or "",
-                     "requested_at": item.get("takedown_requested_at"), "removed_at": item.get("removed_at"),
-                     "hours": item.get("hours_to_removal"),
+                     "requested_at": item.get("notice_sent_at") or item.get("takedown_requested_at"),
+                     "deadline": item.get("notice_deadline"), "notice": item.get("notice_reference") or "",
+                     "removed_at": item.get("removed_at"), "hours": item.get("hours_to_removal"),
                      "within_deadline": within, "within": "—" if within is None else ("Có" if within else "Không"),
                      "evidence_sha256": (item.get("evidence") or {}).get("sha256") or "",
                      "content_hash": item.get("content_hash") or ""})
@@ -107,6 +166,16 @@ def removed_rows(report: Report) -> list[dict]:
 def period_words(report: Report) -> str:
     last = report.period.end - timedelta(days=1)
     return f"từ ngày {report.period.start:%d/%m/%Y} đến ngày {last:%d/%m/%Y}"
+
+
+def vn_iso(value: str | None) -> str:
+    """ISO time in Vietnam time with its offset, "2026-10-11T15:00:00+07:00" (CSV)."""
+    return datetime.fromisoformat(value).astimezone(VIETNAM).isoformat(timespec="seconds") if value else ""
+
+
+def vn_datetime(value: str | None) -> datetime | None:
+    """ISO time -> a Vietnam wall-clock datetime without zone, as spreadsheets store dates (XLSX)."""
+    return datetime.fromisoformat(value).astimezone(VIETNAM).replace(tzinfo=None) if value else None
 
 
 # ---- PDF --------------------------------------------------------------------------------------
@@ -126,18 +195,32 @@ def report_pdf(report: Report, letterhead: Letterhead, *, today: date) -> bytes:
              [(n, row["vi"], shown(row["now"], row["kind"]), shown(row["before"], row["kind"]), change(row["change"]))
               for n, row in enumerate(figure_rows(report), 1)],
              widths=(0.07, 0.48, 0.15, 0.15, 0.15), align=("C", "L", "R", "R", "R"))
-    for number_, (name, vi, _en) in zip(("II", "III", "IV", "V"), BREAKDOWNS, strict=True):
+    doc.heading("II. CHỈ TIÊU CỦA KẾ HOẠCH")
+    doc.grid(("Chỉ tiêu", "Kết quả", "Mục tiêu", "Đánh giá"),
+             [(row["vi"], shown(row["value"], "share"), target_words(row), met_word(row["met"]))
+              for row in indicator_rows(report)], widths=(0.5, 0.15, 0.15, 0.2), align=("L", "R", "R", "C"))
+    doc.add_page(orientation="landscape")
+    for number_, (name, vi, _en) in zip(("III", "IV"), TABLES, strict=True):
+        for title, figures in (("kỳ này", report.figures), ("kỳ trước", report.previous)):
+            doc.heading(f"{number_}. {vi.upper()} ({title})")
+            doc.grid(("Nhóm", *(heading for _n, heading, _en, _k in TABLE_COLUMNS)),
+                     [(label, *(shown(columns[c], kind) for c, _vi, _en, kind in TABLE_COLUMNS))
+                      for _key, label, columns in table_rows(figures, name)] or
+                     [("Không có số liệu", *[""] * len(TABLE_COLUMNS))],
+                     widths=(0.1, *[0.06] * len(TABLE_COLUMNS)), align=("L", *"R" * len(TABLE_COLUMNS)), size=7.5)
+    doc.add_page()
+    for number_, (name, vi, _en) in zip(("V", "VI"), BREAKDOWNS, strict=True):
         doc.heading(f"{number_}. {vi.upper()}")
         rows = breakdown_rows(report, name)
-        doc.grid(("TT", "Nhóm", "Thu thập", "Đã gỡ"),
+        doc.grid(("TT", "Nhóm", "Thu thập (bài)", "Đã gỡ (bài)"),
                  [(n, label, number(c), number(r)) for n, (_k, label, c, r) in enumerate(rows, 1)] or
                  [("", "Không có số liệu", "", "")], widths=(0.07, 0.57, 0.18, 0.18), align=("C", "L", "R", "R"))
-    doc.heading("VI. SỐ BÀI THU THẬP THEO THÁNG")
+    doc.heading("VII. SỐ BÀI THU THẬP THEO THÁNG")
     doc.grid(("Tháng", "Thu thập"), [(month, number(n)) for month, n in report.figures.collected_per_month] or
              [("—", "0")], widths=(0.5, 0.5), align=("C", "R"))
     doc.add_page(orientation="landscape")
-    doc.heading(f"VII. DANH SÁCH NỘI DUNG ĐÃ ĐƯỢC GỠ BỎ ({len(report.removed_items)})")
-    doc.grid(("TT", "Đường dẫn (URL)", "Danh mục", "Ngày yêu cầu", "Ngày gỡ", "Số giờ", "Trong hạn",
+    doc.heading(f"VIII. DANH SÁCH BÀI ĐÃ ĐƯỢC GỠ BỎ ({len(report.removed_items)})")
+    doc.grid(("TT", "Đường dẫn (URL)", "Danh mục", "Gửi văn bản", "Ngày gỡ", "Số giờ", "Trong hạn",
               "SHA-256 bằng chứng"),
              [(n, r["url"], r["categories"], vn_time(r["requested_at"]), vn_time(r["removed_at"]), number(r["hours"]),
                r["within"], r["evidence_sha256"] or f"(nội dung) {r['content_hash']}")
@@ -159,22 +242,45 @@ def _append(sheet, values) -> None:
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"  # openpyxl would store "=..." as a formula: crawled text never is one
+        elif isinstance(cell.value, datetime):
+            cell.number_format = DATE_FORMAT
+
+
+DATE_FORMAT = "dd/mm/yyyy hh:mm"
+NUMBER_FORMATS = {"share": "0.0%", "hours": "0.0", "count": "0"}
 
 
 def report_xlsx(report: Report) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Số liệu"
-    _append(sheet, ("Chỉ tiêu", "Indicator", "Kỳ này", "Kỳ trước", "Thay đổi"))
+    _append(sheet, ("Chỉ tiêu", "Indicator", "Kỳ này", "Kỳ trước", "Thay đổi", "Đơn vị đếm"))
     for row in figure_rows(report):
-        _append(sheet, (row["vi"], row["en"], row["now"], row["before"], row["change"]))
-        for cell, kind in zip(sheet[sheet.max_row][2:], (row["kind"], row["kind"], "share"), strict=True):
-            cell.number_format = {"share": "0.0%", "hours": "0.0", "count": "0"}[kind]
+        _append(sheet, (row["vi"], row["en"], row["now"], row["before"], row["change"], row["unit"]))
+        for cell, kind in zip(sheet[sheet.max_row][2:5], (row["kind"], row["kind"], "share"), strict=True):
+            cell.number_format = NUMBER_FORMATS[kind]
     _append(sheet, ())
     _append(sheet, ("Kỳ báo cáo", report.period.label, "Kỳ trước", report.period.previous().label))
+    for row in indicator_rows(report):
+        _append(sheet, (row["vi"], row["en"], row["value"], row["target"], None,
+                        met_word(row["met"])))
+        for cell in sheet[sheet.max_row][2:4]:
+            cell.number_format = NUMBER_FORMATS["share"]
+    for name, vi, _en in TABLES:
+        part = book.create_sheet(vi.removeprefix("Theo ").capitalize()[:31])
+        _append(part, ("Mã", "Tên", *(h for _c, h, _en, _k in TABLE_COLUMNS),
+                       *(f"Kỳ trước: {h}" for _c, h, _en, _k in TABLE_COLUMNS)))
+        before = {key: columns for key, _label, columns in table_rows(report.previous, name)}
+        now = report.figures.table.get(name, {})
+        keys = [*now, *(key for key in before if key not in now)]
+        for key in keys:
+            _append(part, (key, key_label(name, key), *(now.get(key, {}).get(c) for c, *_ in TABLE_COLUMNS),
+                           *(before.get(key, {}).get(c) for c, *_ in TABLE_COLUMNS)))
+            for cell, (_c, _vi, _en, kind) in zip(part[part.max_row][2:], TABLE_COLUMNS * 2, strict=True):
+                cell.number_format = NUMBER_FORMATS[kind]
     for name, vi, _en in BREAKDOWNS:
         part = book.create_sheet(vi.removeprefix("Theo ").capitalize()[:31])
-        _append(part, ("Mã", "Tên", "Thu thập", "Đã gỡ"))
+        _append(part, ("Mã", "Tên", "Thu thập (bài)", "Đã gỡ (bài)"))
         for row in breakdown_rows(report, name):
             _append(part, row)
     months = book.create_sheet("Theo tháng")
@@ -185,18 +291,23 @@ def report_xlsx(report: Report) -> bytes:
     _append(removed, REMOVED_HEADINGS)
     for n, row in enumerate(removed_rows(report), 1):
         _append(removed, (n, row["url"], row["categories"], row["platform"], row["source"],
-                          vn_time(row["requested_at"]), vn_time(row["removed_at"]), row["hours"], row["within"],
-                          row["evidence_sha256"], row["content_hash"]))
+                          vn_datetime(row["requested_at"]), vn_datetime(row["removed_at"]), row["hours"], row["within"],
+                          row["evidence_sha256"], row["content_hash"], row["notice"], vn_datetime(row["deadline"])))
     for part in book.worksheets:
+        part.freeze_panes = "A2"  # the header row stays in view
         part.column_dimensions["A"].width = 36 if part.title == "Số liệu" else 14
         part.column_dimensions["B"].width = 48
+        for letter in ("F", "G", "M") if part.title == "Đã gỡ" else ():
+            part.column_dimensions[letter].width = 17
     stream = io.BytesIO()
     book.save(stream)
     return stream.getvalue()
 
 
-REMOVED_HEADINGS = ("STT", "Đường dẫn (URL)", "Danh mục", "Nền tảng", "Nguồn", "Ngày yêu cầu gỡ", "Ngày gỡ",
-                    "Số giờ đến khi gỡ", "Trong hạn", "SHA-256 bằng chứng", "SHA-256 nội dung")
+# The columns of the removed posts (CSV, and the XLSX sheet "Đã gỡ"); times in Vietnam time (+07:00).
+REMOVED_HEADINGS = ("STT", "Đường dẫn (URL)", "Danh mục", "Nền tảng", "Nguồn", "Ngày gửi văn bản", "Ngày gỡ",
+                    "Số giờ đến khi gỡ", "Trong hạn", "SHA-256 bằng chứng", "SHA-256 nội dung", "Số văn bản",
+                    "Hạn gỡ")
 
 
 def neutralised(value: object) -> str:
@@ -206,13 +317,15 @@ def neutralised(value: object) -> str:
 
 
 def removed_csv(report: Report) -> bytes:
-    """The removed items, UTF-8 with a BOM so that Excel reads Vietnamese correctly."""
+    """The removed posts, UTF-8 with a BOM so that Excel reads Vietnamese correctly; every time in
+    ISO 8601 with the Vietnam offset (+07:00); hours to three decimals, as computed."""
     stream = io.StringIO()
     writer = csv.writer(stream)
     writer.writerow(REMOVED_HEADINGS)
     for n, row in enumerate(removed_rows(report), 1):
         hours = "" if row["hours"] is None else f"{row['hours']:.1f}"
         writer.writerow([neutralised(v) for v in (
-            n, row["url"], row["categories"], row["platform"], row["source"], vn_time(row["requested_at"]),
-            vn_time(row["removed_at"]), hours, row["within"], row["evidence_sha256"], row["content_hash"])])
+            n, row["url"], row["categories"], row["platform"], row["source"], vn_iso(row["requested_at"]),
+            vn_iso(row["removed_at"]), hours, row["within"], row["evidence_sha256"], row["content_hash"],
+            row["notice"], vn_iso(row["deadline"]))])
     return ("\ufeff" + stream.getvalue()).encode("utf-8")

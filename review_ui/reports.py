@@ -98,12 +98,26 @@ def breakdowns(report: Report) -> list[tuple[str, list[tuple[str, str, int, int]
             for name, _vi, title in report_exports.BREAKDOWNS]
 
 
+def committee_tables(report: Report) -> list[dict]:
+    """The committee's table per reviewer category and per platform, this period and the one before."""
+    return [{"name": name, "title": gettext(title),
+             "periods": [(gettext("This period"), report.period.label,
+                          [(key, ui_label(name, key), columns)
+                           for key, _vi, columns in report_exports.table_rows(report.figures, name)]),
+                         (gettext("Previous period"), report.period.previous().label,
+                          [(key, ui_label(name, key), columns)
+                           for key, _vi, columns in report_exports.table_rows(report.previous, name)])]}
+            for name, _vi, title in report_exports.TABLES]
+
+
 def charts(report: Report) -> list[dict]:
     both = (pgettext("report column", "Collected"), pgettext("report column", "Removed"))
     found = [bar_chart(gettext("Posts collected per month"),
                        [(month, [n]) for month, n in report.figures.collected_per_month], both[:1])]
-    for title, rows in breakdowns(report)[:3]:
-        found.append(bar_chart(title, [(label, [c, r]) for _key, label, c, r in rows[:15]], both))
+    for table in committee_tables(report):
+        rows = table["periods"][0][2]
+        found.append(bar_chart(table["title"], [(label, [c["collected"], c["removed"]])
+                                                for _key, label, c in rows[:15]], both))
     return found
 
 
@@ -116,7 +130,8 @@ def index():
                for kind in ("report_pdf", "report_xlsx", "removed_csv")}
     return render_template("reports/index.html", report=report, error=error, chosen=chosen,
                            kinds=PERIOD_LABELS, figures=report_exports.figure_rows(report),
-                           breakdowns=breakdowns(report),
+                           indicators=report_exports.indicator_rows(report), tables=committee_tables(report),
+                           columns=report_exports.TABLE_COLUMNS, breakdowns=breakdowns(report),
                            removed=report_exports.removed_rows(report), charts=charts(report),
                            exports=exports, previous=report.period.previous()), 400 if error else 200
 

@@ -3,44 +3,72 @@
 from __future__ import annotations
 
 import json
+import math
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from index import saved_searches
-from index.queries import SORTS, QueryError, SearchRequest, parse_search_after
+from index.queries import MAX_RESULT_WINDOW, SORTS, QueryError, SearchRequest
 from index.saved_searches import SavedSearchError
+from index.search_query import PARAMETERS, POSITION, SINGLE, read_search
 from index.statuses import STATUSES
 from review_ui.language import error_text
 from review_ui.security import login_required, repository
-from safewatch.taxonomy import CATEGORIES, CODES
+from safewatch.taxonomy import CATEGORIES
 
 bp = Blueprint("search", __name__)
 PAGE_SIZE = 20
 
 
 def parse_request(args) -> SearchRequest:
-    """Query string -> SearchRequest. Unknown choices (a status, a category, a sort) are dropped; a
-    date or a page position that is not one raises QueryError (the page answers 400, saying which)."""
-    def many(name: str, allowed=None) -> tuple[str, ...]:
-        values = [v.strip()[:200] for v in args.getlist(name) if v.strip()]
-        return tuple(v for v in values if allowed is None or v in allowed)
-
-    sort = args.get("sort") if args.get("sort") in SORTS else "relevance"
-    return SearchRequest(
-        text=args.get("q", "")[:500], statuses=many("status", STATUSES), categories=many("category", CODES),
-        platforms=many("platform"), sources=many("source"), reviewer=(args.get("reviewer") or "")[:200] or None,
-        date_from=args.get("from", "").strip() or None, date_to=args.get("to", "").strip() or None,
-        sort=sort, size=PAGE_SIZE, search_after=parse_search_after(args.get("after"), sort))
+    """Query string -> SearchRequest (index.search_query.read_search, leniently: unknown choices are
+    dropped); a date, a reversed range or a page position that is not one raises QueryError (the
+    page answers 400, saying which)."""
+    return read_search(args.to_dict(flat=False), size=PAGE_SIZE)
 
 
 def link_args(args, **changes) -> dict[str, list[str]]:
     """The query of a link to another page of this search (or its CSV): only the search's own
     parameters, so that keys url_for reads itself (_scheme, _anchor, _external, endpoint…) never
     reach it. A change of None drops that parameter."""
-    kept = {name: args.getlist(name) for name in (*saved_searches.PARAMETERS, "after") if name in args}
+    kept = {name: args.getlist(name) for name in (*PARAMETERS, *POSITION) if name in args}
     kept.update({name: [value] for name, value in changes.items() if value is not None})
     return {name: values for name, values in kept.items() if name not in changes or changes[name] is not None}
+
+
+FACET_PARAMETERS = {"status": "status", "category": "category", "platform": "platform", "source": "source",
+                    "reviewer": "reviewer"}
+
+
+def facet_args(args, facet: str, value: str) -> tuple[dict[str, list[str]], bool]:
+    """The query of a facet value's link, which turns that filter on (added to the others of its
+    field) or off when it is on, back on the first page; and whether it is on now."""
+    name = FACET_PARAMETERS[facet]
+    kept = link_args(args, page=None, after=None)
+    current = kept.get(name, [])
+    chosen = any(value.casefold() == v.strip().casefold() for v in current)
+    if chosen:
+        kept[name] = [v for v in current if v.strip().casefold() != value.casefold()]
+    else:
+        kept[name] = [value] if name in SINGLE else [*current, value]
+    return {key: values for key, values in kept.items() if values}, chosen
+
+
+def page_numbers(current: int, last: int, *, around: int = 2) -> list[int | None]:
+    """The page numbers to link: the first, the last, and those near the current one; None for a gap."""
+    shown = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
+def _render_error(error: QueryError):
+    return render_template("search/results.html", error=error_text(error), result=None, form=request.args,
+                           categories=CATEGORIES, statuses=STATUSES, sorts=SORTS), 400
 
 
 @bp.route("/search")
@@ -49,16 +77,23 @@ def search():
     try:
         search_request = parse_request(request.args)
     except QueryError as error:
-        return render_template("search/results.html", error=error_text(error), result=None, form=request.args,
-                               categories=CATEGORIES, statuses=STATUSES, sorts=SORTS), 400
+        return _render_error(error)
     result = repository().search_posts(search_request)
-    next_args = link_args(request.args, after=json.dumps(result.next_after)) if result.next_after else None
-    return render_template("search/results.html", result=result, form=request.args, query=search_request,
-                           categories=CATEGORIES, statuses=STATUSES, sorts=SORTS, next_args=next_args,
-                           first_page_args=link_args(request.args, after=None),
-                           csv_args=link_args(request.args, after=None),
-                           saved=saved_searches.list_saved_searches(repository(), g.user["username"], with_counts=True),
-                           query_string=_query_string())
+    last_page = max(1, min(math.ceil(result.total / PAGE_SIZE), MAX_RESULT_WINDOW // PAGE_SIZE))
+    page = search_request.page if not search_request.search_after else None
+    return render_template(
+        "search/results.html", result=result, form=request.args, query=search_request, categories=CATEGORIES,
+        statuses=STATUSES, sorts=SORTS, page=page, last_page=last_page,
+        pages=page_numbers(page or 1, last_page), page_args=lambda number: link_args(
+            request.args, after=None, page=str(number) if number > 1 else None),
+        facet_args=lambda facet, value: facet_args(request.args, facet, value),
+        csv_args=link_args(request.args, after=None, page=None),
+        # A link that carries a page position ("after", before page numbers) goes on from it.
+        next_args=link_args(request.args, after=json.dumps(result.next_after))
+        if page is None and result.next_after else None,
+        chart_peak=max((count for _, count in result.per_day), default=0),
+        saved=saved_searches.list_saved_searches(repository(), g.user["username"], with_counts=True),
+        query_string=_query_string())
 
 
 def _query_string() -> str | None:
@@ -116,10 +151,9 @@ def export_csv():
 
     from review_ui.report_exports import neutralised
     try:
-        search_request = replace(parse_request(request.args), size=500, facets=False, search_after=())
+        search_request = replace(parse_request(request.args), size=500, facets=False, search_after=(), page=1)
     except QueryError as error:
-        return render_template("search/results.html", error=error_text(error), result=None, form=request.args,
-                               categories=CATEGORIES, statuses=STATUSES, sorts=SORTS), 400
+        return _render_error(error)
     stream = io.StringIO()
     writer = csv.writer(stream)
     writer.writerow(EXPORT_HEADINGS)

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from safewatch.commands import classifying, crawling, elastic, serving
+from safewatch.commands import classifying, crawling, elastic, platforms, serving
 from safewatch.config import Config
 
 EPILOG = """Configuration comes from SAFEWATCH_* environment variables (see README).
@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--period", choices=("month", "quarter", "half", "year", "custom"), default="half")
     report.add_argument("--date", help="a day inside the period (YYYY-MM-DD; default today) or a custom start")
     report.add_argument("--end", help="end of a custom period (YYYY-MM-DD, inclusive)")
+    report.add_argument("--json", action="store_true",
+                        help="print JSON: every figure (figures: name -> value, units), the plan's indicators, "
+                             "the committee's table and the removed posts behind the figures (removed: "
+                             "hours_to_removal, within_deadline), for this period and the previous one")
     report.set_defaults(handler=elastic.report)
 
     train = commands.add_parser(
@@ -129,8 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
         "crawl", help="crawl sources of the registry, score the posts and index them",
         description="Exit codes: 0 everything fetched was stored (indexed, or spooled for later); 1 some posts "
                     "refused by Elasticsearch (listed); 2 bad arguments; 3 a write on disk failed (spool or "
-                    "evidence: disk full, read-only), the crawl stopped; 130 interrupted (Ctrl-C, SIGTERM). "
-                    "Pages are marked as seen (ETag, Last-Modified) only when a crawl ends with every post stored.")
+                    "evidence: disk full, read-only), the crawl stopped; 75 every source given is being crawled "
+                    "by another process (one crawl per source at a time: var/locks/); 130 interrupted (Ctrl-C, "
+                    "SIGTERM). Pages are marked as seen (ETag, Last-Modified) only when a crawl ends with every "
+                    "post stored. A crawl that is stopped (killed, Ctrl-C, SIGTERM, storage failure) keeps its "
+                    "frontier in var/crawl_jobs/<index prefix>/<source id>/ and the next crawl of the source "
+                    "resumes it: pages whose posts were stored are not fetched again. A crawl that ends cleanly "
+                    "removes it.")
     crawl.add_argument("ids", nargs="*", metavar="ID", help="source ids from the registry (see `sources list`)")
     crawl.add_argument("--all", action="store_true", help="every source in the registry")
     crawl.add_argument("--demo", action="store_true", help="serve the shipped demo site and crawl its sources")
@@ -139,12 +148,37 @@ def build_parser() -> argparse.ArgumentParser:
                        help="how to read --url (kinds that need options are crawled from the registry)")
     crawl.add_argument("--source", default="manual", help="source id recorded on posts crawled with --url")
     crawl.add_argument("--delay", type=float, default=1.0, help="seconds between requests to the --url host")
+    crawl.add_argument("--fresh", action="store_true",
+                       help="discard the frontier of an interrupted crawl and start over")
     crawl.set_defaults(handler=crawling.crawl)
 
     scheduler = commands.add_parser(
-        "scheduler", help="crawl each source when due and mark overdue notices, until stopped")
-    scheduler.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
-    scheduler.add_argument("--interval", type=float, default=60.0, help="seconds between rounds")
+        "scheduler", help="crawl each source when due and mark overdue notices, until stopped",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""Crawl each source of the registry when its schedule says it is due, and mark overdue
+notices on their own cadence, until SIGTERM or Ctrl-C. Each crawl is a `safewatch crawl ID`
+child; a long crawl never holds up overdue marking.
+
+- One crawl per source at a time, across restarts and processes: a source being crawled by
+  another process (a manual `safewatch crawl`, another scheduler) is skipped with a log line.
+- A failed crawl (exit code not 0) is retried after SAFEWATCH_SCHEDULER_RETRY_SECONDS (300),
+  doubling after each further failure up to the source's schedule; a success resets it.
+- Errors of one round (Elasticsearch down, a crawl that cannot start) are logged in one line
+  and tried again later; they never stop the scheduler.
+- On SIGTERM or Ctrl-C the running crawl is sent SIGTERM (it stores what it holds), killed after
+  SAFEWATCH_SCHEDULER_STOP_GRACE seconds (30), recorded as interrupted, and the scheduler exits.
+  Its crawls get SIGTERM from the kernel if the scheduler itself is killed.
+- Overdue marking every SAFEWATCH_SCHEDULER_OVERDUE_SECONDS (300); at most
+  SAFEWATCH_SCHEDULER_MAX_CRAWLS crawls (1) at once.
+- var/scheduler.json keeps, per source: last start and end, exit code and its meaning, outcome
+  (running, done, failed, interrupted, busy), consecutive failures and next due time.
+
+Exit codes (--once): 0 every crawl run succeeded; 1 a crawl failed or overdue marking failed;
+130 stopped by SIGTERM or Ctrl-C. Without --once: 0 once stopped.""")
+    scheduler.add_argument("--once", action="store_true",
+                           help="crawl what is due now, mark overdue notices once, wait for them, then exit (for cron)")
+    scheduler.add_argument("--interval", type=float, default=60.0,
+                           help="seconds between looks at what is due (running crawls are watched every second)")
     scheduler.set_defaults(handler=crawling.scheduler)
 
     sources = commands.add_parser("sources", help="the source registry (crawlers/sources.yml)")
@@ -156,6 +190,31 @@ def build_parser() -> argparse.ArgumentParser:
     show = source_commands.add_parser("show", help="everything about one source")
     show.add_argument("id")
     show.set_defaults(handler=crawling.sources_show)
+    attempt = source_commands.add_parser(
+        "try", help="print what a source's rules extract from one page, post by post (nothing indexed)",
+        description="Fetches one page (--url, fetched as a crawl fetches: public web only, robots.txt obeyed) or "
+                    "reads a saved one (--file), hands it to the source's own spider and prints each post it "
+                    "extracts and the links a crawl would follow. Nothing is indexed, no evidence is kept, no media "
+                    "is fetched. Exit codes: 0 posts found; 1 no post found; 2 bad arguments or source; 3 the page "
+                    "could not be fetched or read.")
+    attempt.add_argument("id", help="the source whose kind, rules and options are used")
+    where = attempt.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", help="the page to fetch (http or https)")
+    where.add_argument("--file", type=Path, help="a saved page to read instead (give --base for its address)")
+    attempt.add_argument("--base", help="with --file: the page's address, for its relative links "
+                                        "(default: the source's first start URL)")
+    attempt.add_argument("--chars", type=int, default=300, help="characters of each post's text to print (300)")
+    attempt.set_defaults(handler=crawling.sources_try)
+
+    platforms_parser = commands.add_parser(
+        "platforms", help="the platform registry that addresses notices (safewatch/platforms.yml)")
+    platform_commands = platforms_parser.add_subparsers(title="platforms commands", metavar="ACTION")
+    platform_commands.add_parser("list", help="one line per platform: legal name, address, contact").set_defaults(
+        handler=platforms.platforms_list)
+    check = platform_commands.add_parser("validate", help="check the registry; says which platform and field")
+    check.add_argument("file", nargs="?", type=Path,
+                       help="default: SAFEWATCH_PLATFORMS_FILE or safewatch/platforms.yml")
+    check.set_defaults(handler=platforms.platforms_validate)
 
     evidence = commands.add_parser("evidence", help="captures kept as evidence: export a post's, verify a zip")
     evidence_commands = evidence.add_subparsers(title="evidence commands", metavar="ACTION")

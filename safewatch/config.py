@@ -63,6 +63,8 @@ class Config:
     # Notices: platforms must remove content within 24 hours of a request (Decree 147/2024).
     takedown_deadline_hours: float = 24.0
     notice_reference_suffix: str = "SW"  # reference numbers read "0001/2026/SW"
+    platforms_file: Path | None = None  # the platform registry; default: safewatch/platforms.yml
+    contact_officer: str = ""  # named in letters ("name, phone"); empty: the drafter's display name
     # Classifier and crawling.
     model_dir: Path | None = None
     rules_file: Path | None = None  # default: classifier/rules/watch_rules.yml
@@ -78,6 +80,9 @@ class Config:
     # A 429 or 503 asking to come back later (Retry-After) is waited out up to this many seconds, the
     # whole host backing off; asked to wait longer, the crawl gives up on that page until next time.
     max_retry_after: float = 120.0
+    # A 429 or 503 without a usable Retry-After: the host backs off this many seconds before the
+    # first retry, twice as long before the next.
+    retry_back_off: float = 5.0
     # Media of new posts kept in the evidence store (crawlers/media.py): how many per post (0: none),
     # how large.
     max_media_per_post: int = 4
@@ -85,6 +90,14 @@ class Config:
     # The crawler fetches only the public web (crawlers/address_policy.py); private hosts a deployment
     # really watches are allowed here, each "host" or "host:port".
     crawl_allow_private: tuple[str, ...] = ()
+    # The scheduler (crawlers/scheduler.py): a failed crawl is retried after this many seconds, the
+    # wait doubling after each further failure up to the source's schedule; overdue notices are
+    # marked this often whatever the crawls do; a crawl asked to stop (SIGTERM) is killed after the
+    # grace period; at most this many crawls run at once.
+    scheduler_retry_seconds: float = 300.0
+    scheduler_overdue_seconds: float = 300.0
+    scheduler_stop_grace: float = 30.0
+    scheduler_max_crawls: int = 1
     # Review UI.
     ui_host: str = "127.0.0.1"
     ui_port: int = 5000
@@ -117,6 +130,8 @@ class Config:
             index_prefix=env.get("SAFEWATCH_INDEX_PREFIX", base.index_prefix),
             takedown_deadline_hours=float(env.get("SAFEWATCH_TAKEDOWN_DEADLINE_HOURS", base.takedown_deadline_hours)),
             notice_reference_suffix=env.get("SAFEWATCH_NOTICE_REFERENCE_SUFFIX", base.notice_reference_suffix),
+            platforms_file=Path(env["SAFEWATCH_PLATFORMS_FILE"]) if env.get("SAFEWATCH_PLATFORMS_FILE") else None,
+            contact_officer=env.get("SAFEWATCH_CONTACT_OFFICER", base.contact_officer).strip(),
             embedded_es_port=int(env.get("SAFEWATCH_ES_PORT", base.embedded_es_port)),
             embedded_es_heap=env.get("SAFEWATCH_ES_HEAP", base.embedded_es_heap),
             embedded_es_disk_watermarks=_watermarks(env.get("SAFEWATCH_ES_DISK_WATERMARKS"),
@@ -132,9 +147,15 @@ class Config:
             download_timeout=float(env.get("SAFEWATCH_DOWNLOAD_TIMEOUT", base.download_timeout)),
             max_page_bytes=int(env.get("SAFEWATCH_MAX_PAGE_BYTES", base.max_page_bytes)),
             max_retry_after=float(env.get("SAFEWATCH_MAX_RETRY_AFTER", base.max_retry_after)),
+            retry_back_off=float(env.get("SAFEWATCH_RETRY_BACK_OFF", base.retry_back_off)),
             max_media_per_post=int(env.get("SAFEWATCH_MAX_MEDIA_PER_POST", base.max_media_per_post)),
             max_media_bytes=int(env.get("SAFEWATCH_MAX_MEDIA_BYTES", base.max_media_bytes)),
             crawl_allow_private=_comma_separated(env.get("SAFEWATCH_CRAWL_ALLOW_PRIVATE", "")),
+            scheduler_retry_seconds=float(env.get("SAFEWATCH_SCHEDULER_RETRY_SECONDS", base.scheduler_retry_seconds)),
+            scheduler_overdue_seconds=float(env.get("SAFEWATCH_SCHEDULER_OVERDUE_SECONDS",
+                                                    base.scheduler_overdue_seconds)),
+            scheduler_stop_grace=float(env.get("SAFEWATCH_SCHEDULER_STOP_GRACE", base.scheduler_stop_grace)),
+            scheduler_max_crawls=int(env.get("SAFEWATCH_SCHEDULER_MAX_CRAWLS", base.scheduler_max_crawls)),
             ui_host=env.get("SAFEWATCH_UI_HOST", base.ui_host),
             ui_port=int(env.get("SAFEWATCH_UI_PORT", base.ui_port)),
             ui_threads=int(env.get("SAFEWATCH_UI_THREADS", base.ui_threads)),
@@ -170,6 +191,11 @@ class Config:
     def spool_path(self) -> Path:
         """Posts that Elasticsearch could not take yet (index.ingest.Ingestor replays them)."""
         return self.var_dir / "spool" / self.index_prefix
+
+    @property
+    def crawl_locks_path(self) -> Path:
+        """One lock file per source (crawlers/crawl_lock.py): one crawl of a source at a time."""
+        return self.var_dir / "locks" / self.index_prefix
 
     @property
     def audit_spool_path(self) -> Path:

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-# Query parameters that identify a visit, not a page.
+# Query parameters that identify a visit, not a page: tracking, and the session ids forums put in
+# every link (vBulletin `s`, phpBB `sid`, PHP's PHPSESSID, Java's jsessionid).
 _TRACKING_PARAMS = {"fbclid", "gclid", "ref", "ref_src", "mc_cid", "mc_eid", "igshid", "si"}
+_SESSION_PARAMS = {"s", "sid", "phpsessid", "jsessionid"}
+_DROPPED_PARAMS = _TRACKING_PARAMS | _SESSION_PARAMS
+# Java servers also put the session in the path: /thread.jsp;jsessionid=0A1B2C?t=5
+_PATH_SESSION = re.compile(r";jsessionid=[^/?#;]*", re.IGNORECASE)
 
 
 def canonical_url(url: str) -> str:
-    """One spelling per page: lower-case scheme and host, no default port, no tracking parameters,
-    sorted query. The fragment is kept, because forums address single posts by it (#post-123)."""
+    """One spelling per page: lower-case scheme and host, no default port, no tracking or session
+    parameters, sorted query. The fragment is kept, because forums address single posts by it (#post-123).
+    Every post id goes through here, so a forum's session id never makes a second id for one post."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -22,8 +29,9 @@ def canonical_url(url: str) -> str:
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                   if k.lower() not in _TRACKING_PARAMS and not k.lower().startswith("utm_"))
-    return urlunsplit((scheme, host, parts.path or "/", urlencode(query), parts.fragment))
+                   if k.lower() not in _DROPPED_PARAMS and not k.lower().startswith("utm_"))
+    path = _PATH_SESSION.sub("", parts.path) or "/"
+    return urlunsplit((scheme, host, path, urlencode(query), parts.fragment))
 
 
 def post_id_for(url: str) -> str:
@@ -39,11 +47,19 @@ def content_hash(text: str) -> str:
 
 
 def normalize_handle(handle: str | None) -> str | None:
-    """"@Kiet9x_Demo " -> "kiet9x_demo": one spelling per account."""
+    """"@Kiet9x_Demo " -> "kiet9x_demo", "Daniel  Lemire" -> "daniel lemire": one spelling per account,
+    for matching (the name as shown is kept apart, in author_name)."""
     if not handle:
         return None
-    cleaned = unicodedata.normalize("NFC", handle).strip().lstrip("@").strip().lower()
+    cleaned = " ".join(unicodedata.normalize("NFC", handle).strip().lstrip("@").split()).casefold()
     return cleaned or None
+
+
+def display_name(name: str | None) -> str | None:
+    """The author's name as the page shows it: NFC, spacing collapsed, case and diacritics kept."""
+    if not name:
+        return None
+    return " ".join(unicodedata.normalize("NFC", name).split()) or None
 
 
 ENGAGEMENT = ("replies", "shares", "likes", "views")
@@ -62,12 +78,12 @@ class PostRecord:
     platform: str
     kind: str
     text: str
-    author: str | None = None
+    author: str | None = None  # handle or name; indexed normalised (normalize_handle), for matching
     title: str | None = None
     published_at: datetime | None = None
     collected_at: datetime = field(default_factory=utcnow)
     thread_url: str | None = None  # the thread, article or timeline page the post belongs to
-    language: str | None = None  # vi | en | mixed | unknown (crawlers.pages.language)
+    language: str | None = None  # ISO 639-1 (vi, en, de, ja…), mixed or unknown (crawlers.pages.language)
     author_url: str | None = None  # the author's public profile
     parent_url: str | None = None  # the post this one replies to
     media_urls: list[str] = field(default_factory=list)  # images/videos as linked (never loaded in the UI)
@@ -77,6 +93,7 @@ class PostRecord:
     content_warning: str | None = None  # e.g. Mastodon's spoiler text
     boosted_by: str | None = None  # the account that shared (boosted, reblogged) it into the timeline
     evidence: dict | None = None  # the capture this record was read from (crawlers/evidence.py)
+    author_name: str | None = None  # the name as shown on the page; None: the author as given
 
     @property
     def canonical_url(self) -> str:
@@ -96,6 +113,7 @@ class PostRecord:
         doc = {name: _copied(getattr(self, name)) for name in _RECORD_FIELDS}
         doc["canonical_url"] = self.canonical_url
         doc["author"] = normalize_handle(self.author)
+        doc["author_name"] = display_name(self.author_name or self.author)
         doc["boosted_by"] = normalize_handle(self.boosted_by)
         doc["engagement"] = {key: int(value) for key, value in self.engagement.items() if key in ENGAGEMENT}
         doc["content_hash"] = self.content_hash

@@ -10,9 +10,11 @@ import html
 import logging
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
-from urllib.parse import urldefrag, urlsplit
+from functools import partial
+from typing import NamedTuple
+from urllib.parse import urldefrag
 
 import lxml.etree
 from parsel import Selector
@@ -21,7 +23,7 @@ from scrapy.http import Response, TextResponse
 from crawlers.pages.dates import VIETNAM, parse_datetime
 from crawlers.pages.forum import DEFAULT_RULES, ForumRules, thread_posts
 from crawlers.pages.language import detect_language
-from crawlers.pages.links import web_url
+from crawlers.pages.links import web_links, web_url
 from crawlers.pages.text import clean_text
 from safewatch.records import PostRecord, canonical_url
 
@@ -40,36 +42,58 @@ _PARSER = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=
                                remove_pis=True)
 _HTML_START = re.compile(rb"(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
 OPTION_DEFAULTS = {"follow_links": False, "since_days": None}
+_ABSOLUTE_WEB = re.compile(r"\s*https?:", re.IGNORECASE)
+
+
+class FeedEntries(NamedTuple):
+    records: list[PostRecord]
+    skipped: int  # entries left out because their link is not a web address (javascript:, mailto:, malformed)
+
+
+class _NotAWebLink(Exception):
+    """An entry whose links are all there but none is a web address."""
 
 
 def feed_posts(response: Response, *, source: str, platform: str = "forum", since_days: int | None = None,
                now: datetime | None = None) -> list[PostRecord]:
     """One record per entry with a web link; entries older than `since_days` (when dated) are skipped."""
+    return feed_entries(response, source=source, platform=platform, since_days=since_days, now=now).records
+
+
+def feed_entries(response: Response, *, source: str, platform: str = "forum", since_days: int | None = None,
+                 now: datetime | None = None) -> FeedEntries:
+    """feed_posts with the count of entries left out because their link is not a web address."""
     root, what = parse_document(response.body)
     name = lxml.etree.QName(root.root).localname if root is not None else None
     if name not in ("rss", "RDF", "feed"):
         log.warning("%s is %s, not a feed: nothing read.", response.url, what)
-        return []
+        return FeedEntries([], 0)
     if name == "feed":
-        entries = [_atom_entry(node, root, response) for node in _children(root, "entry", ATOM)]
+        nodes = _children(root, "entry", ATOM)
+        read = partial(_atom_entry, feed=root, response=response)
     else:
         namespace = RSS1 if name == "RDF" else ""
-        items = [item for channel in [root, *_children(root, "channel", namespace)]
+        nodes = [item for channel in [root, *_children(root, "channel", namespace)]
                  for item in _children(channel, "item", namespace)]
-        entries = [_rss_item(node, namespace, response) for node in items]
-    if not entries:
+        read = partial(_rss_item, namespace=namespace, response=response)
+    if not nodes:
         log.warning("%s is %s with no entries.", response.url, what)
     cutoff = _cutoff(since_days, now)
-    records = []
-    for entry in entries:
+    records, skipped = [], 0
+    for node in nodes:
+        try:
+            entry = read(node)
+        except _NotAWebLink:
+            skipped += 1
+            continue
         if entry is None or (cutoff and entry.published_at and entry.published_at < cutoff):
             continue
         records.append(replace(entry, source=source, platform=platform))
-    return records
+    return FeedEntries(records, skipped)
 
 
 def linked_page_posts(response: Response, *, article_url: str, source: str, platform: str = "forum",
-                      rules: ForumRules = DEFAULT_RULES) -> list[PostRecord]:
+                      rules: ForumRules = DEFAULT_RULES, timezone: tzinfo | None = None) -> list[PostRecord]:
     """The posts (reader comments) on the page a feed entry links to, read with the source's rules,
     as replies to that entry. A block that is the article itself is left out: the entry stands for it."""
     if not isinstance(response, TextResponse):  # an image, a PDF: nothing to read
@@ -77,13 +101,14 @@ def linked_page_posts(response: Response, *, article_url: str, source: str, plat
     article = canonical_url(article_url)
     thread = urldefrag(article_url).url
     return [replace(record, kind="rss", thread_url=thread, parent_url=article_url)
-            for record in thread_posts(response, source=source, platform=platform, rules=rules)
+            for record in thread_posts(response, source=source, platform=platform, rules=rules, timezone=timezone)
             if record.canonical_url != article]
 
 
 def parse_document(body: bytes) -> tuple[Selector | None, str]:
     """The XML root of a document (None when there is none) and what the document looks like."""
-    head = body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    body = _without_leading_space(body)
+    head = body[:1024]
     if not head:
         return None, "an empty document"
     if _HTML_START.match(head):
@@ -97,6 +122,23 @@ def parse_document(body: bytes) -> tuple[Selector | None, str]:
     name = lxml.etree.QName(root).localname
     return Selector(root=root, type="xml"), {"rss": "an RSS feed", "RDF": "an RSS 1.0 feed",
                                              "feed": "an Atom feed"}.get(name, f"an XML document <{name}>")
+
+
+def _without_leading_space(body: bytes) -> bytes:
+    """The document from its first "<": whitespace or a byte-order mark before <?xml makes libxml2 read
+    the declaration as an error and, recovering, lose the entity references of the whole feed (&lt;p&gt;
+    came out as "p")."""
+    while True:
+        stripped = body.lstrip(b" \t\r\n").removeprefix(b"\xef\xbb\xbf")
+        if stripped == body:
+            return body
+        body = stripped
+
+
+def _original_link(entry: Selector) -> str | None:
+    """The publisher's own address of an entry that a feed proxy rewrote into a redirect link
+    (feedburner:origLink, pheedo:origLink…): the post's identity, not the proxy's."""
+    return entry.xpath("string(*[translate(local-name(), 'L', 'l')='origlink'])").get() or None
 
 
 def _children(node: Selector, name: str, namespace: str):
@@ -115,8 +157,9 @@ def _markup(nodes) -> str:
 
 def _rss_item(item: Selector, namespace: str, response: Response) -> PostRecord | None:
     guids = [g for g in _children(item, "guid", namespace) if g.attrib.get("isPermaLink", "true") != "false"]
-    url = _web_url(response, _child_text(item, "link", namespace), _absolute(guids[0].xpath("string()").get())
-                   if guids else None, item.xpath("@*[local-name()='about']").get())
+    url = _entry_url(response, _absolute(_original_link(item)), _child_text(item, "link", namespace),
+                     _absolute(guids[0].xpath("string()").get())
+                     if guids else None, item.xpath("@*[local-name()='about']").get())
     if not url:
         return None
     description = clean_text(_markup(_children(item, "description", namespace)))
@@ -136,7 +179,8 @@ def _rss_item(item: Selector, namespace: str, response: Response) -> PostRecord 
 def _atom_entry(entry: Selector, feed: Selector, response: Response) -> PostRecord | None:
     links = _children(entry, "link", ATOM)
     alternate = [link.attrib.get("href", "") for link in links if link.attrib.get("rel", "alternate") == "alternate"]
-    url = _web_url(response, *alternate, _absolute(_child_text(entry, "id", ATOM)))  # an id is a name, not a link
+    url = _entry_url(response, _absolute(_original_link(entry)), *alternate,
+                     _absolute(_child_text(entry, "id", ATOM)))  # an id is a name, not a link
     if not url:
         return None
     title = _atom_text(_children(entry, "title", ATOM)) or None
@@ -179,9 +223,20 @@ def _web_url(response: Response, *candidates: str | None) -> str | None:
     return next((url for url in (web_url(response, c, keep_fragment=True) for c in candidates) if url), None)
 
 
+def _entry_url(response: Response, *candidates: str | None) -> str | None:
+    """The entry's first link that is a web address; None when it has no link, _NotAWebLink when it
+    has links but none is a web address."""
+    links = web_links(response, candidates, keep_fragment=True)
+    if links.urls:
+        return links.urls[0]
+    if links.skipped:
+        raise _NotAWebLink
+    return None
+
+
 def _absolute(url: str | None) -> str | None:
     """Only an absolute web address: a guid or id is not resolved against the feed's address."""
-    return url if url and urlsplit(url.strip()).scheme in ("http", "https") else None
+    return url if url and _ABSOLUTE_WEB.match(url) else None  # a malformed one is then counted, never raised
 
 
 def _rfc822(value: str | None) -> datetime | None:

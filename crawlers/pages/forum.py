@@ -6,15 +6,25 @@ them into the source registry).
 
 from __future__ import annotations
 
+import logging
+import re
+from collections import Counter
 from dataclasses import dataclass
+from datetime import tzinfo
+from typing import NamedTuple
+from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.http import HtmlResponse
 
+from crawlers.pages.blocks import post_blocks
 from crawlers.pages.dates import parse_datetime
 from crawlers.pages.language import detect_language
 from crawlers.pages.links import Links, web_links, web_url
 from crawlers.pages.text import clean_text
-from safewatch.records import PostRecord, content_hash
+from safewatch.records import PostRecord, canonical_url, content_hash
+
+log = logging.getLogger(__name__)
+_SCRIPT = re.compile(r"\.(php\d?|aspx?|cgi|jsp|pl)$", re.IGNORECASE)  # there, a query names the profile
 
 
 @dataclass(frozen=True)
@@ -63,27 +73,75 @@ def page_links(response: HtmlResponse, rules: ForumRules = DEFAULT_RULES) -> Lin
     return web_links(response, hrefs)
 
 
+class ThreadPage(NamedTuple):
+    records: list[PostRecord]
+    # {reason: blocks}: post blocks that gave no record (no_text, empty_after_quotes, same_url_same_text),
+    # and posts kept under another address because another post of the page had theirs (same_url)
+    unaccounted: dict[str, int]
+
+
 def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum",
-                 rules: ForumRules = DEFAULT_RULES) -> list[PostRecord]:
-    """Every post of a thread page as a record; posts without text are skipped."""
+                 rules: ForumRules = DEFAULT_RULES, timezone: tzinfo | None = None) -> list[PostRecord]:
+    """Every post of a thread page as a record (thread_page without the count of blocks left out)."""
+    return thread_page(response, source=source, platform=platform, rules=rules, timezone=timezone).records
+
+
+def thread_page(response: HtmlResponse, *, source: str, platform: str = "forum",
+                rules: ForumRules = DEFAULT_RULES, timezone: tzinfo | None = None) -> ThreadPage:
+    """Every post block of a page as a record, each read without the blocks it encloses (a reply
+    records the block it sits in as its parent), and every block that gives no record counted with
+    its reason. Two posts with one address: the second keeps a text-derived address, and is counted."""
     title = clean_text(select(response, rules.thread_title).get() or "") or None
-    records = []
-    for node in select(response, rules.post):
-        text = clean_text(_own_text(node, rules))
+    page = response.url.split("#")[0]
+    records: list[PostRecord] = []
+    urls: list[str | None] = []  # per block, the address of its record (None: no record)
+    taken: dict[str, str] = {}  # canonical URL -> content hash of the post recorded under it
+    unaccounted: Counter[str] = Counter()
+    for block in post_blocks(select(response, rules.post)):
+        node = block.node
+        own, had_text = _own_text(node, rules)
+        text = clean_text(own)
         if not text:
+            unaccounted["empty_after_quotes" if had_text else "no_text"] += 1
+            urls.append(None)
             continue
         url = _post_url(response, node, rules, text)
+        key, digest = canonical_url(url), content_hash(text)
+        if key in taken:
+            if taken[key] == digest:
+                unaccounted["same_url_same_text"] += 1
+                urls.append(None)
+                continue
+            unaccounted["same_url"] += 1
+            kept_as = f"{page}#sw-{digest[:16]}"
+            log.warning("%s: two posts with the address %s; the second is kept as %s.", page, url, kept_as)
+            url, key = kept_as, canonical_url(kept_as)
+        taken[key] = digest
+        urls.append(url)
+        name = clean_text(select(node, rules.author).get() or "") or None
         records.append(PostRecord(
             url=url, source=source, platform=platform, kind="forum", text=text, title=title,
-            author=_author(node, rules),
-            published_at=parse_datetime(select(node, rules.time).get()),
-            thread_url=response.url.split("#")[0],
+            author=_author(node, rules), author_name=name,
+            published_at=parse_datetime(select(node, rules.time).get(), timezone=timezone),
+            thread_url=page,
             language=detect_language(text),
-            author_url=_web_url(response, select(node, rules.author_link).get()),
+            author_url=profile_url(web_url(response, select(node, rules.author_link).get())),
+            parent_url=urls[block.parent] if block.parent is not None else None,
             media_urls=_media(response, node, rules),
             quotes=_quotes(node, rules),
         ))
-    return records
+    return ThreadPage(records, dict(unaccounted))
+
+
+def profile_url(url: str | None) -> str | None:
+    """An author's profile address without fragment and without query, unless the query is what names
+    the profile (member.php?u=12, profile.php?id=3): then without session and tracking parameters."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.query and _SCRIPT.search(parts.path):
+        return canonical_url(urlunsplit((*parts[:4], "")))
+    return urlunsplit((*parts[:3], "", ""))
 
 
 def _post_url(response: HtmlResponse, node, rules: ForumRules, text: str) -> str:
@@ -97,18 +155,25 @@ def _post_url(response: HtmlResponse, node, rules: ForumRules, text: str) -> str
     return f"{page}#{element_id}" if element_id else f"{page}#sw-{content_hash(text)[:16]}"
 
 
-def _own_text(node, rules: ForumRules) -> str:
-    """The post's body without the posts it quotes (quoted text belongs to the quoted post)."""
+def _own_text(node, rules: ForumRules) -> tuple[str, bool]:
+    """The post's body without the posts it quotes (quoted text belongs to the quoted post), and
+    whether the body had text before the quotes were taken out. A quote is looked for inside the body:
+    the body itself is never a quote (vBulletin 4 writes its bodies as <blockquote class="postcontent">)."""
     body = select(node, rules.body)
     html = body.get() or ""
-    for quote in select(body, rules.quote).getall():
-        html = html.replace(quote, " ", 1)
-    return html
+    for quote in _quote_nodes(body, rules):
+        html = html.replace(quote.get(), " ", 1)
+    return html, bool(clean_text(body.get() or ""))
+
+
+def _quote_nodes(body, rules: ForumRules) -> list:
+    bodies = {id(found.root) for found in body}
+    return [quote for quote in select(body, rules.quote) if id(quote.root) not in bodies]
 
 
 def _quotes(node, rules: ForumRules) -> list[str]:
     """The text of the posts a post quotes, kept apart from its own words."""
-    return [text for text in (clean_text(html) for html in select(select(node, rules.body), rules.quote).getall())
+    return [text for text in (clean_text(quote.get()) for quote in _quote_nodes(select(node, rules.body), rules))
             if text]
 
 

@@ -13,12 +13,13 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlsplit
 
 from scrapy.http import Response
 
 from crawlers.pages.dates import parse_datetime
 from crawlers.pages.language import detect_language
+from crawlers.pages.links import resolved_web_url
 from crawlers.pages.text import clean_text, text_found
 from safewatch.records import ENGAGEMENT, PostRecord
 
@@ -44,6 +45,7 @@ class Page:
 
     records: list[PostRecord]
     next_url: str | None = None
+    skipped: int = 0  # 1 when the next page was given but is not a web address (javascript:, malformed…)
 
 
 def validate_options(options: dict) -> dict:
@@ -105,17 +107,24 @@ def _check_template(template: object) -> None:
 
 
 def read_page(response: Response, *, source: str, platform: str, options: dict) -> Page:
-    """The records of one API response and its next page; a malformed response gives Page([])."""
+    """The records of one API response and its next page; a malformed response gives Page([]). An
+    object where the list of items is expected (an API's answer for one post) is read as one item."""
     data = load_json(response)
     if data is None:
         return Page([])
     items = resolve(data, options["items"]) if options["items"] else data
+    single = isinstance(items, dict)  # a single-object answer (one post by its id): one item
+    items = [items] if single else items
     if not isinstance(items, list):
         log.warning("%s: no list of items at %r; page skipped.", response.url, options["items"] or "(top level)")
         return Page([])
     records = [record for item in items if isinstance(item, dict)
                and (record := item_record(item, response.url, source=source, platform=platform, options=options))]
-    return Page(records, _next_url(data, response, options["next"]))
+    if single and not records:  # most often an error answer ({"error": …}): say so, as for any bad page
+        log.warning("%s: no list of items at %r, and the object there gives no record (no text or URL at the "
+                    "mapped fields); page skipped.", response.url, options["items"] or "(top level)")
+        return Page([])
+    return Page(records, *next_page(_next_value(data, response, options["next"]), response))
 
 
 def item_record(item: dict, page_url: str, *, source: str, platform: str, options: dict) -> PostRecord | None:
@@ -195,13 +204,21 @@ def load_json(response: Response):
 
 
 def link_next(response: Response) -> str | None:
-    """The rel="next" URL of the Link header (RFC 8288), on the same host, or None."""
+    """The rel="next" target of the Link header (RFC 8288) as written, or None."""
     for header in response.headers.getlist("Link"):
         for target, params in _LINK.findall(header.decode("latin-1")):
             rels = {word.lower() for match in _REL.findall(params) for word in "".join(match).split()}
             if "next" in rels:
-                return same_host(http_url(target, response.url), response)
+                return target
     return None
+
+
+def next_page(value: object, response: Response) -> tuple[str | None, int]:
+    """The next page's URL when it is a web address on the response's host, and 1 when a next page was
+    given but is not a web address (counted for the crawl summary), else 0."""
+    url = http_url(value, response.url)
+    not_a_web_address = url is None and isinstance(value, str) and bool(value.strip())
+    return same_host(url, response), int(not_a_web_address)
 
 
 def same_host(url: str | None, response: Response) -> str | None:
@@ -214,14 +231,9 @@ def same_host(url: str | None, response: Response) -> str | None:
 
 def http_url(value: object, base: str) -> str | None:
     """An absolute http(s) URL from a crawled value (relative ones resolved against base), or None."""
-    if not isinstance(value, str) or not value.strip() or len(value) > 2048:
+    if not isinstance(value, str) or len(value) > 2048:
         return None
-    try:
-        url = urljoin(base, value.strip())
-        parts = urlsplit(url)
-    except ValueError:  # e.g. a malformed IPv6 host
-        return None
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
+    return resolved_web_url(base, value, keep_fragment=True)
 
 
 def plain_text(value: object) -> str:
@@ -257,12 +269,10 @@ def _step(data, key: str):
     return None
 
 
-def _next_url(data, response: Response, next_option: str | None) -> str | None:
+def _next_value(data, response: Response, next_option: str | None):
     if next_option == LINK_HEADER:
         return link_next(response)
-    if next_option:
-        return same_host(http_url(resolve(data, next_option), response.url), response)
-    return None
+    return resolve(data, next_option) if next_option else None
 
 
 def _from_template(template: str | None, item: dict) -> str | None:

@@ -1,5 +1,9 @@
-"""Offline language guess for a post: "vi", "en", or "mixed"/"unknown". Vietnamese is recognised
-with or without diacritics, from letters only Vietnamese uses and from very common syllables."""
+"""Offline language of a post: an ISO 639-1 code ("vi", "en", "de", "ja"…), "mixed" (Vietnamese and
+English together, as teen posts write) or "unknown".
+
+Vietnamese is recognised first, with or without diacritics, from letters only Vietnamese uses and from
+very common syllables and teencode (a general identifier reads "ko bt j luon" as anything but
+Vietnamese). Other languages come from py3langid, whose model ships inside the package (no download)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ _VI_COMMON = {"không", "khong", "ko", "là", "la", "của", "cua", "và", "va",
 _EN_COMMON = {"the", "and", "is", "are", "you", "to", "of", "it", "this", "that", "for", "with", "my", "in", "on",
               "not", "be", "have", "was", "what", "i", "me", "your", "they", "we", "can", "just", "so", "do"}
 _WORD = re.compile(r"[^\W\d_]+")
+_MIN_LETTERS = 12  # below this the statistical identifier guesses; a guess is "unknown"
 
 
 def detect_language(text: str) -> str:
@@ -21,8 +26,30 @@ def detect_language(text: str) -> str:
         return "unknown"
     vi = sum(1 for w in words if w in _VI_COMMON or _VI_LETTERS.search(w))
     en = sum(1 for w in words if w in _EN_COMMON)
-    if vi == en == 0:
-        return "unknown"
     if vi and en and min(vi, en) / max(vi, en) >= 0.25:
         return "mixed"
+    if vi and vi >= en and (vi / len(words) >= 0.3 or _VI_LETTERS.search(text)):
+        return "vi"
+    identified = _identify(text)
+    if identified:
+        return identified
+    if vi == en == 0:
+        return "unknown"
     return "vi" if vi >= en else "en"
+
+
+def platform_language(reported: object) -> str | None:
+    """A language the platform reports (Mastodon's "language": "de", "pt-BR", "zh-Hant") as an ISO 639-1
+    code, or None when it reports none or something else."""
+    code = str(reported or "").strip().lower().replace("_", "-").split("-")[0]
+    return code if re.fullmatch(r"[a-z]{2}", code) else None
+
+
+def _identify(text: str) -> str | None:
+    """py3langid's ISO 639-1 code for texts long enough to say; None for short ones."""
+    if sum(char.isalpha() for char in text) < _MIN_LETTERS:
+        return None
+    import py3langid  # its model loads on first use (~0.3 s)
+
+    code, _score = py3langid.classify(text)
+    return code

@@ -16,20 +16,31 @@ from urllib.parse import quote, urlencode, urlsplit
 from scrapy.http import Response
 
 from crawlers.pages.dates import parse_datetime
-from crawlers.pages.json_api import MAX_HTML_CHARS, MAX_MEDIA, Page, http_url, link_next, load_json, plain_text
-from crawlers.pages.language import detect_language
+from crawlers.pages.json_api import (
+    MAX_HTML_CHARS,
+    MAX_MEDIA,
+    Page,
+    http_url,
+    link_next,
+    load_json,
+    next_page,
+    plain_text,
+)
+from crawlers.pages.language import detect_language, platform_language
 from crawlers.pages.text import clean_text
 from safewatch.records import PostRecord
 
 log = logging.getLogger(__name__)
 
-TIMELINES = ("public", "local", "tag", "account")
-OPTIONS = ("timeline", "tag", "account", "max_pages", "limit")
+TIMELINES = ("public", "local", "tag", "account", "statuses")
+OPTIONS = ("timeline", "tag", "account", "statuses", "max_pages", "limit")
+MAX_STATUSES = 1000  # status ids per source (one request each)
 _TAG = re.compile(r"^[\w\u00b7\u200c]{1,100}$")  # Mastodon hashtags: letters, digits, _ (and a few joiners)
 _ACCT = re.compile(r"^[A-Za-z0-9_.-]{1,64}(?:@[A-Za-z0-9.-]{1,253}(?::\d{1,5})?)?$")
 _ID = re.compile(r"^[A-Za-z0-9]{1,40}$")  # numeric on Mastodon, alphanumeric on Pleroma/Akkoma
 # Inline tags are unwrapped without a space: Mastodon splits links, mentions and hashtags into spans.
 _INLINE = re.compile(r"<\s*/?\s*(?:a|span)\b[^<>]*>", re.IGNORECASE)  # [^<>]: linear on unclosed tags
+_API_STATUS = re.compile(r"^/api/v1/statuses/[A-Za-z0-9]{1,40}/?$")
 _STATUS_PATH = re.compile(r"^/(?:@[^/]+|users/[^/]+/statuses)/([A-Za-z0-9]+)/?$")
 
 
@@ -55,6 +66,18 @@ def validate_options(options: dict) -> dict:
             raise ValueError(f"option '{name}': required with timeline: {name}, e.g. {example}"
                              f"{' (letters, digits and _ only)' if name == 'tag' else ''}.")
         cleaned[name] = value
+    statuses = options.get("statuses")
+    if timeline != "statuses":
+        if statuses is not None:
+            raise ValueError("option 'statuses' is only used with timeline: statuses.")
+        return cleaned
+    if isinstance(statuses, str | int) and not isinstance(statuses, bool):
+        statuses = [statuses]
+    ids = [str(found).strip() for found in statuses] if isinstance(statuses, list) else []
+    if not ids or len(ids) > MAX_STATUSES or any(not _ID.match(found) for found in ids):
+        raise ValueError(f"option 'statuses': required with timeline: statuses, a list of 1 to {MAX_STATUSES} "
+                         "status ids (letters and digits, e.g. [109440142467553266]).")
+    cleaned["statuses"] = list(dict.fromkeys(ids))
     return cleaned
 
 
@@ -90,11 +113,31 @@ def timeline_url(base: str, options: dict, account_id: str | None = None) -> str
     return f"{base}{path}?{urlencode(query)}"
 
 
-def timeline_page(base: str, options: dict) -> str:
+def status_url(base: str, status_id: str) -> str:
+    """The API address of one status: GET /api/v1/statuses/:id (public statuses need no login)."""
+    return f"{base}/api/v1/statuses/{quote(status_id, safe='')}"
+
+
+def is_status_url(url: str) -> bool:
+    return bool(_API_STATUS.match(urlsplit(url).path))
+
+
+def single_status(response: Response, *, source: str, platform: str) -> Page:
+    """The record of a /api/v1/statuses/:id answer (a 404 or an error answer gives Page([]))."""
+    data = load_json(response)
+    if not isinstance(data, dict):
+        if data is not None:
+            log.warning("%s: expected a status; skipped.", response.url)
+        return Page([])
+    record = status_record(data, instance_base(response.url), source=source, platform=platform)
+    return Page([record] if record else [])
+
+
+def timeline_page(base: str, options: dict) -> str | None:
     """The public web page showing the same timeline (recorded as the posts' thread_url)."""
     return {"public": f"{base}/public", "local": f"{base}/public/local",
             "tag": f"{base}/tags/{quote(options.get('tag', ''), safe='')}",
-            "account": f"{base}/@{options.get('account', '')}"}[options["timeline"]]
+            "account": f"{base}/@{options.get('account', '')}", "statuses": None}[options["timeline"]]
 
 
 def account_id(response: Response) -> str | None:
@@ -117,7 +160,7 @@ def timeline_posts(response: Response, *, source: str, platform: str, thread_url
     base = instance_base(response.url)
     records = [record for status in data if isinstance(status, dict)
                and (record := status_record(status, base, source=source, platform=platform, thread_url=thread_url))]
-    return Page(records, link_next(response) if data else None)
+    return Page(records, *next_page(link_next(response), response)) if data else Page(records)
 
 
 def status_record(status: dict, base: str, *, source: str, platform: str,
@@ -142,13 +185,13 @@ def status_record(status: dict, base: str, *, source: str, platform: str,
     if not url or (not text and not media):
         return None
     account = status.get("account") if isinstance(status.get("account"), dict) else {}
-    language = _str(status.get("language")).lower().split("-")[0]
+    display = plain_text(_str(account.get("display_name"))) or None
     return PostRecord(
         url=url, source=source, platform=platform, kind="mastodon", text=text,
-        author=_acct(account),
+        author=_acct(account), author_name=display,
         published_at=parse_datetime(_str(status.get("created_at"))),
         thread_url=thread_url,
-        language=language if language in ("vi", "en") else detect_language(text),
+        language=_language(status.get("language"), text),
         author_url=http_url(account.get("url"), base),
         parent_url=_parent_url(status, base),
         media_urls=media[:MAX_MEDIA],
@@ -206,6 +249,15 @@ def _acct(account: object) -> str | None:
 
 def _list(value: object) -> list:
     return value if isinstance(value, list) else []
+
+
+def _language(reported: object, text: str) -> str:
+    """The language the platform reports, kept (ISO 639-1: de, ja, pt…), unless the text is plainly
+    Vietnamese: apps tag posts with the phone's language, and a Vietnamese post tagged "ja" is Vietnamese."""
+    detected = detect_language(text)
+    if detected in ("vi", "mixed"):
+        return detected
+    return platform_language(reported) or detected
 
 
 def _str(value: object) -> str:

@@ -12,19 +12,19 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from urllib.parse import urlsplit
 
 import lxml.etree
 import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.utils.sitemap import Sitemap
 
 from crawlers.pages.dates import VIETNAM, parse_datetime
 from crawlers.pages.feed import parse_document, since_days_option
 from crawlers.pages.forum import DEFAULT_RULES, ForumRules, thread_posts
-from crawlers.pages.links import web_url
+from crawlers.pages.links import Links, web_links
 from safewatch.records import PostRecord
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,9 @@ class SitemapPage:
 class SitemapLinks:
     sitemaps: list[str] = field(default_factory=list)  # child sitemaps (index, robots.txt) to fetch
     pages: list[SitemapPage] = field(default_factory=list)  # newest first, undated last
+    skipped: int = 0  # locations that are not web addresses (javascript:, mailto:, malformed…)
+    listed: int = 0  # entries the document lists (child sitemaps or pages), before any filter
+    filtered: int = 0  # of them, left out by the source's filters (include/exclude, follow, since_days)
 
 
 class _NewsSitemap(Sitemap):
@@ -78,36 +81,40 @@ def sitemap_links(response: Response, options: dict, *, now: datetime | None = N
     """What a robots.txt, sitemap index or urlset points to, filtered by the source's options."""
     options = validate_options(options)
     if urlsplit(response.url).path.endswith("/robots.txt"):
-        found = _web_urls(response, sitemap_urls_from_robots(response.body, base_url=response.url))
-        if not found:
+        found = _web_urls(response, _robots_sitemap_lines(response.body))
+        if not found.urls and not found.skipped:
             log.warning("%s names no sitemap (no 'Sitemap:' line).", response.url)
-        return SitemapLinks(sitemaps=found)
+        return SitemapLinks(sitemaps=found.urls, skipped=found.skipped)
     body = _unpacked(response.body, max_size)
     kind, entries = _parse(body) if body is not None else (None, [])
     cutoff = (now or datetime.now(VIETNAM)) - timedelta(days=options["since_days"]) if options["since_days"] else None
     if kind == "sitemapindex":
         follow = [re.compile(pattern) for pattern in options["follow"]]
         sitemaps = [e for e in entries if not _older(parse_datetime(e.get("lastmod")), cutoff)]
-        urls = _web_urls(response, [e["loc"] for e in sitemaps])
-        return SitemapLinks(sitemaps=[url for url in urls if not follow or any(p.search(url) for p in follow)])
+        found = _web_urls(response, [e["loc"] for e in sitemaps])
+        kept = [url for url in found.urls if not follow or any(p.search(url) for p in follow)]
+        return SitemapLinks(sitemaps=kept, skipped=found.skipped, listed=len(entries),
+                            filtered=max(0, len(entries) - len(kept) - found.skipped))
     if kind == "urlset":
+        located = _web_urls(response, [entry["loc"] for entry in entries])
         pages = [_page(response, entry) for entry in entries]
         kept = [p for p in pages if p and _wanted(p.url, options) and not _older(p.latest, cutoff)]
         kept.sort(key=lambda p: p.latest.timestamp() if p.latest else float("-inf"), reverse=True)
-        return SitemapLinks(pages=kept)
+        return SitemapLinks(pages=kept, skipped=located.skipped, listed=len(entries),
+                            filtered=max(0, len(entries) - len(kept) - located.skipped))
     what = "gzip data that does not unpack" if body is None else parse_document(body)[1]
     log.warning("%s is %s, not a sitemap: nothing read.", response.url, what)
     return SitemapLinks()
 
 
 def sitemap_page_posts(response: Response, page: SitemapPage, *, source: str, platform: str = "news",
-                       rules: ForumRules = DEFAULT_RULES) -> list[PostRecord]:
+                       rules: ForumRules = DEFAULT_RULES, timezone: tzinfo | None = None) -> list[PostRecord]:
     """The posts of a page listed in a sitemap (an article and/or its reader comments, as the rules
     say); the page's title falls back to the sitemap's news title."""
     if not isinstance(response, TextResponse):  # an image, a PDF: nothing to read
         return []
     return [replace(record, kind="sitemap", title=record.title or page.title)
-            for record in thread_posts(response, source=source, platform=platform, rules=rules)]
+            for record in thread_posts(response, source=source, platform=platform, rules=rules, timezone=timezone)]
 
 
 def _unpacked(body: bytes, max_size: int) -> bytes | None:
@@ -131,7 +138,7 @@ def _parse(body: bytes) -> tuple[str | None, list[dict]]:
 
 
 def _page(response: Response, entry: dict) -> SitemapPage | None:
-    urls = _web_urls(response, [entry["loc"]])
+    urls = _web_urls(response, [entry["loc"]]).urls
     if not urls:
         return None
     return SitemapPage(urls[0], modified=parse_datetime(entry.get("lastmod")),
@@ -150,9 +157,15 @@ def _older(date: datetime | None, cutoff: datetime | None) -> bool:
     return bool(cutoff and date and date < cutoff)
 
 
-def _web_urls(response: Response, candidates) -> list[str]:
-    urls = (web_url(response, candidate, keep_fragment=True) for candidate in candidates)
-    return list(dict.fromkeys(url for url in urls if url))
+def _robots_sitemap_lines(body: bytes) -> list[str]:
+    """The values of robots.txt's `Sitemap:` lines as written (Scrapy's sitemap_urls_from_robots
+    resolves them itself and raises on a malformed one, losing the others)."""
+    lines = body.decode("utf-8", errors="ignore").splitlines()
+    return [line.split(":", 1)[1].strip() for line in lines if line.lstrip().lower().startswith("sitemap:")]
+
+
+def _web_urls(response: Response, candidates) -> Links:
+    return web_links(response, candidates, keep_fragment=True)
 
 
 def _patterns(name: str, value: object) -> list[str]:

@@ -20,7 +20,7 @@ from scrapy.http import HtmlResponse
 
 from crawlers.pages.dates import VIETNAM, parse_datetime
 from crawlers.pages.language import detect_language
-from crawlers.pages.links import web_url
+from crawlers.pages.links import Links, web_links, web_url
 from crawlers.pages.text import clean_text
 from safewatch.records import PostRecord
 
@@ -29,7 +29,11 @@ OPTIONS = ("max_pages", "since_days")
 
 _PAGE_SUFFIX = re.compile(r"page-(\d+)(/?)$")
 _THREAD_SUFFIX = re.compile(r"(?:page-\d+|post-\d+|unread|latest)/?$")
-_FORUM_ROOT = re.compile(r"^(.*?[/?])(?:threads|posts|forums)/")
+# Where the forum is installed: before its first threads/ or posts/ route, else before its last forums/
+# route (a forum installed under /forums/ has thread pages at /forums/threads/…, forum pages at
+# /forums/forums/…: the root is /forums/, never the site root, whose /posts/N/ would answer 404).
+_FORUM_ROOT = re.compile(r"^(.*?[/?])(?:threads|posts)/")
+_FORUM_LISTING_ROOT = re.compile(r"^(.*[/?])forums/")
 _POST_IN_URL = re.compile(r"[/?][\w-]+/(\d+)/?(?:#.*)?$|[/#]post-(\d+)/?$")  # …/posts/12/, …/p/12/, …#post-12
 _QUOTE_SOURCE = re.compile(r"^\s*post:\s*(\d+)\s*$")
 _HANDLE = re.compile(r"[/?]([^/?#=&]*\d)/?$")  # members/name.123/ -> name.123
@@ -66,41 +70,43 @@ def is_thread_page(response: HtmlResponse) -> bool:
 
 
 def listing_links(response: HtmlResponse, *, max_pages: int = DEFAULT_MAX_PAGES,
-                  since: datetime | None = None) -> list[str]:
+                  since: datetime | None = None) -> Links:
     """From a forum index or forum page: its sub-forums, its threads (those active since `since`) and
-    its next page (up to page `max_pages`, and only while the page still holds recent threads)."""
+    its next page (up to page `max_pages`, and only while the page still holds recent threads); with
+    the count of those links that are not web addresses (javascript:, data:, mailto:, malformed)."""
     if not isinstance(response, HtmlResponse):
-        return []
-    links = [href for href in response.css(".node-title a::attr(href)").getall() if "link-forums/" not in href]
-    latest_times = []
+        return Links([], 0)
+    forums = web_links(response, [href for href in response.css(".node-title a::attr(href)").getall()
+                                  if "link-forums/" not in href])
+    thread_hrefs, latest_times = [], []
     for item in response.css(".structItem--thread"):
         titles = item.css(".structItem-title a:not(.labelLink)::attr(href)").getall()
         latest = _time_of(item.css(".structItem-cell--latest time.u-dt"))
         latest_times.append(latest)
         if titles and not (since and latest and latest < since):
-            links.append(_first_page(web_url(response, titles[-1]) or ""))
-    next_page = response.css("a.pageNav-jump--next::attr(href)").get()
+            thread_hrefs.append(titles[-1])
+    threads = web_links(response, thread_hrefs)
     all_stale = bool(latest_times) and all(t is not None and since and t < since for t in latest_times)
-    if next_page and _page_number(web_url(response, next_page) or "") <= max_pages and not all_stale:
-        links.append(next_page)
-    return _same_site(response, links)
+    # every "next" link (XenForo repeats it above and below the list): a bad one does not hide a good one
+    next_page = web_links(response, [] if all_stale else response.css("a.pageNav-jump--next::attr(href)").getall())
+    urls = [*forums.urls, *(_first_page(url) for url in threads.urls),
+            *(url for url in next_page.urls if _page_number(url) <= max_pages)]
+    return Links(_same_site(response, urls), forums.skipped + threads.skipped + next_page.skipped)
 
 
-def thread_page_links(response: HtmlResponse, *, max_pages: int = DEFAULT_MAX_PAGES) -> list[str]:
+def thread_page_links(response: HtmlResponse, *, max_pages: int = DEFAULT_MAX_PAGES) -> Links:
     """From a thread's first page, its other pages; with more than `max_pages`, page 1 and the newest
-    `max_pages - 1` pages (new posts land on the last pages)."""
+    `max_pages - 1` pages (new posts land on the last pages); with the count of page links that are
+    not web addresses."""
     if not isinstance(response, HtmlResponse) or _page_number(response.url) != 1:
-        return []
-    page_links = {}
-    for href in response.css(".pageNav-main a::attr(href), a.pageNav-jump--next::attr(href)").getall():
-        url = web_url(response, href)
-        if url:
-            page_links[_page_number(url)] = url
+        return Links([], 0)
+    nav = web_links(response, response.css(".pageNav-main a::attr(href), a.pageNav-jump--next::attr(href)").getall())
+    page_links = {_page_number(url): url for url in nav.urls}
     last = max(page_links, default=1)
     if last < 2:
-        return []
+        return Links([], nav.skipped)
     urls = [_with_page(page_links[last], number) for number in range(max(2, last - max_pages + 2), last + 1)]
-    return _same_site(response, urls)
+    return Links(_same_site(response, urls), nav.skipped)
 
 
 def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum",
@@ -211,9 +217,9 @@ def _author(node, response: HtmlResponse) -> tuple[str | None, str | None]:
     """The handle from the profile link (`/members/name.123/` -> "name.123": unique and stable, unlike
     the shown name) and the profile URL; the shown name for guests and deleted accounts."""
     for href in node.css(_USER_LINK).xpath("@href").getall():
-        url = response.urljoin(href.strip()).split("#")[0]
-        handle = _HANDLE.search(url)
-        if handle and url.startswith(("http://", "https://")):
+        url = web_url(response, href)
+        handle = _HANDLE.search(url) if url else None
+        if handle:
             return _plain(unquote(handle.group(1))) or None, url
     return _plain(node.attrib.get("data-author", "")) or None, None
 
@@ -229,8 +235,7 @@ def _media(node, response: HtmlResponse) -> list[str]:
         candidates.append([video.attrib.get("src", ""), *video.css("source::attr(src)").getall()])
     media = []
     for choices in candidates:
-        url = next((u for u in (response.urljoin(c.strip()) for c in choices if c.strip())
-                    if u.startswith(("http://", "https://"))), None)
+        url = next((u for u in (web_url(response, c, keep_fragment=True) for c in choices) if u), None)
         if url and url not in media:
             media.append(url)
     return media
@@ -265,18 +270,20 @@ def _posts_route(response: HtmlResponse) -> str:
     host = urlsplit(response.url).netloc
     for node in response.css("article.message[data-content][itemid]"):
         post_id = node.attrib["data-content"].removeprefix("post-")
-        itemid = response.urljoin(node.attrib["itemid"].strip())
-        on_this_site = urlsplit(itemid).scheme in ("http", "https") and urlsplit(itemid).netloc == host
+        itemid = web_url(response, node.attrib["itemid"], keep_fragment=True)
+        on_this_site = itemid is not None and urlsplit(itemid).netloc == host
         if post_id.isdigit() and on_this_site and itemid.endswith(f"/{post_id}/"):
             return itemid.removesuffix(f"{post_id}/")
     return f"{_forum_root(response)}posts/"
 
 
 def _forum_root(response: HtmlResponse) -> str:
-    for url in (response.url, response.urljoin(response.css("link[rel=canonical]::attr(href)").get() or "")):
-        found = _FORUM_ROOT.match(url)
-        if found:
-            return found.group(1)
+    urls = (response.url, web_url(response, response.css("link[rel=canonical]::attr(href)").get()) or "")
+    for pattern in (_FORUM_ROOT, _FORUM_LISTING_ROOT):
+        for url in urls:
+            found = pattern.match(url.split("#")[0])
+            if found:
+                return found.group(1)
     return response.urljoin("/")
 
 
@@ -294,15 +301,10 @@ def _with_page(url: str, number: int) -> str:
     return _PAGE_SUFFIX.sub(lambda found: f"page-{number}{found.group(2)}", url)
 
 
-def _same_site(response: HtmlResponse, links: list[str]) -> list[str]:
-    """Absolute http(s) links on the response's own host, without fragments, each once."""
+def _same_site(response: HtmlResponse, urls: list[str]) -> list[str]:
+    """The web addresses on the response's own host, each once, in order."""
     host = urlsplit(response.url).netloc
-    result = []
-    for link in links:
-        url = web_url(response, link)
-        if url and urlsplit(url).netloc == host and url not in result:
-            result.append(url)
-    return result
+    return list(dict.fromkeys(url for url in urls if urlsplit(url).netloc == host))
 
 
 def _plain(value: str) -> str:

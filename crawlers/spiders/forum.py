@@ -3,8 +3,8 @@ source's CSS rules; hands every post on."""
 
 from __future__ import annotations
 
-from crawlers.pages.forum import page_links, thread_posts
-from crawlers.spiders.base import SourceSpider
+from crawlers.pages.forum import page_links, thread_page
+from crawlers.spiders.base import SourceSpider, count_unaccounted
 
 
 class ForumSpider(SourceSpider):
@@ -14,5 +14,8 @@ class ForumSpider(SourceSpider):
         if not hasattr(response, "css"):  # not HTML (an image, a binary): nothing to read
             return
         rules = self.source.forum_rules
-        yield from thread_posts(response, source=self.source.id, platform=self.source.platform, rules=rules)
+        page = thread_page(response, source=self.source.id, platform=self.source.platform, rules=rules,
+                           timezone=self.source.zone)
+        count_unaccounted(self.crawler.stats, page.unaccounted)
+        yield from page.records
         yield from self.follow_links(response, page_links(response, rules), callback=self.parse)

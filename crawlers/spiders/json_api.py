@@ -17,5 +17,6 @@ class JsonApiSpider(SourceSpider):
     def parse(self, response, page: int = 1):
         result = read_page(response, source=self.source.id, platform=self.source.platform, options=self.options)
         yield from result.records
+        self.count_bad_links(result.skipped)
         if result.next_url and page < self.options["max_pages"]:
             yield from self.follow_link(response, result.next_url, callback=self.parse, cb_kwargs={"page": page + 1})

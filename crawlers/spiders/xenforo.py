@@ -23,5 +23,4 @@ class XenForoSpider(SourceSpider):
             links = thread_page_links(response, max_pages=self.max_pages)
         else:
             links = listing_links(response, max_pages=self.max_pages, since=self.since)
-        for url in links:
-            yield response.follow(url, callback=self.parse)
+        yield from self.follow_links(response, links, callback=self.parse)

@@ -65,6 +65,44 @@
     return true;
   }
 
+  // The category of a key: 1-9 and 0 are categories 1-10, Shift+1-4 (by physical key, whatever the
+  // layout prints on it) categories 11-14.
+  function categoryPosition(event) {
+    var match = /^Digit([0-9])$/.exec(event.code || "");
+    if (event.shiftKey) {
+      return match && match[1] >= "1" && match[1] <= "4" ? 10 + Number(match[1]) : 0;
+    }
+    if (event.key.length === 1 && event.key >= "0" && event.key <= "9") {
+      return event.key === "0" ? 10 : Number(event.key);
+    }
+    return 0;
+  }
+
+  // "s" then 1-5 sets the severity, "s" then 0 leaves it to the categories.
+  function setSeverity(key) {
+    var select = document.querySelector("form.decision select[name=severity]");
+    if (!select || key.length !== 1 || key < "0" || key > "5") {
+      return false;
+    }
+    select.value = key === "0" ? "" : key;
+    select.dispatchEvent(new Event("change", {bubbles: true}));
+    return true;
+  }
+
+  var FOLLOW_UP_KEYS = {o: "none", w: "warning", t: "takedown", i: "investigation"};
+
+  function chooseFollowUp(value) {
+    var radio = document.querySelector("form.decision input[name=follow_up][value=" + value + "]");
+    if (!radio || radio.disabled) {
+      return false;
+    }
+    radio.checked = true;
+    radio.dispatchEvent(new Event("change", {bubbles: true}));
+    return true;
+  }
+
+  var severityPending = false;
+
   function focusSearch() {
     var field = document.getElementById("q");
     if (field) {
@@ -96,7 +134,24 @@
     }
     var key = event.key;
     var done = false;
-    if (key === "?") {
+    var position = categoryPosition(event);
+    if (severityPending) {
+      severityPending = false;
+      if (setSeverity(key)) {
+        event.preventDefault();
+        return;
+      }
+    }
+    if (position > 0 && document.querySelector("form.decision")) {
+      done = toggleCategory(position);
+    } else if (key === "s" && document.querySelector("form.decision select[name=severity]")) {
+      severityPending = true;
+      done = true;
+    } else if (Object.prototype.hasOwnProperty.call(FOLLOW_UP_KEYS, key)) {
+      done = chooseFollowUp(FOLLOW_UP_KEYS[key]);
+    } else if (key === "r") {
+      done = click("form.decision button[form=release-form]");
+    } else if (key === "?") {
       setHelp(helpPanel() ? helpPanel().hidden : false);
       done = true;
     } else if (key === "n") {
@@ -107,8 +162,6 @@
       done = click("form.decision button[value=dismiss]");
     } else if (key === "/") {
       done = focusSearch();
-    } else if (key.length === 1 && key >= "1" && key <= "9") {
-      done = toggleCategory(Number(key));
     }
     if (done) {
       event.preventDefault();

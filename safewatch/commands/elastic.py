@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from safewatch.commands import repository
 from safewatch.config import Config
 
@@ -107,29 +109,33 @@ def report(config: Config, args) -> int:
     from datetime import date
 
     from index.periods import PeriodError, period
-    from index.reports import build_report
+    from index.reports import UNITS, build_report
     try:
         anchor = date.fromisoformat(args.date) if args.date else date.today()
         end = date.fromisoformat(args.end) if args.end else None
     except ValueError:
         raise PeriodError("Dates are written YYYY-MM-DD.") from None
     report = build_report(repository(config), period(args.period, anchor, end))
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+        return 0
     print(f"Báo cáo / Report {report.period.label} (previous: {report.period.previous().label})")
-    rows = [("collected", "Thu thập"), ("flagged", "Gắn cờ"), ("reviewed", "Đã xem xét"), ("confirmed", "Xác nhận"),
-            ("warnings", "Cảnh báo"), ("removal_requests", "Yêu cầu gỡ"), ("removed", "Đã gỡ"),
-            ("removal_rate", "Tỷ lệ gỡ"), ("median_hours_to_removal", "Trung vị giờ đến khi gỡ"),
-            ("p90_hours_to_removal", "P90 giờ đến khi gỡ"), ("within_deadline", "Gỡ trong hạn 24 giờ"),
-            ("overdue", "Quá hạn")]
-    for name, label in rows:
+    for name, unit in UNITS.items():
         now, before = getattr(report.figures, name), getattr(report.previous, name)
         change = report.change(name)
-        print(f"  {label:<26} {fmt(now):>10} {fmt(before):>10}  {'' if change is None else f'{change:+.0%}'}")
-    print(f"  {len(report.removed_items)} removed item(s) in the period.")
+        print(f"  {name:<30} {fmt(now, unit):>10} {fmt(before, unit):>10}  "
+              f"{'' if change is None else f'{change:+.0%}':>6}  {unit}")
+    for indicator in report.indicators():
+        target = f"{'>' if indicator['above'] else '>='} {indicator['target']:.0%}"
+        met = {None: "—", True: "met", False: "NOT met"}[indicator["met"]]
+        print(f"  indicator {indicator['name']}: {fmt(indicator['value'], 'share')} (target {target}): {met}")
+    print(f"  {len(report.removed_items)} removed post(s) in the period; --json lists them.")
     return 0
 
 
-def fmt(value) -> str:
+def fmt(value, unit: str = "") -> str:
     if value is None:
         return "—"
-    return f"{value:.1%}" if isinstance(value, float) and value <= 1 else (
-        f"{value:.1f}" if isinstance(value, float) else str(value))
+    if unit.startswith("share"):
+        return f"{value:.1%}"
+    return f"{value:.1f}" if isinstance(value, float) else str(value)

@@ -37,9 +37,9 @@ def long_posts(site_repo):
                                                                                            confirmed_url)])
     site_repo.refresh()
     claimed, confirmed = post_id_for(claimed_url), post_id_for(confirmed_url)
-    lifecycle.claim(site_repo, claimed, reviewer="quan")
     lifecycle.claim(site_repo, confirmed, reviewer="quan")
     lifecycle.decide(site_repo, confirmed, reviewer="quan", confirm=True, categories=ALL_CATEGORIES)
+    lifecycle.claim(site_repo, claimed, reviewer="quan")  # a reviewer holds one post at a time
     notice = notices.draft(site_repo, NoticeDraft("takedown", "platform", "R" * 200, (confirmed,)),
                            actor=Actor("quan", frozenset({"reviewer"})))
     supervisor = Actor("son", frozenset({"supervisor"}))

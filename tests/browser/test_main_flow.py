@@ -57,8 +57,11 @@ def test_log_in_claim_confirm_and_find_it_again(page, live_server, login, site_r
     assert rows.count() > 0
     assert page.locator("header.top .who").inner_text().startswith("Cán bộ Lan")
     names_vi = {category.name_vi for category in BY_CODE.values()}
-    first_tag = page.locator("table.queue tbody tr .tag").first.inner_text()
+    # Category tags name a category and its score; a child's disclosure has its own tag, before them.
+    first_tag = page.locator("table.queue tbody tr .tag:not(.tag-disclosure)").first.inner_text()
     assert first_tag.rsplit(" ", 1)[0] in names_vi and first_tag.endswith("%")
+    for disclosure in page.locator("table.queue tbody tr .tag-disclosure").all_inner_texts():
+        assert disclosure.startswith("Trẻ tự kể")
     screenshot(page, "02-queue")
 
     # "Next" claims the most urgent post and opens it.
@@ -90,7 +93,7 @@ def test_log_in_claim_confirm_and_find_it_again(page, live_server, login, site_r
     page.fill("#note", "Xác nhận qua trình duyệt")
     with page.expect_navigation():
         page.get_by_role("button", name="Xác nhận vi phạm").click()
-    assert path_of(page) == "/queue"
+    assert path_of(page) != f"/posts/{post_id}"  # decide-and-next: the next post (or the queue when empty)
     assert "Đã lưu quyết định" in page.locator(".flash-success").inner_text()
 
     decided = site_repo.get_post(post_id).source

@@ -25,8 +25,8 @@ def test_review_with_shortcuts_only(page, live_server, login, site_repo, recorde
     assert path_of(page) == f"/posts/{post_id}"
     assert site_repo.get_post(post_id).source["claimed_by"] == "tuan"
     assert page.evaluate("document.activeElement.id") == "post-text"
-    hints = page.locator("form.decision label kbd").all_inner_texts()
-    assert hints == [str(n) for n in range(1, 10)]
+    hints = page.locator("form.decision > fieldset:first-of-type label kbd").all_inner_texts()
+    assert hints == [*[str(n) for n in range(1, 10)], "0", "⇧1", "⇧2", "⇧3", "⇧4"]
 
     # 1 toggles the first category, and again toggles it back.
     before = page.evaluate(CHECKED)
@@ -48,14 +48,53 @@ def test_review_with_shortcuts_only(page, live_server, login, site_repo, recorde
     chosen = [box.get_attribute("value") for box in page.locator("form.decision input[name=categories]:checked").all()]
     screenshot(page, "10-post-shortcuts")
 
-    # c confirms (from outside the note) with the ticked categories.
+    # c confirms (from outside the note) with the ticked categories, and opens the next post.
     page.locator("#post-text").focus()
     with page.expect_navigation():
         page.keyboard.press("c")
-    assert path_of(page) == "/queue"
+    assert path_of(page) != f"/posts/{post_id}" and "Đã lưu quyết định" in page.locator(".flash-success").inner_text()
     decided = site_repo.get_post(post_id).source
     assert decided["status"] == "confirmed" and decided["reviewer"] == "tuan"
     assert sorted(decided["categories"]) == sorted(chosen) and decided["decision_note"] == "cdn 12 /?"
+    assert_quiet(recorder)
+
+
+def test_every_category_severity_and_next_step_by_key_then_decide_and_next(page, live_server, login, site_repo,
+                                                                          recorder):
+    login(page, "tuan")
+    with page.expect_navigation():
+        page.keyboard.press("n")
+    post_id = path_of(page).rsplit("/", 1)[1]
+    boxes = page.locator("form.decision input[name=categories]")
+    for box in boxes.all():
+        if box.is_checked():
+            box.uncheck()
+    page.locator("#post-text").focus()
+    for key in [*"1234567890", "Shift+Digit1", "Shift+Digit2", "Shift+Digit3", "Shift+Digit4"]:
+        page.keyboard.press(key)
+    assert page.evaluate(CHECKED) == [True] * 14  # all 14 categories reached by keyboard
+    page.keyboard.press("Shift+Digit4")
+    assert page.evaluate(CHECKED)[-1] is False
+    page.keyboard.press("s")
+    page.keyboard.press("2")
+    assert page.input_value("#severity") == "2"
+    assert page.evaluate(CHECKED)[1] is True  # the 2 after s set the severity, it ticked nothing
+    page.keyboard.press("i")
+    assert page.locator("input[name=follow_up][value=investigation]").is_checked()
+    page.keyboard.press("o")
+    assert page.locator("input[name=follow_up][value=none]").is_checked()
+    # d: "Không vi phạm", and the next post opens in the same action.
+    with page.expect_navigation():
+        page.keyboard.press("d")
+    next_id = path_of(page).rsplit("/", 1)[1]
+    assert next_id != post_id and site_repo.get_post(post_id).source["status"] == "dismissed"
+    assert site_repo.get_post(next_id).source["claimed_by"] == "tuan"
+    assert page.locator("form.decision").count() == 1
+    # r gives the post back to the queue.
+    page.locator("#post-text").focus()
+    with page.expect_navigation():
+        page.keyboard.press("r")
+    assert path_of(page) == "/queue" and site_repo.get_post(next_id).source["status"] == "flagged"
     assert_quiet(recorder)
 
 
@@ -96,7 +135,7 @@ def test_question_mark_shows_the_help(page, live_server, login, recorder, screen
     page.keyboard.press("?")
     assert help_panel.is_visible() and toggle.get_attribute("aria-expanded") == "true"
     text = help_panel.inner_text()
-    for words in ("Phím tắt", "Bài tiếp theo", "Xác nhận vi phạm", "Bỏ qua", "Tìm kiếm", "Hiện / ẩn bảng này"):
+    for words in ("Phím tắt", "Bài tiếp theo", "Xác nhận vi phạm", "Không vi phạm", "Tìm kiếm", "Hiện / ẩn bảng này"):
         assert words in text, words
     screenshot(page, "11-shortcut-help")
     page.keyboard.press("?")

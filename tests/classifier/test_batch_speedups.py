@@ -11,13 +11,21 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from classifier.corpus import load_seed
 from classifier.model import text_views
 from classifier.normalize import fold, normalize, normalize_many, views, views_many
-from classifier.rules import CategoryRules, WatchRules
+from classifier.rules import CategoryRules, ContextFrame, WatchRules
 
 TRICKY = [
     "", "   ", "\n\n", "gọi 0912", "345 678 nha", "http://a.example/x", "y z", "m.a", "t.u.y",
     "aaa", "aa", "Hoà\tbình\r\nnhé", "@user", "name", "\u200bm\u200ba t\u200búy", "c0 b4c 50k 2h",
     "😀😀", "Ｆｕｌｌ ｗｉｄｔｈ", "a\u0301b", "x" * 300, "đ Đ ư ơ", "vs.", "lh: 09.12.34.56.78",
 ]
+# English, Vietnamese teencode without diacritics and mixed posts: each post's language decides how
+# "a", "k", "r", "free" read (classifier/language.py), in the batch exactly as one at a time.
+LANGUAGES = [
+    "I'm at a party, don't wait up", "I’m dead, this killed me", "a oi e nho a qua", "k dc r", "free robux",
+    "Hôm nay I'm so tired, a ơi", "I love Việt Nam, it's a great place", "My daughter's friend asked k",
+    "my daughter is scared, what should I do", "e bi bat nat, e phai lam sao", "can’t tell my mom",
+]
+TRICKY += LANGUAGES
 
 
 def test_batch_normalisation_equals_one_text_at_a_time():
@@ -97,9 +105,21 @@ def test_tokens_are_the_normalised_text_and_the_cache_changes_nothing():
     tokens = module.tokens_many(texts)
     assert [" ".join(t) for t in tokens] == normalize_many(texts)
     assert all(token and " " not in token for t in tokens for token in t)
-    module._SEEN.clear()
+    module.forget_seen()
     cold = module.tokens_many(list(reversed(texts)))
     assert cold == list(reversed(tokens))  # cached (warm) and worked out afresh (cold) agree
+
+
+def test_a_full_cache_is_emptied_without_losing_the_batch(monkeypatch):
+    from itertools import chain
+
+    from classifier import normalize as module
+    texts = TRICKY + [e.text for e in load_seed()[:300]]
+    expected = module.tokens_many(texts)
+    monkeypatch.setattr(module, "_SEEN_LIMIT", len(module._SEEN) + 5)
+    new = ["một vài chữ mới toanh xyzzy", "plugh a oi wibble", "I'm frobnicating k"]
+    assert module.tokens_many(texts + new)[:len(texts)] == expected
+    assert len(module._SEEN) == len(set(chain.from_iterable(module._prepared(texts + new))))  # emptied, refilled
 
 
 def test_fused_features_equal_the_pipelines(classifier):
@@ -154,3 +174,55 @@ def test_fused_predictions_equal_the_pipelines(classifier):
     assert [(p.labels, p.rule_hits) for p in fused] == [(p.labels, p.rule_hits) for p in plain]
     assert max(abs(p.scores[c] - q.scores[c]) for p, q in zip(fused, plain, strict=True) for c in p.scores) <= 1e-4
     assert sum(p.flagged for p in fused) > 10
+
+
+def test_context_frames_by_token_equal_the_regexes():
+    shipped = WatchRules.load()
+    texts = TRICKY + PHONES + [e.text for e in load_seed()] + [
+        "Công an bắt giữ, 5 năm tù", "em bị bắt nạt, em phải làm sao", "con tôi bị dọa, xin lời khuyên",
+        "cười chết mất, nạp 50k nhận quà", "phải làm", "phải làm sao"]
+    folded = views_many(texts)[1]
+    by_token = shipped.contexts_many(folded_tokens=[text.split(" ") if text else [] for text in folded])
+    assert by_token == shipped.contexts_many(folded_texts=folded)
+    assert sum(bool(context.frames) for context in by_token) > 20 and any(c.disclosure for c in by_token)
+    # Terms sharing first tokens, one inside another, at the end of a text or cut by its end.
+    frames = WatchRules({}, context={
+        "a": ContextFrame("a", 0.5, ("xa yb zc", "yb"), ()), "b": ContextFrame("b", 0.5, ("xa yb", "zc xa"), ()),
+        "c": ContextFrame("c", 0.5, ("yb zc xa yb",), (re.compile(r"\bqi\b"),))})
+    texts = ["xa yb zc xa yb", "xa", "yb zc xa", "yb zc", "xa yb zc", "q1 xa", "zc", "", "xa, yb", "yb zc xa yb"]
+    folded = [fold(text) for text in normalize_many(texts)]
+    by_token = frames.contexts_many(folded_tokens=[text.split(" ") if text else [] for text in folded])
+    assert by_token == frames.contexts_many(folded_texts=folded)
+    assert [c.frames for c in by_token] == [("a", "b", "c"), (), ("a", "b"), ("a",), ("a", "b"), ("c",), (), (),
+                                            ("a",), ("a", "b", "c")]
+
+
+def test_terms_match_whole_tokens_and_a_contraction_is_one_token():
+    rules = WatchRules({"drugs": CategoryRules(0.6, ("my daughter", "i'm dead"), ())})
+    texts = ["my daughter is 12", "my daughter's friend", "I’m dead lol", "im dead", "i'm deadly", "ok i'm dead"]
+    folded = views_many(texts)[1]
+    by_regex = rules.match_folded_many(folded)
+    assert [[hit.rule for hit in row] for row in by_regex] == [["my daughter"], [], ["i'm dead"], [], [], ["i'm dead"]]
+    assert rules.match_tokens_many([text.split(" ") for text in folded]) == by_regex
+
+
+def test_a_batch_is_scored_without_the_cyclic_garbage_collector_which_is_left_as_it_was(classifier):
+    import gc
+    texts = [e.text for e in load_seed()][:2000] + TRICKY
+    phases = []
+    gc.callbacks.append(lambda phase, info: phases.append(phase))
+    try:
+        gc.collect()
+        phases.clear()
+        predictions = classifier.predict(texts)
+        during = list(phases)
+    finally:
+        gc.callbacks.pop()
+    assert len(predictions) == len(texts) and gc.isenabled()
+    assert len(during) <= 2  # at most the one collection its return may set off (start, stop)
+    gc.disable()
+    try:
+        classifier.predict(texts[:10])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

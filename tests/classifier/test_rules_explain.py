@@ -20,6 +20,21 @@ def test_rules_match_through_obfuscation_and_without_diacritics(tmp_path):
     assert rules.match("chim bay, lá lắc") == [] and rules.match("bay lắcccc") != []
     combined = rules.combine({"drugs": 0.1, "gambling": 0.2}, rules.match("bay lắc"))
     assert combined == {"drugs": pytest.approx(0.64), "gambling": 0.2}
+    # In a framing context (a report, a warning: odds x 0.25) the hit raises nothing.
+    assert rules.combine({"drugs": 0.1}, rules.match("bay lắc"), 0.25) == {"drugs": 0.1}
+
+
+def test_a_warning_that_names_a_rule_term_is_not_flagged_by_the_term_alone(classifier):
+    """A police warning quoting a recruiter's words ("bao ăn ở", a trafficking term) is framed; the
+    same words in an ad are not."""
+    warning, ad = classifier.predict([
+        "Cảnh giác: nhiều trang tuyển người phục vụ quán, bao ăn ở, phụ huynh nhắc con đừng đi",
+        "Tuyển người phục vụ quán, bao ăn ở, inbox ngay",
+    ])
+    assert [h.category for h in warning.rule_hits] == [h.category for h in ad.rule_hits] == ["trafficking"]
+    assert "prevention" in warning.context
+    assert warning.scores["trafficking"] < ad.scores["trafficking"]
+    assert "trafficking" not in warning.labels and "trafficking" in ad.labels
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -1,5 +1,6 @@
 """A site that misbehaves in every way the crawler must survive: malformed markup, wrong and missing
-charsets, invalid UTF-8, a huge page, a compression bomb, a redirect loop, a slow server, a 5xx
+charsets, invalid UTF-8, a huge page, a compression bomb, a redirect loop, a
+redirect to a malformed address, a slow server, a 5xx
 storm, an empty feed and a feed that is an HTML page. Each page that can be read holds one post."""
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from tests.crawlers.fixture_server import FixtureServer, Reply, Request
 POST = '<article class="post" id="p1"><div class="post-body">{text}</div></article>'
 TEXT = "Cả lớp đi dã ngoại ở Đà Lạt, vui lắm mọi người ơi"
 LINKS = ["/malformed.html", "/latin1-declared.html", "/no-charset.html", "/invalid-utf8.html", "/huge.html",
-         "/bomb.html", "/loop-a.html", "/slow.html", "/storm.html", "/empty-post.html", "/good.html"]
+         "/bomb.html", "/loop-a.html", "/bad-redirect.html", "/slow.html", "/storm.html", "/empty-post.html",
+         "/good.html"]
 HUGE_BYTES = 3 * 1024 * 1024  # the tests set the page size limit to 1 MB
 
 
@@ -43,6 +45,8 @@ def routes() -> dict:
         "/bomb.html": Reply(gzip.compress(b"<html>" + b" " * (50 * 1024 * 1024)), headers={"Content-Encoding": "gzip"}),
         "/loop-a.html": Reply("", status=302, headers={"Location": "/loop-b.html"}),
         "/loop-b.html": Reply("", status=302, headers={"Location": "/loop-a.html"}),
+        # A Location no URL parser accepts (an unclosed IPv6 bracket).
+        "/bad-redirect.html": Reply("", status=302, headers={"Location": "http://[::1/x.html"}),
         "/slow.html": _slow,
         "/storm.html": Reply("<h1>502 Bad Gateway</h1>", status=502),
         "/empty-post.html": Reply(page(text="   ")),

@@ -24,6 +24,7 @@ from crawlers.address_policy import (
     parse_allowance,
 )
 from crawlers.pages.forum import page_links
+from crawlers.pages.links import web_url
 from crawlers.summary import refusals, summary_lines
 from safewatch.config import Config
 
@@ -134,6 +135,26 @@ def test_a_bad_link_is_skipped_and_counted_and_the_links_after_it_are_read():
         b'<li><a href="data:text/html,x">d</a></li><li><a href="/t/2.html#top">2</a></li></ul>'))
     links = page_links(page)
     assert links.urls == ["http://f.example/t/1.html", "http://f.example/t/2.html"] and links.skipped == 4
+
+
+@pytest.mark.parametrize("href", ["http://exa mple.com", "http://exa mple.com/t/1", "http://exa%20mple.com/",
+                                  "http://exa\u3000mple.com/", "http://ex\x01ample.com/", "http://a<b>.vn/",
+                                  "http://a^b.vn/", "http://a|b.vn/", "http://[::1", "http://:80/"])
+def test_a_link_whose_host_a_browser_would_not_read_is_malformed(href):
+    page = HtmlResponse("http://f.example/forum.html", encoding="utf-8", body=b"")
+    assert web_url(page, href) is None
+
+
+@pytest.mark.parametrize(("href", "expected"), [
+    ("http://dien-dan.vn/t/1", "http://dien-dan.vn/t/1"),
+    ("https://sub_domain.example.vn/", "https://sub_domain.example.vn/"),  # underscores occur in real names
+    ("http://tuổihồng.vn/", "http://tuổihồng.vn/"),  # an IDN as written
+    ("http://[2001:db8::1]:8080/x", "http://[2001:db8::1]:8080/x"),  # an IPv6 literal: the address policy decides
+    ("//f.example/t/2#p3", "http://f.example/t/2"),
+])
+def test_web_addresses_are_still_read(href, expected):
+    page = HtmlResponse("http://f.example/forum.html", encoding="utf-8", body=b"")
+    assert web_url(page, href) == expected
 
 
 def test_the_summary_counts_refusals_by_reason():

@@ -36,11 +36,13 @@ def test_a_misbehaving_site_is_survived_counted_and_explained(run_crawl, repo):
     assert "5 posts collected" in out, result.output
     for label in ("time-outs ×", "pages over the size limit × 1",
                   "compressed pages too large when unpacked (bombs) × 1", "redirect loops × 1",
+                  "redirects to a malformed address × 1",
                   "pages with a wrong charset (read as UTF-8) × 1", "pages with invalid UTF-8 (bytes replaced) × 1",
                   "feeds with no entries (empty, or not a feed) × 2", "HTTP 502 answers × 1",
                   "requests given up after retries ×"):
         assert label in out, (label, out)
-    for line in ("redirect loop:", "declares iso-8859-1 but is UTF-8", "invalid UTF-8 in", "not a feed",
+    for line in ("redirect loop:", "redirect to a malformed address:",
+                 "declares iso-8859-1 but is UTF-8", "invalid UTF-8 in", "not a feed",
                  "with no entries"):
         assert line in err, (line, err)
     assert "Traceback" not in result.output

@@ -148,6 +148,28 @@ def test_a_429_with_retry_after_is_waited_out_once(run_crawl):
     assert "1 retry(ies) waited as the server asked" in result.stdout, result.output
 
 
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_busy_answer_without_retry_after_backs_off_exponentially(run_crawl, status):
+    arrivals: list[float] = []
+    lock = threading.Lock()
+
+    def busy_twice_then_fine(request):
+        with lock:
+            arrivals.append(time.monotonic())
+            busy = len(arrivals) <= 2
+        if busy:
+            return Reply("busy", status=status, content_type=TEXT)  # no Retry-After
+        return Reply(f"<html><body>{POST.format(n=0)}</body></html>")
+
+    with trap_server(**{"/cal": busy_twice_then_fine}) as server:
+        result = run_crawl(REGISTRY.format(base=server.base_url, extra=""), "trap",
+                           env={"SAFEWATCH_RETRY_BACK_OFF": "1"})
+    assert result.returncode == 0 and "1 posts collected" in result.stdout, result.output
+    assert len(arrivals) == 3, arrivals
+    assert arrivals[1] - arrivals[0] >= 1.0 and arrivals[2] - arrivals[1] >= 2.0, arrivals  # 1 s, then 2 s
+    assert "2 retry(ies) after a 429/503 without Retry-After" in result.stdout, result.output
+
+
 def test_a_retry_after_beyond_the_cap_is_not_waited_but_counted(run_crawl):
     with trap_server(**{"/cal": Reply("come back in an hour", status=429, headers={"Retry-After": "3600"},
                                       content_type=TEXT)}) as server:

@@ -13,9 +13,10 @@ from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawlers.pages.dates import VIETNAM
-from crawlers.pages.feed import feed_posts, linked_page_posts, validate_options
+from crawlers.pages.feed import feed_entries, feed_posts, linked_page_posts, validate_options
 from crawlers.pages.forum import ForumRules
 from crawlers.registry import Source
+from crawlers.spiders.base import BAD_LINK_STAT
 from crawlers.spiders.feed import FeedSpider
 from safewatch.records import PostRecord
 from tests.crawlers.test_sitemap import (
@@ -201,6 +202,46 @@ def test_spider_follows_entry_links_only_when_asked():
     requests = [item for item in following.parse(feed) if isinstance(item, Request)]
     assert len(requests) == 5 and not following.conditional_start
     assert requests[0].url == BASE + ARTICLE and requests[0].cb_kwargs == {"article_url": BASE + ARTICLE}
+
+
+BAD_LINKS = ["javascript:alert(1)", "data:text/html,x", "mailto:bbt@thd.vn", "http://[::1", "http://exa mple.com/b"]
+
+
+def _feeds_with_bad_links() -> dict[str, bytes]:
+    """An RSS and an Atom feed: one entry per bad link, then a real one."""
+    items = "".join(f"<item><link>{link}</link><title>bad {n}</title></item>" for n, link in enumerate(BAD_LINKS))
+    entries = "".join(f'<entry><link href="{link}"/><title>bad {n}</title></entry>' for n, link in enumerate(BAD_LINKS))
+    return {
+        "rss": f"<rss><channel>{items}<item><link>/that.html</link><title>real</title></item></channel></rss>".encode(),
+        "atom": (f'<feed xmlns="http://www.w3.org/2005/Atom">{entries}<entry><link href="/that.html"/>'
+                 "<title>real</title></entry></feed>").encode(),
+    }
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_entries_whose_link_is_not_a_web_address_are_counted(kind):
+    found = feed_entries(XmlResponse(f"{BASE}/{kind}", body=_feeds_with_bad_links()[kind]), source="thd")
+    assert [(r.url, r.text) for r in found.records] == [(f"{BASE}/that.html", "real")]
+    assert found.skipped == len(BAD_LINKS)
+    no_link = b"<rss><channel><item><title>no link at all</title></item></channel></rss>"  # nothing to count
+    assert feed_entries(XmlResponse(f"{BASE}/rss", body=no_link), source="thd") == ([], 0)
+
+
+def test_a_malformed_permalink_guid_is_counted_and_the_other_entries_read():
+    body = (b"<rss><channel><item><guid>http://[::1</guid><title>x</title></item>"
+            b"<item><link>/a.html</link><title>ok</title></item></channel></rss>")
+    found = feed_entries(XmlResponse(f"{BASE}/rss", body=body), source="thd")
+    assert [r.url for r in found.records] == [f"{BASE}/a.html"] and found.skipped == 1
+
+
+def test_spider_counts_entries_with_bad_links_for_the_crawl_summary():
+    source = Source("thd", "Tin Học Đường", "news", "rss", (f"{BASE}/rss",), options={"follow_links": True})
+    spider = FeedSpider.from_crawler(get_crawler(FeedSpider), source=source, start_urls=list(source.start_urls))
+    spider.crawler.stats.open_spider()
+    items = list(spider.parse(XmlResponse(f"{BASE}/rss", body=_feeds_with_bad_links()["rss"])))
+    assert [(type(item).__name__, item.url) for item in items] == [("PostRecord", f"{BASE}/that.html"),
+                                                                   ("Request", f"{BASE}/that.html")]
+    assert spider.crawler.stats.get_value(BAD_LINK_STAT) == len(BAD_LINKS)
 
 
 @pytest.mark.e2e

@@ -12,9 +12,11 @@ from urllib.parse import parse_qs
 import pytest
 from scrapy import Request as ScrapyRequest
 from scrapy.http import TextResponse
+from scrapy.utils.test import get_crawler
 
 from crawlers.pages import json_api as api
 from crawlers.registry import Source
+from crawlers.spiders.base import BAD_LINK_STAT
 from crawlers.spiders.json_api import JsonApiSpider
 from safewatch.records import PostRecord
 from tests.crawlers.fixture_server import FixtureServer, Reply, Request
@@ -140,6 +142,32 @@ def test_next_page_stays_on_the_host(caplog):
     assert "on another host" in caplog.text
     javascript = json.dumps({"data": {"posts": [], "paging": {"next": "javascript:alert(1)"}}})
     assert _page(TextResponse(f"{BASE}/f", body=javascript.encode(), encoding="utf-8")).next_url is None
+
+
+BAD_NEXT = ["javascript:alert(1)", "data:application/json,[]", "mailto:a@b.vn", "http://[::1", "http://exa mple.com/p2"]
+
+
+@pytest.mark.parametrize("next_link", BAD_NEXT)
+def test_a_next_page_that_is_not_a_web_address_is_counted(next_link):
+    body = json.dumps({"data": {"posts": [], "paging": {"next": next_link}}}).encode()
+    assert _page(TextResponse(f"{BASE}/f", body=body, encoding="utf-8")) == api.Page([], None, 1)
+    header = TextResponse(f"{BASE}/v2/wall", body=b"[1]", headers={"Link": f'<{next_link}>; rel="next"'})
+    assert _page(header, WALL) == api.Page([], None, 1)  # the Link header, as Mastodon pages too
+
+
+def test_an_offsite_or_missing_next_page_is_no_bad_link():
+    offsite = json.dumps({"data": {"posts": [], "paging": {"next": "https://tracker.example/2"}}}).encode()
+    assert _page(TextResponse(f"{BASE}/f", body=offsite, encoding="utf-8")).skipped == 0
+    assert _page(_wall_response("cursor=6"), WALL).skipped == 0
+
+
+def test_spider_counts_a_bad_next_page_for_the_crawl_summary():
+    source = Source("cfs", "Confessions", "confessions", "json_api", (f"{BASE}/f",), options=CONFESSIONS)
+    spider = JsonApiSpider.from_crawler(get_crawler(JsonApiSpider), source=source, start_urls=[f"{BASE}/f"])
+    spider.crawler.stats.open_spider()
+    body = json.dumps({"data": {"posts": [], "paging": {"next": "http://exa mple.com/p2"}}}).encode()
+    assert list(spider.parse(TextResponse(f"{BASE}/f", body=body, encoding="utf-8"))) == []
+    assert spider.crawler.stats.get_value(BAD_LINK_STAT) == 1
 
 
 def test_plain_text_list_indexes_epoch_milliseconds_and_template_quoting():

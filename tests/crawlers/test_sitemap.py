@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
@@ -18,7 +19,9 @@ from crawlers.pages.dates import VIETNAM
 from crawlers.pages.forum import ForumRules
 from crawlers.pages.sitemap import SitemapPage, sitemap_links, sitemap_page_posts, validate_options
 from crawlers.registry import Source
+from crawlers.spiders.base import BAD_LINK_STAT
 from crawlers.spiders.sitemap import SitemapSpider
+from crawlers.summary import refusals
 from tests.crawlers.fixture_server import FixtureServer, Reply
 
 SITE = Path(__file__).parent / "sites" / "news"
@@ -161,7 +164,27 @@ def test_only_web_addresses_are_kept():
     body = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
       <url><loc>javascript:alert(1)</loc></url><url><loc>ftp://files.test/a</loc></url>
       <url><loc> /relative.html </loc></url><url><loc></loc></url></urlset>"""
-    assert [p.url for p in links(XmlResponse(f"{BASE}/s.xml", body=body)).pages] == [f"{BASE}/relative.html"]
+    found = links(XmlResponse(f"{BASE}/s.xml", body=body))
+    assert [p.url for p in found.pages] == [f"{BASE}/relative.html"]
+    assert found.skipped == 2  # javascript: and ftp:; an empty <loc> is no link
+
+
+BAD_LOCS = ["javascript:alert(1)", "data:text/xml,<x/>", "mailto:bbt@thd.vn", "http://[::1",
+            "http://exa mple.com/s.xml"]
+
+
+def test_locations_that_are_not_web_addresses_are_counted_where_ever_they_are():
+    robots = "".join(f"Sitemap: {loc}\n" for loc in [*BAD_LOCS, "/sitemap-news.xml"])
+    found = links(TextResponse(f"{BASE}/robots.txt", body=robots.encode(), encoding="utf-8"))
+    assert (found.sitemaps, found.skipped) == ([f"{BASE}/sitemap-news.xml"], 5)
+    entries = "".join(f"<sitemap><loc>{escape(loc)}</loc></sitemap>" for loc in [*BAD_LOCS, "/sitemap-news.xml"])
+    index = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
+    found = links(XmlResponse(f"{BASE}/sitemap_index.xml", body=index.encode()))
+    assert (found.sitemaps, found.skipped) == ([f"{BASE}/sitemap-news.xml"], 5)
+    urls = "".join(f"<url><loc>{escape(loc)}</loc></url>" for loc in [*BAD_LOCS, ARTICLE])
+    urlset = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    found = links(XmlResponse(f"{BASE}/sitemap-x.xml", body=urlset.encode()))
+    assert ([p.url for p in found.pages], found.skipped) == ([BASE + ARTICLE], 5)
 
 
 @pytest.mark.parametrize(("options", "message"), [
@@ -250,6 +273,17 @@ def test_spider_follows_sitemaps_in_full_and_stops_at_max_pages():
     assert list(spider.parse(xml("sitemap-pages.xml.gz"))) == []  # max_pages is per crawl, not per sitemap
     [record, *_] = spider.parse_page(page(ARTICLE), requests[0].cb_kwargs["page"])
     assert record.kind == "sitemap" and record.source == "thd" and record.platform == "news"
+
+
+def test_spider_counts_the_bad_locations_for_the_crawl_summary():
+    spider = sitemap_spider()
+    spider.crawler.stats.open_spider()
+    urls = "".join(f"<url><loc>{escape(loc)}</loc></url>" for loc in [*BAD_LOCS, ARTICLE])
+    urlset = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    requests = list(spider.parse(XmlResponse(f"{BASE}/sitemap-x.xml", body=urlset.encode())))
+    assert [r.url for r in requests] == [BASE + ARTICLE]
+    stats = spider.crawler.stats.get_stats()
+    assert stats[BAD_LINK_STAT] == 5 and refusals(stats) == {"skipped_bad_link": 5}
 
 
 # --- a whole crawl ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from crawlers.pages.xenforo import (
     validate_options,
 )
 from crawlers.registry import SourceError, load_sources
-from tests.crawlers.fixture_server import FixtureServer
+from tests.crawlers.fixture_server import FixtureServer, Reply
 
 SITE = Path(__file__).parent / "sites" / "xenforo"
 BASE = "http://127.0.0.1:8765"
@@ -173,49 +173,111 @@ def test_forum_with_renamed_routes_keeps_its_own_permalinks():
 def test_bad_pages_give_nothing_and_no_exception(body):
     response = HtmlResponse(f"{BASE}/threads/x.1/", body=body, encoding="utf-8")
     assert thread_posts(response, source="xf") == []
-    assert listing_links(response) == [] and thread_page_links(response) == []
+    assert listing_links(response) == ([], 0) and thread_page_links(response) == ([], 0)
     assert still_there(response, {"url": f"{BASE}/posts/99/"}) is None  # not a whole thread page: cannot tell
 
 
 def test_forum_index_links_to_forums_only():
     index = _page("")
     assert not is_thread_page(index)
-    assert listing_links(index) == [f"{BASE}/forums/tam-su-tuoi-teen.2/", f"{BASE}/forums/mua-ban-rao-vat.5/"]
+    assert listing_links(index) == ([f"{BASE}/forums/tam-su-tuoi-teen.2/", f"{BASE}/forums/mua-ban-rao-vat.5/"], 0)
 
 
 def test_forum_page_links_to_threads_and_the_next_page():
-    links = listing_links(_page("forums/tam-su-tuoi-teen.2/"))
+    links, skipped = listing_links(_page("forums/tam-su-tuoi-teen.2/"))
     assert links == [f"{BASE}/{TEEN_THREAD}", f"{BASE}/{DOCS_THREAD}", f"{BASE}/forums/tam-su-tuoi-teen.2/page-2"]
-    assert listing_links(_page("forums/tam-su-tuoi-teen.2/"), max_pages=1) == links[:2]
-    assert listing_links(_page("forums/tam-su-tuoi-teen.2/page-2")) == [
+    assert skipped == 0
+    assert listing_links(_page("forums/tam-su-tuoi-teen.2/"), max_pages=1).urls == links[:2]
+    assert listing_links(_page("forums/tam-su-tuoi-teen.2/page-2")).urls == [
         f"{BASE}/threads/co-ai-thi-hsg-su-cap-tinh-nam-nay-ko.103/"]
 
 
 def test_listing_skips_hostile_and_offsite_thread_links():
-    assert listing_links(_page("forums/mua-ban-rao-vat.5/page-2")) == [f"{BASE}/{VAPE_THREAD}"]
+    # the saved page's "javascript:alert(1)//" thread is counted; the offsite one is not a bad link
+    assert listing_links(_page("forums/mua-ban-rao-vat.5/page-2")) == ([f"{BASE}/{VAPE_THREAD}"], 1)
 
 
 def test_listing_skips_threads_quiet_since_and_stops_paging():
     forum = _page("forums/tam-su-tuoi-teen.2/")
-    assert listing_links(forum, since=datetime(2024, 10, 13, tzinfo=UTC)) == [
+    assert listing_links(forum, since=datetime(2024, 10, 13, tzinfo=UTC)).urls == [
         f"{BASE}/{TEEN_THREAD}", f"{BASE}/forums/tam-su-tuoi-teen.2/page-2"]
-    assert listing_links(forum, since=datetime(2024, 11, 1, tzinfo=UTC)) == []
+    assert listing_links(forum, since=datetime(2024, 11, 1, tzinfo=UTC)) == ([], 0)
 
 
 def test_thread_pages_are_planned_from_the_first_page():
     first = _page(TEEN_THREAD)
     assert is_thread_page(first)
-    assert thread_page_links(first) == [f"{BASE}/{TEEN_THREAD}page-2"]
-    assert thread_page_links(first, max_pages=1) == []
-    assert thread_page_links(_page(TEEN_THREAD + "page-2")) == []
-    assert thread_page_links(_page(DOCS_THREAD)) == []
+    assert thread_page_links(first) == ([f"{BASE}/{TEEN_THREAD}page-2"], 0)
+    assert thread_page_links(first, max_pages=1).urls == []
+    assert thread_page_links(_page(TEEN_THREAD + "page-2")) == ([], 0)
+    assert thread_page_links(_page(DOCS_THREAD)) == ([], 0)
 
 
 def test_long_thread_reads_page_one_and_the_newest_pages():
     nav = "".join(f'<li class="pageNav-page"><a href="/threads/t.5/page-{n}">{n}</a></li>' for n in (2, 3, 300))
     body = f'<html data-template="thread_view"><ul class="pageNav-main">{nav}</ul></html>'.encode()
     response = HtmlResponse(f"{BASE}/threads/t.5/", body=body, encoding="utf-8")
-    assert thread_page_links(response, max_pages=3) == [f"{BASE}/threads/t.5/page-299", f"{BASE}/threads/t.5/page-300"]
+    assert thread_page_links(response, max_pages=3) == (
+        [f"{BASE}/threads/t.5/page-299", f"{BASE}/threads/t.5/page-300"], 0)
+
+
+# Links that are not web addresses, as a hostile or broken forum has them; each one is skipped and counted.
+BAD_HREFS = ["javascript:void(0)", "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+             "mailto:bqt@tuoihong.vn", "http://[::1", "http://exa mple.com"]
+FORUM = "forums/tam-su-tuoi-teen.2/"
+
+
+def _bad(template: str) -> str:
+    return "".join(template.format(href=href) for href in BAD_HREFS)
+
+
+# Where each saved page's followed links live: (marker, bad links put just before its first occurrence,
+# ahead of the real links, so that a bad link that stopped the reading would lose them).
+BAD_LINKS_ADDED = {
+    "": [('<h3 class="node-title">', _bad('<h3 class="node-title"><a href="{href}">x</a></h3>'))],
+    FORUM: [('<div class="structItem structItem--thread',
+             _bad('<div class="structItem structItem--thread"><div class="structItem-title"><a href="{href}">x</a>'
+                  '</div></div>')),
+            ('<a href="/forums/tam-su-tuoi-teen.2/page-2" class="pageNav-jump pageNav-jump--next"',
+             '<a href="javascript:void(0)" class="pageNav-jump pageNav-jump--next">Tiếp</a>')],
+    TEEN_THREAD: [('<li class="pageNav-page pageNav-page--current ">',
+                   _bad('<li class="pageNav-page"><a href="{href}">x</a></li>'))],
+}
+BAD_LINKS_COUNT = {"": 5, FORUM: 6, TEEN_THREAD: 5}
+
+
+def _with_bad_links(path: str) -> str:
+    html = (SITE / path / "index.html").read_text(encoding="utf-8")
+    for marker, added in BAD_LINKS_ADDED[path]:
+        assert marker in html, marker
+        html = html.replace(marker, added + marker, 1)
+    return html
+
+
+@pytest.mark.parametrize("path", list(BAD_LINKS_ADDED))
+def test_bad_links_are_counted_and_every_real_link_still_followed(path):
+    links_of = thread_page_links if path == TEEN_THREAD else listing_links
+    expected = links_of(_page(path))
+    assert expected.urls and expected.skipped == 0
+    lured = HtmlResponse(f"{BASE}/{path}", body=_with_bad_links(path).encode(), encoding="utf-8")
+    assert links_of(lured) == (expected.urls, BAD_LINKS_COUNT[path])
+
+
+def test_a_malformed_author_link_image_or_itemid_loses_nothing_else_of_the_page():
+    html = (SITE / TEEN_THREAD / "index.html").read_text(encoding="utf-8")
+    profile = '<a href="/members/meo-con-2k9.1201/" class="username '
+    for found, malformed in [('itemid="/posts/1001/"', 'itemid="http://[::1"'),
+                             (profile, '<a href="http://[::1" class="username '),
+                             ('<div class="bbWrapper">', '<div class="bbWrapper"><img class="bbImage" src="http://[::1">')]:
+        assert found in html
+        html = html.replace(found, malformed, 1)
+    posts = {r.url.removeprefix(BASE): r for r in
+             thread_posts(HtmlResponse(f"{BASE}/{TEEN_THREAD}", body=html.encode(), encoding="utf-8"), source="xf")}
+    assert list(posts) == [f"/posts/{n}/" for n in range(1001, 1009)]  # the routes of the other posts' itemids
+    first = posts["/posts/1001/"]
+    # the author from the post's other profile link, no media
+    assert (first.author, first.author_url, first.media_urls) == (
+        "meo-con-2k9.1201", f"{BASE}/members/meo-con-2k9.1201/", [])
 
 
 @pytest.mark.parametrize(("options", "expected"), [
@@ -294,17 +356,19 @@ def test_fixture_site_is_trimmed_of_scripts_but_the_hostile_post():
     assert with_scripts == [Path(DOCS_THREAD) / "index.html"]
 
 
-@pytest.mark.e2e
-def test_crawl_xenforo_forum_end_to_end(run_crawl, repo):
-    with FixtureServer(site=SITE) as server:
-        registry = f"""sources:
+XF_REGISTRY = """sources:
   - id: xf
     name: Diễn đàn Tuổi Hồng (fixture)
     platform: forum
     kind: xenforo
-    start_urls: ["{server.base_url}/"]
+    start_urls: ["{base}/"]
     rate_limit: {{concurrency: 4, delay: 0}}
 """
+
+@pytest.mark.e2e
+def test_crawl_xenforo_forum_end_to_end(run_crawl, repo):
+    with FixtureServer(site=SITE) as server:
+        registry = XF_REGISTRY.format(base=server.base_url)
         first = run_crawl(registry, "xf")
         assert first.returncode == 0, first.output
         hits = repo.client.search(index=repo.posts, size=100)["hits"]["hits"]
@@ -324,8 +388,27 @@ def test_crawl_xenforo_forum_end_to_end(run_crawl, repo):
         assert f"/{TEEN_THREAD}page-2" in requested and "/forums/mua-ban-rao-vat.5/page-2" in requested
         assert len(requested) == len(set(requested))  # nothing fetched twice
         assert f"{ALL_POSTS} posts collected" in first.stdout and f"{ALL_POSTS} new" in first.stdout
+        assert "skipped_bad_link × 1" in first.stdout, first.output  # the saved page's "javascript:alert(1)//"
 
         second = run_crawl(registry, "xf")
         assert second.returncode == 0, second.output
         assert f"0 new, 0 edited since the last crawl, {ALL_POSTS} unchanged" in second.stdout, second.output
         assert repo.client.count(index=repo.posts)["count"] == ALL_POSTS
+
+
+
+@pytest.mark.e2e
+def test_crawl_counts_bad_links_in_the_summary_and_reads_every_real_one(run_crawl, repo):
+    lured = {f"/{path}": Reply(_with_bad_links(path)) for path in BAD_LINKS_ADDED}
+    with FixtureServer(site=SITE) as plain, FixtureServer(lured, site=SITE) as server:
+        baseline = run_crawl(XF_REGISTRY.format(base=plain.base_url), "xf")
+        assert baseline.returncode == 0, baseline.output
+        result = run_crawl(XF_REGISTRY.format(base=server.base_url), "xf")
+        assert result.returncode == 0, result.output
+        # the same pages as on the untouched site, and nothing else (no data:, mailto:, [::1, "exa mple")
+        assert sorted(server.paths_requested()) == sorted(plain.paths_requested())
+    # every post of the lured site collected too (posts are stored per URL, so per server)
+    assert f"{ALL_POSTS} posts collected" in result.stdout and f"{ALL_POSTS} new" in result.stdout, result.output
+    added = sum(BAD_LINKS_COUNT.values())
+    assert f"skipped_bad_link × {added + 1}" in result.stdout, result.output  # + the saved hostile thread link
+    assert "skipped_bad_link × 1" in baseline.stdout, baseline.output

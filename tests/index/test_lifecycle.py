@@ -128,6 +128,7 @@ def test_claim_next_never_gives_one_post_to_two_reviewers(repo):
             post = lifecycle.claim_next(repo, reviewer=name)
             if post:
                 claimed.append((name, post["id"]))
+                lifecycle.decide(repo, post["id"], reviewer=name, confirm=False, categories=[])
 
     threads = [threading.Thread(target=reviewer, args=(f"r{n}",)) for n in range(4)]
     for thread in threads:
@@ -138,7 +139,7 @@ def test_claim_next_never_gives_one_post_to_two_reviewers(repo):
     assert len(ids) == len(set(ids)) == 6
     assert lifecycle.claim_next(repo, reviewer="late") is None
     for name, post_id in claimed:
-        assert repo.get_post(post_id).source["claimed_by"] == name
+        assert repo.get_post(post_id).source["reviewer"] == name
 
 
 def _flag_posts(repo, count):
@@ -148,6 +149,17 @@ def _flag_posts(repo, count):
                             for n, u in enumerate(urls)])
     repo.refresh()
     return [post_id_for(u) for u in urls]
+
+
+def test_a_post_decided_since_the_queue_was_read_is_not_claimed_again(repo, flagged_post):
+    """The queue a reviewer read can name a post another reviewer has decided since: claiming it is
+    refused (the claim path never reopens a decision), and claim_next goes on to the next post."""
+    lifecycle.claim(repo, flagged_post, reviewer="lan")
+    lifecycle.decide(repo, flagged_post, reviewer="lan", confirm=False, categories=[])
+    with pytest.raises(ConcurrentChange, match="not waiting for review"):
+        lifecycle.claim(repo, flagged_post, reviewer="minh")
+    assert repo.get_post(flagged_post).source["status"] == "dismissed"
+    assert lifecycle.claim_next(repo, reviewer="minh") is None
 
 
 def test_claim_next_looks_past_a_contested_top_of_the_queue(repo):
@@ -178,6 +190,7 @@ def test_claim_next_under_sixteen_reviewers_never_says_empty_while_posts_wait(re
                     lies.append((name, waiting))  # told "empty" while posts were still waiting
                 return
             claimed.append(post["id"])
+            lifecycle.decide(repo, post["id"], reviewer=name, confirm=False, categories=[])  # one held at a time
 
     threads = [threading.Thread(target=reviewer, args=(f"r{n}",)) for n in range(16)]
     for thread in threads:

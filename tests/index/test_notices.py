@@ -129,7 +129,7 @@ def test_a_notice_keeps_the_evidence_it_was_drafted_with(repo):
     post_id = confirmed_post(repo, 10)
     assert takedown(repo, [post_id])["evidence"] == [{"post_id": post_id, "url": "http://f.example/t/10#post-10",
                                                       "sha256": None, "captured_at": None, "evidence_id": None,
-                                                      "content_hash": None}]
+                                                      "content_hash": None, "excerpt": "bài 10", "account": None}]
 
 
 def test_the_notice_board_puts_overdue_first(repo):

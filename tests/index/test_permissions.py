@@ -2,9 +2,19 @@
 functions raise what `refusal` returns and the views show the buttons `allowed_actions` lists, so
 this table is the rule for both."""
 
+from datetime import UTC, datetime
+
 import pytest
 
-from index.permissions import Actor, NoticeStateError, PermissionDenied, allowed_actions, can, refusal
+from index.permissions import (
+    Actor,
+    NoticeStateError,
+    PermissionDenied,
+    allowed_actions,
+    can,
+    effective_status,
+    refusal,
+)
 
 DRAFTER = "lan"
 ACTORS = {
@@ -45,6 +55,18 @@ EXPECTED = {
     ("takedown", "cancelled"): {name: set() for name in ACTORS},
 }
 
+# A draft: its drafter edits it, another supervisor returns it; anyone who works on notices comments.
+COMMENTERS = {"drafter (reviewer)", "other reviewer", "supervisor", "admin", "drafter who is a supervisor"}
+for (kind, status), allowed in EXPECTED.items():
+    for who in COMMENTERS:
+        allowed[who] = allowed[who] | {"comment"}
+    if status == "draft":
+        for who in ("drafter (reviewer)", "drafter who is a supervisor"):
+            allowed[who] = allowed[who] | {"edit"}
+    if (kind, status) == ("takedown", "draft"):
+        for who in ("supervisor", "admin"):
+            allowed[who] = allowed[who] | {"return"}
+
 
 @pytest.mark.parametrize(("kind", "status"), list(EXPECTED))
 @pytest.mark.parametrize("who", list(ACTORS))
@@ -57,6 +79,20 @@ def test_each_role_and_notice_state(kind, status, who):
                                               ("analyst", False), ("re-check", False), ("bare name", False)])
 def test_only_supervisors_reopen(who, allowed):
     assert can(ACTORS[who], "reopen") is allowed
+
+
+def test_a_sent_notice_past_its_deadline_is_overdue_at_read_time():
+    notice = {"kind": "takedown", "status": "sent", "created_by": DRAFTER, "deadline": "2026-11-21T08:00:00+00:00"}
+    before, after = datetime(2026, 11, 21, 7, tzinfo=UTC), datetime(2026, 11, 21, 9, tzinfo=UTC)
+    assert "send" not in allowed_actions(ACTORS["supervisor"], notice, before)
+    assert "send" in allowed_actions(ACTORS["supervisor"], notice, after)  # re-send before the job marks it
+    assert effective_status(notice, after) == "overdue" and effective_status(notice, before) == "sent"
+
+
+def test_a_returned_draft_is_not_approved_before_its_drafter_revises_it():
+    notice = {"kind": "takedown", "status": "draft", "created_by": DRAFTER, "needs_revision": True}
+    assert isinstance(refusal(ACTORS["supervisor"], "approve", notice), NoticeStateError)
+    assert allowed_actions(ACTORS["drafter (reviewer)"], notice) == {"edit", "cancel", "comment"}
 
 
 @pytest.mark.parametrize(("who", "allowed"), [("drafter (reviewer)", True), ("supervisor", True), ("admin", True),

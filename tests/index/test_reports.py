@@ -88,12 +88,13 @@ def test_monthly_figures_with_comparison_and_removed_items(repo):
     f = report.figures
     assert (f.collected, f.flagged, f.reviewed, f.confirmed, f.dismissed) == (4, 3, 3, 2, 1)
     assert (f.removal_requests, f.removed, f.overdue) == (2, 1, 1)
-    assert f.removal_rate == 0.5 and f.within_deadline == 0.0
+    assert f.removal_rate == 0.5 and f.share_removed_within_deadline == 0.0
     assert f.median_hours_to_removal == pytest.approx(30.0)
-    assert f.by["platform"] == {"forum": {"collected": 3, "removed": 1}, "facebook": {"collected": 1}}
+    assert {key: (row["collected"], row["removed"]) for key, row in f.table["platform"].items()} == {
+        "forum": (3, 1), "facebook": (1, 0)}
     assert f.by["status"]["removed"] == {"collected": 1, "removed": 1}
     assert f.by["status"]["collected"] == {"collected": 1}
-    assert report.previous.collected == 2 and report.previous.within_deadline == 1.0
+    assert report.previous.collected == 2 and report.previous.share_removed_within_deadline == 1.0
     assert f.collected_per_month == [("2026-11", 4)]
     year = build_report(repo, period("year", date(2026, 5, 1)), now=NOV + timedelta(days=3))
     assert year.figures.collected_per_month == [("2026-10", 2), ("2026-11", 4)]

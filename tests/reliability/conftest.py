@@ -8,7 +8,9 @@ import contextlib
 import os
 import subprocess
 import sys
+import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -67,23 +69,25 @@ def forum():
 class Crawler:
     """`safewatch crawl slow-forum` in a child process, into the test's indices and var folder."""
 
-    def __init__(self, repo, trained_models: Path, tmp_path: Path, base_url: str) -> None:
+    def __init__(self, repo, trained_models: Path, tmp_path: Path, base_url: str, server=None) -> None:
         self.repo = repo
+        self.server = server  # the FixtureServer: requests it answered, for tests that count them
         self.var = tmp_path / "var"
         self.runs = 0
-        registry = tmp_path / "sources.yml"
+        self.registry = registry = tmp_path / "sources.yml"
         registry.write_text(REGISTRY.format(base=base_url), encoding="utf-8")
         self.env = {**os.environ, "SAFEWATCH_SOURCES_FILE": str(registry), "SAFEWATCH_INDEX_PREFIX": repo.prefix,
                     "SAFEWATCH_MODEL_DIR": str(trained_models), "SAFEWATCH_VAR_DIR": str(self.var),
                     "SAFEWATCH_CRAWL_ALLOW_PRIVATE": FixtureServer.allowance()}
 
-    def start(self, **env: str) -> subprocess.Popen:
-        """The crawl, its output into files (a pipe nobody reads while polling would stall it)."""
+    def start(self, *args: str, **env: str) -> subprocess.Popen:
+        """The crawl (args: more options), its output into files (a pipe nobody reads while polling
+        would stall it)."""
         self.runs += 1
         self.out = self.var.parent / f"crawl-{self.runs}.out"
         self.err = self.var.parent / f"crawl-{self.runs}.err"
         with self.out.open("w") as out, self.err.open("w") as err:
-            return subprocess.Popen([sys.executable, "-m", "safewatch.cli", "crawl", "slow-forum"],
+            return subprocess.Popen([sys.executable, "-m", "safewatch.cli", "crawl", "slow-forum", *args],
                                     stdout=out, stderr=err, env={**self.env, **env})
 
     def finish(self, process: subprocess.Popen, timeout: float = 300) -> CrawlRun:
@@ -91,8 +95,8 @@ class Crawler:
         return CrawlRun(process.returncode, self.out.read_text(encoding="utf-8"),
                         self.err.read_text(encoding="utf-8"))
 
-    def run(self, timeout: float = 300, **env: str) -> CrawlRun:
-        return self.finish(self.start(**env), timeout)
+    def run(self, *args: str, timeout: float = 300, **env: str) -> CrawlRun:
+        return self.finish(self.start(*args, **env), timeout)
 
     def stored(self) -> int:
         self.repo.refresh()
@@ -112,7 +116,7 @@ class Crawler:
 
 @pytest.fixture
 def crawler(repo, trained_models, tmp_path, forum):
-    return Crawler(repo, trained_models, tmp_path, forum.base_url)
+    return Crawler(repo, trained_models, tmp_path, forum.base_url, forum)
 
 
 @contextlib.contextmanager
@@ -140,3 +144,55 @@ def unwritable(folder: Path):
         yield lambda: filler.unlink()
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+class GatedForum(SlowForum):
+    """The slow forum, whose thread pages after the first `open_threads` wait until `gate` is set: the
+    test can stop the world midway (a crawl holding unwritten posts), break something, then go on."""
+
+    def __init__(self, open_threads: int) -> None:
+        super().__init__(delay=0.01)
+        self.open_threads = open_threads
+        self.gate = threading.Event()
+        self.served = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, request) -> Reply:
+        if request.path.startswith("/t/"):
+            with self.lock:
+                self.served += 1
+                waits = self.served > self.open_threads
+            if waits:
+                self.gate.wait(timeout=300)
+        return super().__call__(request)
+
+
+@pytest.fixture
+def gated_forum():
+    site = GatedForum(open_threads=55)  # 220 posts read: one batch of 200 written, 20 held, then the gate
+    with FixtureServer(site.routes) as server:
+        site.base_url = server.base_url
+        yield site
+        site.gate.set()  # no request left waiting when the server stops
+
+
+@pytest.fixture
+def node(tmp_path):
+    """An embedded node of the test's own (tests/reliability/own_node.py), var in tmp_path/var."""
+    from tests.reliability.own_node import own_node
+    with own_node(tmp_path / "var") as started:
+        yield started
+
+
+@pytest.fixture
+def node_crawler(node, trained_models, tmp_path, gated_forum):
+    """A Crawler writing to the test's own node, into the same var folder as the node's."""
+    from index.connection import make_client
+    from index.repository import Repository
+    repo = Repository(make_client(node.config), f"swrel-{uuid.uuid4().hex[:8]}")
+    repo.setup()
+    crawler = Crawler(repo, trained_models, tmp_path, gated_forum.base_url)
+    crawler.env.pop("SAFEWATCH_ES_URL", None)
+    crawler.env.update(node.env)
+    yield crawler
+    repo.client.close()

@@ -35,8 +35,8 @@ def test_an_interrupted_crawl_says_so_and_loses_nothing(crawler):
     process.send_signal(signal.SIGINT)
     interrupted = crawler.finish(process, timeout=120)
     assert interrupted.returncode == 130, interrupted.output
-    assert "Crawl interrupted" in interrupted.stdout and "no page is marked as seen" in interrupted.stdout, \
-        interrupted.output
+    assert "Crawl interrupted" in interrupted.stdout, interrupted.output
+    assert "no page is marked as seen before its posts are stored" in interrupted.stdout, interrupted.output
     assert crawler.stored() < EXPECTED_POSTS
     _crawl_twice_more(crawler)
 

@@ -45,12 +45,12 @@ def site(repo) -> Site:
     for name, roles in SITE_USERS.items():
         create_user(repo, name, SITE_PASSWORD, roles, display_name=f"Cán bộ {name.title()}", actor="test")
     flagged = _post(repo, 1)
-    lifecycle.claim(repo, flagged, reviewer="lan")
     media = _post(repo, 2, media_urls=["https://cdn.example/a.jpg"])
     removed, confirmed = _post(repo, 3), _post(repo, 4)
     for post_id in (removed, confirmed):
         lifecycle.claim(repo, post_id, reviewer="lan")
         lifecycle.decide(repo, post_id, reviewer="lan", confirm=True, categories=["drugs"])
+    lifecycle.claim(repo, flagged, reviewer="lan")  # last: a reviewer holds one post at a time
     notice = notices.draft(repo, NoticeDraft("takedown", "platform", "Forum", (removed,)), actor=LAN)
     notices.approve(repo, notice["notice_id"], actor=CHIEF)
     now = datetime.now(UTC)

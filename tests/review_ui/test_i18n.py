@@ -209,10 +209,12 @@ def test_the_page_and_the_documents_name_things_alike(app):
     from flask_babel import gettext
 
     from review_ui.filters import status_label
-    from review_ui.report_exports import BREAKDOWNS, FIGURES, STATUS_NAMES
+    from review_ui.report_exports import BREAKDOWNS, FIGURES, INDICATORS, STATUS_NAMES, TABLE_COLUMNS, TABLES
     with app.test_request_context():
         assert {name: gettext(en) for name, _vi, en, _kind in FIGURES} == {name: vi for name, vi, _en, _ in FIGURES}
-        assert [gettext(en) for _name, _vi, en in BREAKDOWNS] == [vi for _name, vi, _en in BREAKDOWNS]
+        for labels in (BREAKDOWNS, TABLES, INDICATORS):
+            assert [gettext(en) for _name, _vi, en in labels] == [vi for _name, vi, _en in labels]
+        assert [gettext(en) for _name, _vi, en, _kind in TABLE_COLUMNS] == [vi for _n, vi, _en, _k in TABLE_COLUMNS]
         assert {status: status_label(status) for status in STATUS_NAMES} == STATUS_NAMES
 
 
@@ -307,7 +309,7 @@ def test_the_committed_mo_is_the_compiled_po():
 # ---- No text written outside a translation call ---------------------------------------------------------
 
 # Words that are the same in both languages: names, formats, units.
-NOT_WORDS = {"SafeWatch", "PDF", "Excel", "XLSX", "URL", "SHA-256", "Esc", "I", "II", "III", "IV", "V", "VI"}
+NOT_WORDS = {"SafeWatch", "PDF", "Excel", "XLSX", "URL", "SHA-256", "Esc", "I", "II", "III", "IV", "V", "VI", "VII"}
 JINJA = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}", re.S)
 
 

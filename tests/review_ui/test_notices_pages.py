@@ -63,9 +63,10 @@ ROUTES = [  # method, path (filled in with ids), data, who may
     ("get", "/notices?status=all", None, VIEW),
     ("get", "/notices/{notice}", None, VIEW),
     ("get", "/notices/{notice}/letter.pdf", None, VIEW),
-    ("get", "/notices/new?kind=takedown&post_id={post}", None, {"lan", "minh", "root", "hoa"}),
+    # Supervisors draft too (#14).
+    ("get", "/notices/new?kind=takedown&post_id={post}", None, {"lan", "minh", "chief", "root", "hoa"}),
     ("post", "/notices/new", {"kind": "warning", "recipient_type": "poster", "recipient": "kiet9x",
-                              "post_id": "{post}"}, {"lan", "minh", "root", "hoa"}),
+                              "post_id": "{post}"}, {"lan", "minh", "chief", "root", "hoa"}),
     ("post", "/notices/{notice}/approve", {}, {"chief", "root", "hoa"}),
     ("post", "/notices/{notice}/send", {"channel": "electronic"}, {"lan", "chief", "root", "hoa"}),
     ("post", "/notices/{notice}/removal", {"post_ids": "{post}"}, {"lan", "chief", "root", "hoa"}),

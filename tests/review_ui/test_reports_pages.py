@@ -14,7 +14,7 @@ from index.accounts import create_user
 from index.notices import NoticeDraft
 from index.periods import period
 from index.reports import build_report
-from review_ui.report_exports import FIGURES, shown
+from review_ui.report_exports import FIGURES, TABLE_COLUMNS, shown
 from safewatch.records import post_id_for
 from tests.actors import CHIEF, LAN, RECHECK
 
@@ -107,7 +107,7 @@ def test_the_page_shows_exactly_the_figures_of_index_reports(app, history):
     report = build_report(history, period("month", date(2026, 10, 15)))
     f = report.figures
     assert (f.collected, f.flagged, f.reviewed, f.confirmed, f.dismissed) == (5, 4, 4, 3, 1)
-    assert (f.removal_requests, f.removed, f.overdue, f.within_deadline) == (3, 2, 1, 0.5)
+    assert (f.removal_requests, f.removed, f.overdue, f.share_removed_within_deadline) == (3, 2, 1, 0.5)
     html = signed_in(app, "chief").get(OCTOBER).get_data(as_text=True)
     shown_figures = dict(re.findall(r'data-figure="(\w+)">([^<]*)</td>', html))
     assert shown_figures == {name: shown(getattr(f, name), kind) for name, _vi, _en, kind in FIGURES}
@@ -186,3 +186,34 @@ def test_removed_items_carry_hours_and_deadline(history):
     assert [(i["hours_to_removal"], i["within_deadline"]) for i in report.removed_items] == [(5.0, True),
                                                                                             (30.0, False)]
     assert report.removed_items[1]["evidence"]["sha256"] == "10" * 32
+
+
+def test_xlsx_dates_are_dates_and_every_header_row_is_frozen(app, history):
+    """Before: times were text ("11/10/2026 15:00") and the header rows scrolled away."""
+    book = load_workbook(io.BytesIO(signed_in(app, "an").get("/reports/report.xlsx?period=month&date=2026-10-15").data))
+    assert all(sheet.freeze_panes == "A2" for sheet in book.worksheets)
+    first = next(book["Đã gỡ"].iter_rows(min_row=2))
+    assert first[5].value == datetime(2026, 10, 10, 10, 0) and first[6].value == datetime(2026, 10, 10, 15, 0)
+    assert first[5].is_date and first[5].number_format == "dd/mm/yyyy hh:mm"
+    assert book["Danh mục vi phạm"].cell(1, 3).value == "Thu thập (bài)"
+
+
+def test_csv_times_carry_the_vietnam_offset(app, history):
+    """Before: "10/10/2026 10:00", a time without its zone."""
+    rows = list(csv.reader(io.StringIO(signed_in(app, "chief").get(
+        "/reports/removed.csv?period=month&date=2026-10-15").data.decode("utf-8-sig"))))
+    assert rows[1][5] == "2026-10-10T10:00:00+07:00" and rows[1][6] == "2026-10-10T15:00:00+07:00"
+    assert all(row[column].endswith("+07:00") for row in rows[1:] for column in (5, 6, 12))
+
+
+def test_the_page_shows_the_committee_table_and_the_plans_indicators(app, history):
+    report = build_report(history, period("month", date(2026, 10, 15)))
+    html = signed_in(app, "chief").get(OCTOBER).get_data(as_text=True)
+    forum = html.split('data-table="platform" data-period="0"')[1].split('data-key="forum"')[1].split("</tr>")[0]
+    shown_columns = dict(re.findall(r'data-column="(\w+)">([^<]*)</td>', forum))
+    forum_figures = report.figures.table["platform"]["forum"]
+    assert shown_columns == {name: shown(forum_figures[name], kind) for name, _vi, _en, kind in TABLE_COLUMNS}
+    assert shown_columns["removed"] == "1" and shown_columns["collected"] == "3"
+    indicators = dict(re.findall(r'data-indicator="(\w+)">([^<]*)</td>', html))
+    assert indicators == {"share_flagged_reviewed": "100,0%", "resolution_rate": "66,7%"}
+    assert "Chưa đạt" in html and "&gt; 96,0%" in html
