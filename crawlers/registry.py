@@ -178,6 +178,11 @@ def _parse(entry: object, where: str) -> Source:
     for name, selector in rules.items():
         if name not in RULE_NAMES:
             raise fail("rules", f"unknown rule '{name}' (known: {', '.join(RULE_NAMES)}).")
+        if name == "date_order":
+            if selector not in ("DMY", "MDY"):
+                raise fail("rules", f"rule 'date_order': DMY (31/10/2017, the default) or MDY (10/31/2017), "
+                                    f"not {selector!r}.")
+            continue
         if not isinstance(selector, str) or not selector.strip():
             raise fail("rules", f"rule '{name}' must be a CSS selector.")
         _check_selector(selector, fail, name)

@@ -27,10 +27,11 @@ _TIME = re.compile(r"(?<!\d)(\d{1,2})[:h](\d{2})(?::\d{2})?(?:\s*(am|pm|a\.m\.|p
 _MONTH_WORDS = re.compile(r"[^\W\d_]{3,}")
 
 
-def parse_datetime(text: str | None, *, now: datetime | None = None, timezone: tzinfo | None = None
-                   ) -> datetime | None:
+def parse_datetime(text: str | None, *, now: datetime | None = None, timezone: tzinfo | None = None,
+                   month_first: bool = False) -> datetime | None:
     """None when the text holds no date SafeWatch can read (never a guess). `timezone`: the zone of
-    times printed without one (Vietnam time when not given)."""
+    times printed without one (Vietnam time when not given). `month_first`: numeric dates are
+    month/day/year (US sites: "10-31-2017"), not day/month/year."""
     if not text or not text.strip():
         return None
     zone = timezone or VIETNAM
@@ -59,10 +60,13 @@ def parse_datetime(text: str | None, *, now: datetime | None = None, timezone: t
     elif text.startswith(("hôm qua", "hom qua")):
         day = (now - timedelta(days=1)).date()
     else:
-        found = _DMY.search(text) or _WORDS.search(text)
+        numeric = _DMY.search(text)
+        found = numeric or _WORDS.search(text)
         if found:
+            first, second = int(found.group(1)), int(found.group(2))
+            day_of_month, month = (second, first) if numeric and month_first else (first, second)
             try:
-                day = datetime(_year(found.group(3), now), int(found.group(2)), int(found.group(1))).date()
+                day = datetime(_year(found.group(3), now), month, day_of_month).date()
             except ValueError:
                 return None
         elif _MONTH_WORDS.search(text) and any(char.isdigit() for char in text):

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import NamedTuple
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from scrapy.http import HtmlResponse
 
@@ -24,6 +24,7 @@ from crawlers.pages.text import clean_text
 from safewatch.records import PostRecord, canonical_url, content_hash
 
 log = logging.getLogger(__name__)
+_USER_PARAMS = ("u", "userid", "user_id", "uid", "id", "user")  # the query parameter naming a profile
 _SCRIPT = re.compile(r"\.(php\d?|aspx?|cgi|jsp|pl)$", re.IGNORECASE)  # there, a query names the profile
 
 
@@ -43,6 +44,9 @@ class ForumRules:
     body: str = ".post-body"
     quote: str = "blockquote"
     media: str = "img::attr(src), video::attr(src), video source::attr(src)"  # inside the body
+    # Not a selector: how the site writes numeric dates, "DMY" (12/03/2024 is 12 March, as Vietnamese
+    # and most European sites write) or "MDY" (10-31-2017, as US vBulletin boards write).
+    date_order: str = "DMY"
 
 
 DEFAULT_RULES = ForumRules()
@@ -121,8 +125,8 @@ def thread_page(response: HtmlResponse, *, source: str, platform: str = "forum",
         name = clean_text(select(node, rules.author).get() or "") or None
         records.append(PostRecord(
             url=url, source=source, platform=platform, kind="forum", text=text, title=title,
-            author=_author(node, rules), author_name=name,
-            published_at=parse_datetime(select(node, rules.time).get(), timezone=timezone),
+            author=_author(node, rules, response), author_name=name,
+            published_at=_published(node, rules, timezone),
             thread_url=page,
             language=detect_language(text),
             author_url=profile_url(web_url(response, select(node, rules.author_link).get())),
@@ -192,11 +196,27 @@ def _media(response: HtmlResponse, node, rules: ForumRules) -> list[str]:
     return found
 
 
-def _author(node, rules: ForumRules) -> str | None:
-    """The poster's handle (last part of the profile link) or, failing that, the shown name."""
+def _published(node, rules: ForumRules, timezone: tzinfo | None):
+    """The post's time: the rule may select an attribute or an element ("<span class="date">10-31-2017,
+    <span class="time">01:56 PM</span></span>"), whose text is read."""
+    found = select(node, rules.time).get()
+    return parse_datetime(clean_text(found) if found else None, timezone=timezone,
+                          month_first=rules.date_order == "MDY")
+
+
+def _author(node, rules: ForumRules, response: HtmlResponse | None = None) -> str | None:
+    """The poster's handle: the last part of the profile link (/members/name.12/ -> "name.12"), or what
+    names the profile in its query (member.php?u=12 -> "12", member.php?70024-name -> "70024-name";
+    never a session id, which changes every visit); failing that, the shown name."""
     link = select(node, rules.author_link).get()
-    if link:
-        handle = link.rstrip("/").rsplit("/", 1)[-1].removesuffix(".html")
+    url = profile_url(web_url(response, link) if response is not None else link) if link else None
+    if url:
+        parts = urlsplit(url)
+        if parts.query:
+            pairs = dict(parse_qsl(parts.query, keep_blank_values=True))
+            handle = next((pairs[k] for k in _USER_PARAMS if pairs.get(k)), None) or next(iter(pairs), "")
+        else:
+            handle = parts.path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".html")
         if handle:
             return handle
     return clean_text(select(node, rules.author).get() or "") or None
