@@ -49,8 +49,8 @@ def test_vietnamese_by_default_whatever_the_browser_asks(site, browse):
     client = browse("lan")
     response = client.get("/queue", headers={"Accept-Language": "en-US,en;q=0.9"})
     page = page_of(response)
-    assert page.get("lang") == "vi" and h1(page).startswith("Hàng đợi xem xét")
-    assert nav_texts(page) == ["Hàng đợi", "Tìm kiếm", "Cảnh báo, gỡ bỏ"]
+    assert page.get("lang") == "vi" and h1(page).startswith("Hàng đợi rà soát")
+    assert nav_texts(page) == ["Hàng đợi", "Tìm kiếm", "Văn bản"]
     assert page.xpath("string(//form[@class='language']//button)") == "English"
     assert page.xpath("//form[@class='language']//button/@lang") == ["en"]
 
