@@ -314,6 +314,10 @@ def _terms_and_patterns(entry: dict, where: str) -> tuple[tuple[str, ...], tuple
         raise RulesError(f"{where}: terms must be non-empty strings.")
     compiled = []
     for pattern in entry.get("patterns") or []:
+        if isinstance(pattern, dict):  # a named pattern: {name: shown in the UI, pattern: the regex}
+            if not (isinstance(pattern.get("name"), str) and pattern["name"].strip()):
+                raise RulesError(f"{where}: a pattern written as a mapping needs a name.")
+            pattern = pattern.get("pattern")
         try:
             compiled.append(re.compile(pattern))
         except (re.error, TypeError) as error:

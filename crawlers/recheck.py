@@ -111,7 +111,7 @@ def _kind_function(kind: str | None, name: str):
 
 def apply(repo: Repository, results: list[CheckResult], *, actor: str = "recheck") -> dict[str, int]:
     """Record every check; a removal moves the post to `removed` and closes its notices."""
-    from index import notices
+    from index import audit_reasons, notices
     from index.permissions import Actor
     counts = {"present": 0, "removed": 0, "unreachable": 0}
     posts = {p["id"]: p for p in repo.posts_by_ids([r.post_id for r in results])} if results else {}
@@ -131,7 +131,7 @@ def apply(repo: Repository, results: list[CheckResult], *, actor: str = "recheck
         if result.outcome == "removed":
             try:
                 notices.record_removal(repo, result.post_id, actor=Actor.system(actor), removed_at=result.checked_at,
-                                       reason=f"re-check: {result.reason}")
+                                       reason=audit_reasons.reason("recheck_gone", detail=result.reason))
             except notices.NoticeError as error:  # under no sent notice (e.g. reappeared): seen, not recorded
                 repo.append_event({"post_id": result.post_id, "action": "removal_not_recorded", "actor": actor,
                                    "at": result.checked_at.isoformat(), "reason": str(error)})

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from index import permissions
+from index import audit_reasons, permissions
+from index.audit_reasons import Reason, event_fields
 from index.permissions import Actor
 from index.repository import PostNotFound, Repository, StoredDoc, VersionConflict
 from index.statuses import DECIDED_STATUSES, STATUSES, TRANSITIONS, WAITING_STATUSES  # noqa: F401  (re-exported)
@@ -26,6 +27,7 @@ from safewatch.errors import SafeWatchError
 from safewatch.taxonomy import max_severity
 
 CLAIM_DURATION = timedelta(minutes=15)
+RELEASED = audit_reasons.reason("released")
 
 
 class TransitionError(SafeWatchError, ValueError):
@@ -57,7 +59,7 @@ def check_allowed(current: str, target: str) -> None:
                               "'%(current)s': %(allowed)s).", current=current, target=target, allowed=allowed)
 
 
-def transition(repo: Repository, post_id: str, target: str, *, actor: str, reason: str = "",
+def transition(repo: Repository, post_id: str, target: str, *, actor: str, reason: Reason | str = "",
                request_id: str | None = None, fields: dict | None = None,
                expected: StoredDoc | None = None, now: datetime | None = None) -> dict:
     """Move one post to `target`; returns the new document. Raises TransitionError when the change
@@ -75,7 +77,7 @@ def transition(repo: Repository, post_id: str, target: str, *, actor: str, reaso
         raise ConcurrentChange("Someone else changed this post at the same time; reload and try again.") from None
     repo.append_event({"post_id": post_id, "action": "status_change", "actor": actor,
                        "at": now.isoformat(), "from_status": current, "to_status": target,
-                       "reason": reason, "request_id": request_id})
+                       **event_fields(reason), "request_id": request_id})
     return updated
 
 
@@ -112,12 +114,12 @@ def claim(repo: Repository, post_id: str, *, reviewer: str, request_id: str | No
         # index.lifecycle.reopen, never a claim.
         raise ConcurrentChange("This post is not waiting for review (%(status)s).", status=status)
     _refuse_second_claim(repo, reviewer, post_id, now)
-    updated = transition(repo, post_id, "in_review", actor=reviewer, reason="claimed for review",
+    updated = transition(repo, post_id, "in_review", actor=reviewer, reason=audit_reasons.reason("claimed_for_review"),
                          request_id=request_id, expected=stored, now=now,
                          fields={"claimed_by": reviewer, "claim_expires_at": (now + CLAIM_DURATION).isoformat()})
     if held_post(repo, reviewer, now=now, other_than=post_id) is not None:
         release(repo, post_id, reviewer=reviewer, request_id=request_id, now=now,
-                reason="released: another post was claimed at the same time")
+                reason=audit_reasons.reason("released_other_claim"))
         _refuse_second_claim(repo, reviewer, post_id, now)
     return updated
 
@@ -130,7 +132,7 @@ def _refuse_second_claim(repo: Repository, reviewer: str, post_id: str, now: dat
 
 
 def release(repo: Repository, post_id: str, *, reviewer: str, request_id: str | None = None,
-            now: datetime | None = None, reason: str = "released") -> dict:
+            now: datetime | None = None, reason: Reason | str = RELEASED) -> dict:
     """The reviewer gives back the post they hold, undecided: it waits in the queue again (flagged)."""
     now = now or datetime.now(UTC)
     stored = repo.get_post(post_id)
@@ -229,7 +231,8 @@ def decide_related(repo: Repository, post_id: str, related_ids: list[str], *, re
             if not waiting:
                 left.append(other_id)
                 continue
-            transition(repo, other_id, "in_review", actor=reviewer, reason=f"claimed with {post_id}",
+            transition(repo, other_id, "in_review", actor=reviewer,
+                       reason=audit_reasons.reason("claimed_with", post=post_id),
                        request_id=request_id, expected=stored, now=now,
                        fields={"claimed_by": reviewer, "claim_expires_at": (now + CLAIM_DURATION).isoformat()})
             decide(repo, other_id, reviewer=reviewer, confirm=confirm, categories=categories, note=note,
@@ -257,7 +260,8 @@ def reopen(repo: Repository, post_id: str, *, actor: Actor | dict | str, reason:
         raise TransitionError("Only a confirmed or dismissed post can be reopened (this one is '%(status)s').",
                               status=source.get("status"))
     _refuse_second_claim(repo, actor.name, post_id, now)  # the reopened post is held: one at a time
-    updated = transition(repo, post_id, "in_review", actor=actor.name, reason=f"reopened: {reason}",
+    updated = transition(repo, post_id, "in_review", actor=actor.name,
+                         reason=audit_reasons.reason("reopened", note=reason),
                          request_id=request_id, expected=stored, now=now,
                          fields={"claimed_by": actor.name, "claim_expires_at": (now + CLAIM_DURATION).isoformat()})
     repo.append_event({"post_id": post_id, "action": "decision_reopened", "actor": actor.name, "at": now.isoformat(),
@@ -276,7 +280,7 @@ class Change:
     fields: dict
 
 
-def transition_together(repo: Repository, changes: list[Change], *, actor: str, reason: str,
+def transition_together(repo: Repository, changes: list[Change], *, actor: str, reason: Reason | str,
                         request_id: str | None = None, now: datetime | None = None,
                         then: Callable[[], object] | None = None):
     """Change several posts all or none, then run `then` (e.g. the notice's own write); returns its result.
@@ -309,7 +313,7 @@ def transition_together(repo: Repository, changes: list[Change], *, actor: str, 
         if before.source.get("status") != after.source.get("status"):
             repo.append_event({"post_id": before.id, "action": "status_change", "actor": actor, "at": now.isoformat(),
                                "from_status": before.source.get("status"), "to_status": after.source["status"],
-                               "reason": reason, "request_id": request_id})
+                               **event_fields(reason), "request_id": request_id})
     return result
 
 
@@ -321,7 +325,7 @@ def _undo(repo: Repository, written: list[tuple[StoredDoc, StoredDoc]], actor: s
             repo.replace_post(after, before.source)
         except VersionConflict:
             repo.append_event({"post_id": before.id, "action": "undo_failed", "actor": actor, "at": now.isoformat(),
-                               "reason": "changed again before a failed change could be undone",
+                               **event_fields(audit_reasons.reason("undo_failed")),
                                "details": {"status_before": before.source.get("status")}})
 
 

@@ -132,6 +132,9 @@ EVENTS = {
         "from_status": _KEYWORD,
         "to_status": _KEYWORD,
         "reason": {"type": "text", "analyzer": "vi_text"},
+        # Why, as a code and its values (index/audit_reasons.py), shown in the reader's language.
+        "reason_code": _KEYWORD,
+        "reason_values": {"type": "object", "enabled": False},
         "request_id": _KEYWORD,  # made by the server for each request of the review UI
         # What the client said about itself: its own X-Request-Id (cut to a safe length and charset)
         # and its address (the peer's, or a trusted proxy's X-Forwarded-For).

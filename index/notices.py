@@ -32,7 +32,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from index import lifecycle, notice_board, notice_claims, permissions
+from index import audit_reasons, lifecycle, notice_board, notice_claims, permissions
+from index.audit_reasons import Reason, event_fields
 from index.notice_board import candidates, listing, read_state
 from index.permissions import Actor, NoticeError
 from index.removal_timing import first_deadline, removal_timing
@@ -62,6 +63,7 @@ OPEN_STATUSES = notice_claims.OPEN_NOTICE_STATUSES
 DECREE_147 = "Nghị định 147/2024/NĐ-CP (gỡ bỏ trong 24 giờ)"
 CLOCK_SKEW = timedelta(minutes=5)  # a time typed "now" on a slightly fast clock is not the future
 EXCERPT_CHARS = 200  # of a post's own text, in the letter
+CONFIRMED, GONE = audit_reasons.reason("removal_confirmed"), audit_reasons.reason("content_gone")
 
 
 @dataclass(frozen=True)
@@ -227,15 +229,16 @@ def send(repo: Repository, notice_id: str, *, channel: str, actor: Actor | dict 
     else:
         notice_fields = {"channel": channel, "sent_at": sent_at.isoformat(), "deadline": deadline.isoformat(),
                   "sendings": [sending], "last_sent_at": sent_at.isoformat(), "resend_count": 0}
-    verb = "re-sent" if resend else "sent"
     return lifecycle.transition_together(
-        repo, changes, actor=actor.name, reason=f"{notice['reference']} {verb} by {channel}", request_id=request_id,
-        now=now, then=lambda: _change(repo, notice_id, "sent", actor.name, request_id, now, notice_fields,
-                                      stored=stored, action="notice_resent" if resend else None))
+        repo, changes, actor=actor.name, reason=audit_reasons.reason(
+            "notice_resent" if resend else "notice_sent", reference=notice["reference"], channel=channel),
+        request_id=request_id, now=now,
+        then=lambda: _change(repo, notice_id, "sent", actor.name, request_id, now, notice_fields,
+                             stored=stored, action="notice_resent" if resend else None))
 
 
 def record_removal_on_notice(repo: Repository, notice_id: str, post_ids: list[str], *, actor: Actor | dict | str,
-                             removed_at: datetime | None = None, reason: str = "platform confirmed the removal",
+                             removed_at: datetime | None = None, reason: Reason | str = CONFIRMED,
                              request_id: str | None = None, now: datetime | None = None) -> list[dict]:
     """The platform says posts of a sent notice are gone: each becomes `removed` at `removed_at`
     (between the sending and now). Returns the notices this closed."""
@@ -257,7 +260,7 @@ def record_removal_on_notice(repo: Repository, notice_id: str, post_ids: list[st
 
 
 def record_removal(repo: Repository, post_id: str, *, actor: Actor | dict | str, removed_at: datetime | None = None,
-                   reason: str = "content no longer online", request_id: str | None = None,
+                   reason: Reason | str = GONE, request_id: str | None = None,
                    now: datetime | None = None) -> list[dict]:
     """A post under a sent notice is gone (the re-check found it so): the post becomes `removed`, and
     every notice whose posts are now all removed is closed with its time to removal. Refused for a
@@ -275,7 +278,7 @@ def record_removal(repo: Repository, post_id: str, *, actor: Actor | dict | str,
     return _remove(repo, post_id, actor.name, removed_at, reason, request_id, now)
 
 
-def _remove(repo: Repository, post_id: str, actor: str, removed_at: datetime, reason: str,
+def _remove(repo: Repository, post_id: str, actor: str, removed_at: datetime, reason: Reason | str,
             request_id: str | None, now: datetime) -> list[dict]:
     lifecycle.transition(repo, post_id, "removed", actor=actor, reason=reason, request_id=request_id, now=now,
                          fields={"removed_at": removed_at.isoformat()})
@@ -318,7 +321,8 @@ def mark_overdue(repo: Repository, *, now: datetime | None = None, actor: str = 
             if post.get("status") in ("takedown_requested", "warning_issued", "reappeared"):
                 try:
                     lifecycle.transition(repo, post["id"], "overdue", actor=actor, now=now,
-                                         reason=f"{notice['reference']}: deadline {notice['deadline']} passed")
+                                         reason=audit_reasons.reason("deadline_passed", reference=notice["reference"],
+                                                                     deadline=notice["deadline"]))
                 except lifecycle.ConcurrentChange:
                     continue
     return changed
@@ -368,7 +372,8 @@ def _event(repo: Repository, notice: dict, action: str, actor: str, from_status:
            request_id: str | None, now: datetime, **details) -> None:
     repo.append_event({"action": action, "notice_id": notice["notice_id"], "actor": actor, "at": now.isoformat(),
                        "from_status": from_status,
-                       "to_status": to_status, "request_id": request_id, "reason": notice["reference"],
+                       "to_status": to_status, "request_id": request_id,
+                       **event_fields(audit_reasons.reason("notice_reference", reference=notice["reference"])),
                        "details": {"notice_id": notice["notice_id"], "post_ids": notice["post_ids"], **details}})
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from index import lifecycle
+from index import audit_reasons, lifecycle
 from index.repository import PostNotFound, Repository
 from safewatch import near_duplicates
 
@@ -89,13 +89,11 @@ def mark(repo: Repository, found: list[Reappearance], *, actor: str = "crawler",
         if status not in (*WAITING, "removed") or (status == "removed") != (item.match == "same_post"):
             continue
         notices = [notice["id"] for notice in repo.find_notices(post_id=item.original_id)]
-        how = {"same_post": "collected again at its own address", "text": "the same text",
-               "near_duplicate": f"nearly the same text (similarity {item.similarity:.2f})",
-               "media": "the same media (SHA-256)"}[item.match]
         try:
             lifecycle.transition(
                 repo, item.post_id, "reappeared", actor=actor, expected=stored, now=now,
-                reason=f"removed content found again: {how} as removed post {item.original_id}",
+                reason=audit_reasons.reason("reappeared", how=audit_reasons.REAPPEARED_HOW[item.match],
+                                            match=item.match, original=item.original_id),
                 fields={"priority": REAPPEARED_PRIORITY, "reappeared_of": item.original_id,
                         "reappeared_notice_ids": notices, "reappeared_at": now.isoformat(),
                         "reappeared_match": item.match})

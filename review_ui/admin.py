@@ -127,6 +127,7 @@ def audit_csv():
 
     from flask import Response
 
+    from review_ui import audit_text
     from review_ui.filters import VIETNAM
     from review_ui.report_exports import neutralised
     try:
@@ -143,8 +144,9 @@ def audit_csv():
         at = event.get("at")
         writer.writerow([neutralised(value) for value in (
             datetime.fromisoformat(at).astimezone(VIETNAM).isoformat(timespec="seconds") if at else "",
-            event.get("actor"), event.get("action"), event.get("post_id"), event.get("notice_id"),
-            event.get("from_status"), event.get("to_status"), event.get("reason"), event.get("request_id"),
+            event.get("actor"), audit_text.action_label(event.get("action")), event.get("post_id"),
+            event.get("notice_id"), *audit_text.change_text(event).partition(" → ")[::2],
+            audit_text.reason_text(event), event.get("request_id"),
             event.get("client_address"), json.dumps(event.get("details"), ensure_ascii=False)
             if event.get("details") else "")])
         rows += 1

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from flask_babel import gettext
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -74,10 +75,8 @@ def number(value: float | int | None, digits: int = 1, language: str = "vi") -> 
     other way round ("1,234", "12.5"); "—" for None."""
     if value is None:
         return "—"
-    english = language == "en"
-    if isinstance(value, int):
-        return f"{value:,}" if english else f"{value:,}".replace(",", ".")
-    return f"{value:.{digits}f}" if english else f"{value:.{digits}f}".replace(".", ",")
+    pattern = "#,##0" if isinstance(value, int) else "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=language if language == "en" else "vi")
 
 
 def percent(value: float | None, digits: int = 1, language: str = "vi") -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext
+from flask_babel import format_decimal, format_percent, lazy_gettext
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -119,3 +119,9 @@ def init_app(app) -> None:
     app.add_template_filter(in_ui_language(role_label), "role_label")
     app.add_template_filter(in_ui_language(context_label), "context_label")
     app.add_template_filter(vn_time)
+    # Numbers with the UI language's marks (Vietnamese: 1.234 and 15,5): {{ x|decimal }}, {{ share|percent }}.
+    app.add_template_filter(in_ui_language(lambda value, pattern=None: format_decimal(value, pattern)), "decimal")
+    app.add_template_filter(in_ui_language(lambda value, pattern=None: format_percent(value, pattern)), "percent")
+    from review_ui import audit_text, post_labels  # they build on these filters
+    audit_text.init_app(app)
+    post_labels.init_app(app)

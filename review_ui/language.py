@@ -10,7 +10,7 @@ Vietnamese whatever the UI language: they hold their own Vietnamese text and nev
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, g, has_request_context, redirect, request
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
 from review_ui.auth import safe_next
 from review_ui.security import repository
@@ -67,7 +67,22 @@ def error_text(error: BaseException) -> str:
     template = getattr(error, "template", None)
     if not template:
         return str(error)
-    return gettext(template, **error.values)
+    return gettext(template, **{name: _named(name, value) for name, value in error.values.items()})
+
+
+# Values of an error that hold codes: statuses (of a post or a notice) and roles, shown by their names.
+_STATUS_VALUES = ("status", "current", "target", "allowed")
+_ROLE_VALUES = ("role", "roles")
+_NONE = lazy_gettext("none")
+
+
+def _named(name: str, value):
+    if not isinstance(value, str) or name not in (*_STATUS_VALUES, *_ROLE_VALUES):
+        return value
+    from review_ui.filters import ROLE_LABELS, STATUS_LABELS
+    from review_ui.notices import LABELS as NOTICE_LABELS
+    labels = ROLE_LABELS if name in _ROLE_VALUES else {**NOTICE_LABELS, **STATUS_LABELS, "none": _NONE}
+    return ", ".join(str(labels.get(part.strip(), part.strip())) for part in value.split(","))
 
 
 def current_path() -> str:

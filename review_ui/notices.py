@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 
-from index import notice_board, notices, permissions
+from index import audit_reasons, notice_board, notices, permissions
 from index.notices import CHANNELS, KINDS, NOTICE_TRANSITIONS, OPEN_STATUSES, RECIPIENT_TYPES, NoticeDraft
 from index.permissions import Actor
 from index.repository import NoticeNotFound, VersionConflict
@@ -218,7 +218,8 @@ def removal(notice_id: str):
     chosen = list(dict.fromkeys(p[:200] for p in request.form.getlist("post_ids")))[:MAX_POSTS]
     return _apply(notice_id, lambda: notices.record_removal_on_notice(
         repository(), notice_id, chosen, actor=_actor(), removed_at=removed_at, request_id=g.request_id, now=now,
-        reason=f"{notice['reference']}: nền tảng xác nhận đã gỡ / platform confirmed"), gettext("Removal recorded."))
+        reason=audit_reasons.reason("removal_confirmed_on_notice", reference=notice["reference"])),
+        gettext("Removal recorded."))
 
 
 @bp.route("/<notice_id>/cancel", methods=["POST"])

@@ -70,7 +70,7 @@ def _report(args) -> tuple[Report, str | None]:
     try:
         chosen = parse_period(args)
     except PeriodError as problem:
-        error, chosen = str(problem), period("half", today())
+        error, chosen = error_text(problem), period("half", today())
     return build_report(repository(), chosen), error
 
 

@@ -6,7 +6,7 @@ import json
 import math
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 
 from index import saved_searches
 from index.queries import MAX_RESULT_WINDOW, SORTS, QueryError, SearchRequest
@@ -134,8 +134,12 @@ def delete_saved(search_id: str):
 
 
 EXPORT_LIMIT = 10_000
-EXPORT_HEADINGS = ("post_id", "url", "status", "categories", "labels", "max_score", "platform", "source", "author",
-                   "published_at", "collected_at", "reviewer", "content_hash", "evidence_sha256", "text")
+# The CSV's column headings, in the UI's language (the values stay as stored: codes, ISO times).
+EXPORT_HEADINGS = (lazy_gettext("Post ID"), "URL", lazy_gettext("Status"), lazy_gettext("Categories"),
+                   lazy_gettext("Classifier labels"), lazy_gettext("Highest score"), lazy_gettext("Platform"),
+                   lazy_gettext("Source"), lazy_gettext("Account"), lazy_gettext("Posted at"),
+                   lazy_gettext("Collected at"), lazy_gettext("Reviewer"), lazy_gettext("Content hash"),
+                   lazy_gettext("Evidence SHA-256"), lazy_gettext("Text"))
 
 
 @bp.route("/search.csv")
@@ -156,7 +160,7 @@ def export_csv():
         return _render_error(error)
     stream = io.StringIO()
     writer = csv.writer(stream)
-    writer.writerow(EXPORT_HEADINGS)
+    writer.writerow([str(heading) for heading in EXPORT_HEADINGS])
     rows = 0
     while rows < EXPORT_LIMIT:
         result = repository().search_posts(search_request)

@@ -29,7 +29,7 @@ class RescoreSummary:
 
 
 def rescore(repo, classifier, *, batch_size: int = 500, log: Callable[[str], None] = print) -> RescoreSummary:
-    from index import lifecycle
+    from index import audit_reasons, lifecycle
     summary, started = RescoreSummary(), time.monotonic()
     total = repo.count_posts()
     for page in repo.iter_post_pages({"match_all": {}}, fields=["text", "status"], page_size=batch_size):
@@ -51,7 +51,7 @@ def rescore(repo, classifier, *, batch_size: int = 500, log: Callable[[str], Non
         for post_id, target in moves:
             try:
                 lifecycle.transition(repo, post_id, target, actor="classifier",
-                                     reason=f"re-scored with model {classifier.version}")
+                                     reason=audit_reasons.reason("rescored", version=classifier.version))
             except (lifecycle.ConcurrentChange, lifecycle.TransitionError):
                 continue  # a reviewer took it meanwhile: their decision wins
             summary.newly_flagged += target == "flagged"

@@ -50,7 +50,7 @@ def test_log_in_claim_confirm_and_find_it_again(page, live_server, login, site_r
     assert path_of(page) == "/queue"  # back where the user was going
 
     # The queue, in Vietnamese.
-    assert page.locator("h1").inner_text().startswith("Hàng đợi xem xét")
+    assert page.locator("h1").inner_text().startswith("Hàng đợi rà soát")
     headers = page.locator("table.queue thead th").all_inner_texts()
     assert headers[:4] == ["Ưu tiên", "Nội dung", "Nhãn", "Nguồn"]
     rows = page.locator("table.queue tbody tr")
@@ -72,7 +72,7 @@ def test_log_in_claim_confirm_and_find_it_again(page, live_server, login, site_r
     assert path_of(page) == f"/posts/{post_id}" and post_id == top["id"]
     stored = site_repo.get_post(post_id).source
     assert stored["status"] == "in_review" and stored["claimed_by"] == "lan"
-    assert page.locator("h1 .status").inner_text() == "Đang xem xét"
+    assert page.locator("h1 .status").inner_text() == "Đang rà soát"
 
     # The words that drove the classifier are marked, and only words of the post are.
     marks = page.locator(".post-text mark.why")

@@ -293,7 +293,7 @@ def test_a_drafter_cannot_record_a_back_dated_removal_on_an_unapproved_draft(app
     response = lan.post(f"/notices/{notice['notice_id']}/removal", data={"post_ids": post_id,
                                                                          "removed_at": "2026-11-01T08:00"},
                         follow_redirects=True)
-    assert "Chỉ ghi nhận việc gỡ trên thông báo đã gửi" in response.get_data(as_text=True)  # …nor accepted
+    assert "Chỉ ghi nhận việc gỡ trên văn bản đã gửi" in response.get_data(as_text=True)  # …nor accepted
     assert people.get_post(post_id).source["status"] == "confirmed"
 
 

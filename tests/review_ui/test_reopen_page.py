@@ -21,7 +21,7 @@ def test_only_a_supervisor_is_offered_and_allowed_to_reopen(app, people):  # noq
     # Nor through the decision form: the confirmed decision stands.
     response = signed_in(app, "minh").post(f"/posts/{post_id}/decision", data={"action": "dismiss"},
                                            follow_redirects=True)
-    assert "chỉ giám sát viên mới có thể mở lại quyết định" in response.get_data(as_text=True)
+    assert "chỉ lãnh đạo mới có thể mở lại quyết định" in response.get_data(as_text=True)
     assert people.get_post(post_id).source["status"] == "confirmed"
 
     chief = signed_in(app, "chief")

@@ -84,7 +84,7 @@ def test_the_menu_shows_only_pages_the_role_may_open(client, people, username):
 def test_an_analyst_is_not_offered_the_claim_button(client, people, flagged):
     login(client, "an")
     html = client.get(f"/posts/{flagged}").get_data(as_text=True)
-    assert "Nhận xem xét" not in html and f"/posts/{flagged}/claim" not in html
+    assert "Nhận rà soát" not in html and f"/posts/{flagged}/claim" not in html
     assert "/queue/next" not in html and 'class="decision"' not in html
     assert client.post(f"/posts/{flagged}/claim").status_code == 403
 
@@ -92,7 +92,7 @@ def test_an_analyst_is_not_offered_the_claim_button(client, people, flagged):
 def test_a_reviewer_is_offered_claim_and_next(client, people, flagged):
     login(client, "lan")
     html = client.get(f"/posts/{flagged}").get_data(as_text=True)
-    assert "Nhận xem xét" in html and f'action="/posts/{flagged}/claim"' in html
+    assert "Nhận rà soát" in html and f'action="/posts/{flagged}/claim"' in html
     assert 'action="/queue/next"' in html
 
 
