@@ -145,7 +145,7 @@ def site_repo(browser, config, es_client, trained_models):
             "id": post_id_for(HOSTILE_URL), "url": HOSTILE_URL, "text": HOSTILE_TEXT, "author": HOSTILE_AUTHOR,
             "title": '<b onmouseover=alert(5)>tiêu đề</b>', "status": "flagged", "priority": 0.01,
             "labels": ["drugs"], "scores": {"drugs": 0.9}, "source": "demo-forum", "platform": "forum",
-            "rule_hits": ["drugs:<script>alert(6)</script>"],
+            "rule_hits": ["drugs:<script>alert`6`</script>"],  # a term (no regex signs): shown as written
             # A span over the <script> element: the mark is added around escaped text only.
             "explanations": {"drugs": [{"start": HOSTILE_TEXT.index("<script>"), "end": len(HOSTILE_TEXT)}]},
         }])
