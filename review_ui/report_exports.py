@@ -1,5 +1,5 @@
-"""The periodic report as rows (for the page), PDF, XLSX and CSV. Every figure is taken from
-index.reports as it is; this module only labels and lays them out.
+"""The periodic report as rows (for the page and the documents of review_ui/report_document.py), XLSX
+and CSV. Every figure is taken from index.reports as it is; this module only labels and lays them out.
 
 The exports are official documents: Vietnamese whatever the UI's language. Their labels are written
 here in Vietnamese; the English of FIGURES and BREAKDOWNS is the message id the report page translates
@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from index.reports import UNITS, Figures, Report
-from review_ui.display import VIETNAM, change, number, percent
-from review_ui.documents import Letterhead, OfficialDocument, place_and_date
-from review_ui.filters import vn_time
+from review_ui.display import VIETNAM, number, percent
 from safewatch.taxonomy import BY_CODE
 
 
@@ -176,59 +174,6 @@ def vn_iso(value: str | None) -> str:
 def vn_datetime(value: str | None) -> datetime | None:
     """ISO time -> a Vietnam wall-clock datetime without zone, as spreadsheets store dates (XLSX)."""
     return datetime.fromisoformat(value).astimezone(VIETNAM).replace(tzinfo=None) if value else None
-
-
-# ---- PDF --------------------------------------------------------------------------------------
-
-def report_pdf(report: Report, letterhead: Letterhead, *, today: date) -> bytes:
-    doc = OfficialDocument(letterhead, title=f"Báo cáo SafeWatch {report.period.label}")
-    doc.national_header(number="……/BC", subject=None, place_date=place_and_date(letterhead.place, today))
-    doc.title_block("BÁO CÁO", "Kết quả phát hiện, xử lý thông tin vi phạm gây hại cho trẻ em trên không gian mạng",
-                    f"({period_words(report)})")
-    unit = letterhead.unit[:1] + letterhead.unit[1:].lower()
-    doc.paragraph(f"Thực hiện Quyết định số 830/QĐ-TTg ngày 01/6/2021 của Thủ tướng Chính phủ phê duyệt Chương trình "
-                  f"\"Bảo vệ và hỗ trợ trẻ em tương tác lành mạnh, sáng tạo trên môi trường mạng giai đoạn "
-                  f"2021-2025\", {unit} báo cáo kết quả {period_words(report)} như sau (kỳ trước: "
-                  f"{report.period.previous().label}):")
-    doc.heading("I. SỐ LIỆU TỔNG HỢP")
-    doc.grid(("TT", "Chỉ tiêu", "Kỳ này", "Kỳ trước", "Thay đổi"),
-             [(n, row["vi"], shown(row["now"], row["kind"]), shown(row["before"], row["kind"]), change(row["change"]))
-              for n, row in enumerate(figure_rows(report), 1)],
-             widths=(0.07, 0.48, 0.15, 0.15, 0.15), align=("C", "L", "R", "R", "R"))
-    doc.heading("II. CHỈ TIÊU CỦA KẾ HOẠCH")
-    doc.grid(("Chỉ tiêu", "Kết quả", "Mục tiêu", "Đánh giá"),
-             [(row["vi"], shown(row["value"], "share"), target_words(row), met_word(row["met"]))
-              for row in indicator_rows(report)], widths=(0.5, 0.15, 0.15, 0.2), align=("L", "R", "R", "C"))
-    doc.add_page(orientation="landscape")
-    for number_, (name, vi, _en) in zip(("III", "IV"), TABLES, strict=True):
-        for title, figures in (("kỳ này", report.figures), ("kỳ trước", report.previous)):
-            doc.heading(f"{number_}. {vi.upper()} ({title})")
-            doc.grid(("Nhóm", *(heading for _n, heading, _en, _k in TABLE_COLUMNS)),
-                     [(label, *(shown(columns[c], kind) for c, _vi, _en, kind in TABLE_COLUMNS))
-                      for _key, label, columns in table_rows(figures, name)] or
-                     [("Không có số liệu", *[""] * len(TABLE_COLUMNS))],
-                     widths=(0.1, *[0.06] * len(TABLE_COLUMNS)), align=("L", *"R" * len(TABLE_COLUMNS)), size=7.5)
-    doc.add_page()
-    for number_, (name, vi, _en) in zip(("V", "VI"), BREAKDOWNS, strict=True):
-        doc.heading(f"{number_}. {vi.upper()}")
-        rows = breakdown_rows(report, name)
-        doc.grid(("TT", "Nhóm", "Thu thập (bài)", "Đã gỡ (bài)"),
-                 [(n, label, number(c), number(r)) for n, (_k, label, c, r) in enumerate(rows, 1)] or
-                 [("", "Không có số liệu", "", "")], widths=(0.07, 0.57, 0.18, 0.18), align=("C", "L", "R", "R"))
-    doc.heading("VII. SỐ BÀI THU THẬP THEO THÁNG")
-    doc.grid(("Tháng", "Thu thập"), [(month, number(n)) for month, n in report.figures.collected_per_month] or
-             [("—", "0")], widths=(0.5, 0.5), align=("C", "R"))
-    doc.add_page(orientation="landscape")
-    doc.heading(f"VIII. DANH SÁCH BÀI ĐÃ ĐƯỢC GỠ BỎ ({len(report.removed_items)})")
-    doc.grid(("TT", "Đường dẫn (URL)", "Danh mục", "Gửi văn bản", "Ngày gỡ", "Số giờ", "Trong hạn",
-              "SHA-256 bằng chứng"),
-             [(n, r["url"], r["categories"], vn_time(r["requested_at"]), vn_time(r["removed_at"]), number(r["hours"]),
-               r["within"], r["evidence_sha256"] or f"(nội dung) {r['content_hash']}")
-              for n, r in enumerate(removed_rows(report), 1)] or [("", "Không có", "", "", "", "", "", "")],
-             widths=(0.04, 0.27, 0.14, 0.1, 0.1, 0.06, 0.07, 0.22), align=("C", "L", "L", "C", "C", "R", "C", "L"),
-             size=8.5)
-    doc.signature(recipients=("Ban Chỉ đạo (để báo cáo);", "Lưu: VT, hồ sơ."))
-    return doc.to_bytes()
 
 
 # ---- XLSX and CSV -----------------------------------------------------------------------------
