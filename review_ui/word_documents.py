@@ -20,7 +20,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt
 
 from review_ui.documents import DOCX_FONT, Letterhead
 
@@ -101,6 +101,9 @@ class OfficialDocx:
             run = paragraph.add_run(clean(text))
             run.bold, run.italic, run.font.size = "B" in style or None, "I" in style or None, Pt(size)
 
+    def ln(self, _height: float = 0) -> None:
+        """Vertical space: paragraphs already have theirs."""
+
     def title_block(self, *lines: str) -> None:
         for number, line in enumerate(lines):
             self._paragraph(self.document, line, style="B", align="C", size=14 if number == 0 else 13)
@@ -141,10 +144,6 @@ class OfficialDocx:
                     shading.set(qn("w:val"), "clear")
                     shading.set(qn("w:fill"), "EBEBEB")
                     cell._tc.get_or_add_tcPr().append(shading)
-            if number == 0:
-                for cell in row.cells:
-                    for run in cell.paragraphs[0].runs:
-                        run.font.color.rgb = RGBColor(0, 0, 0)
         self.document.add_paragraph()
 
     def signature(self, *, recipients: Sequence[str], note: str = "(Ký, ghi rõ họ tên, đóng dấu)") -> None:
