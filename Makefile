@@ -10,9 +10,12 @@ STAMP := $(shell sha1sum pyproject.toml | cut -c1-12)
 INSTALLED := $(VENV)/.installed-run-$(STAMP)
 INSTALLED_ALL := $(VENV)/.installed-all-$(STAMP)
 # The browser tests (tests/browser) drive Debian's Chromium; fonts-dejavu-core has the Vietnamese glyphs.
-# Playwright comes from the test extra and never downloads a browser of its own.
-BROWSER_PACKAGES := chromium fonts-dejavu-core
-BROWSER_FILES := /usr/bin/chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+# Playwright comes from the test extra and never downloads a browser of its own. PDF documents use
+# Liberation Serif (Times New Roman-compatible): bookworm's fonts-liberation2 (fonts-liberation 1.x lacks
+# Vietnamese letters); without it they fall back to the bundled DejaVu Serif and say so in the log.
+BROWSER_PACKAGES := chromium fonts-dejavu-core fonts-liberation2
+BROWSER_FILES := /usr/bin/chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
+  /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: run test setup setup-all browser lint translations clean help
@@ -66,7 +69,7 @@ lint: $(INSTALLED_ALL)
 # The errors of index/ shown in the UI (review_ui/language.py DOMAIN_ERRORS) are keywords too.
 BABEL_KEYWORDS := -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k TransitionError -k ConcurrentChange \
   -k NoticeError -k AccountError -k PeriodError -k SavedSearchError -k SavedSearchNotFound -k IndexBusy -k QueryError \
-  -k PermissionDenied -k NoticeStateError -k AlreadyHolding
+  -k PermissionDenied -k NoticeStateError -k AlreadyHolding -k NarrativeError -k NarrativeChanged
 translations: $(INSTALLED_ALL)
 	@mkdir -p var
 	$(BIN)/pybabel extract -F review_ui/babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-by-file --no-wrap \

@@ -249,6 +249,20 @@ SAVED_SEARCHES = {
     },
 }
 
+# The narrative of a period's report that supervisors write (index/report_narratives.py); one document
+# per period (its first day and the day after its last), every save also in the audit trail.
+REPORT_NARRATIVES = {
+    "dynamic": "strict",
+    "properties": {
+        "period_start": {"type": "date", "format": "strict_date"},
+        "period_end": {"type": "date", "format": "strict_date"},  # exclusive
+        "sections": {"type": "object", "enabled": False},  # section name -> text
+        "revision": {"type": "integer"},
+        "updated_by": _KEYWORD,
+        "updated_at": _DATE,
+    },
+}
+
 
 @dataclass(frozen=True)
 class IndexSpec:
@@ -280,4 +294,5 @@ SPECS: tuple[IndexSpec, ...] = (
     IndexSpec("saved_searches", 1, SAVED_SEARCHES),
     IndexSpec("sessions", 1, SESSIONS),
     IndexSpec("login_throttle", 1, LOGIN_THROTTLE),
+    IndexSpec("report_narratives", 1, REPORT_NARRATIVES),
 )

@@ -591,6 +591,16 @@ class Repository:
         except NotFoundError:
             pass
 
+    # ---- report narratives (index.report_narratives) -------------------------------------------
+
+    def get_report_narrative(self, narrative_id: str) -> dict | None:
+        return self.get_document("report_narratives", narrative_id)
+
+    def update_report_narrative(self, narrative_id: str,
+                                change: Callable[[dict | None], dict | None]) -> tuple[dict | None, bool]:
+        """Read, change and write a report's narrative (see update_document); visible at once."""
+        return self.update_document("report_narratives", narrative_id, change, refresh=True)
+
     # ---- saved searches ----------------------------------------------------------------------
 
     def get_saved_search(self, search_id: str) -> dict | None:

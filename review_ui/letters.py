@@ -1,4 +1,6 @@
-"""The letter of a warning or removal request, as PDF, in the Vietnamese administrative layout."""
+"""The letter of a warning or removal request, as PDF and as an editable DOCX with the same content, in
+the Vietnamese administrative layout; the legal basis and the programme cited in full administrative
+form (safewatch/citations.yml)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ from datetime import datetime
 
 from review_ui.display import VIETNAM, vn_date
 from review_ui.documents import Letterhead, OfficialDocument, place_and_date
+from review_ui.word_documents import OfficialDocx
+from safewatch.citations import Citations
 from safewatch.taxonomy import BY_CODE
 
 CONTACT_CHANNELS = {"email": "Thư điện tử", "web_form": "Biểu mẫu trực tuyến", "phone": "Điện thoại",
@@ -13,14 +17,33 @@ CONTACT_CHANNELS = {"email": "Thư điện tử", "web_form": "Biểu mẫu tr�
 SUBJECTS = {"takedown": "V/v yêu cầu gỡ bỏ thông tin vi phạm", "warning": "V/v cảnh báo thông tin vi phạm"}
 
 
-def letter_pdf(notice: dict, evidence: list[dict], letterhead: Letterhead, *, deadline_hours: float) -> bytes:
+def letter_pdf(notice: dict, evidence: list[dict], letterhead: Letterhead, *, deadline_hours: float,
+               citations: Citations) -> bytes:
     """`evidence`: one row per post {url, sha256, captured_at, content_hash, excerpt, account} (see
     notices.evidence_rows). The recipient as the platform registry names it, the contact officer named."""
+    doc = OfficialDocument(letterhead, title=letter_title(notice), reference=notice["reference"])
+    write_letter(doc, notice, evidence, letterhead, deadline_hours=deadline_hours, citations=citations)
+    return doc.to_bytes()
+
+
+def letter_docx(notice: dict, evidence: list[dict], letterhead: Letterhead, *, deadline_hours: float,
+                citations: Citations) -> bytes:
+    """The same letter as letter_pdf, as a Word document the unit can edit before signing."""
+    doc = OfficialDocx(letterhead, title=letter_title(notice), reference=notice["reference"])
+    write_letter(doc, notice, evidence, letterhead, deadline_hours=deadline_hours, citations=citations)
+    return doc.to_bytes()
+
+
+def letter_title(notice: dict) -> str:
+    return f"{SUBJECTS[notice['kind']][4:]} - {notice['reference']}"
+
+
+def write_letter(doc: OfficialDocument | OfficialDocx, notice: dict, evidence: list[dict], letterhead: Letterhead,
+                 *, deadline_hours: float, citations: Citations) -> None:
     kind, reference, recipient = notice["kind"], notice["reference"], notice["recipient"]
     last_sent = notice.get("last_sent_at") or notice.get("sent_at")  # a re-sent letter is dated as re-sent
     sent_at = datetime.fromisoformat(last_sent).astimezone(VIETNAM) if last_sent else None
     day = (sent_at or datetime.now(VIETNAM)).date()
-    doc = OfficialDocument(letterhead, title=f"{SUBJECTS[kind][4:]} - {reference}", reference=reference)
     doc.national_header(number=reference, subject=SUBJECTS[kind], place_date=place_and_date(letterhead.place, day),
                         draft=notice["status"] == "draft")
     doc.paragraph(f"Kính gửi: {recipient}", style="B", align="C")
@@ -31,13 +54,13 @@ def letter_pdf(notice: dict, evidence: list[dict], letterhead: Letterhead, *, de
         doc.paragraph(f"{CONTACT_CHANNELS.get(details.get('contact_channel'), 'Liên hệ')}: {details['contact']}",
                       align="C")
     doc.ln(2)
-    for basis in (part.strip() for part in (notice.get("legal_basis") or "").split(";")):
-        if basis:
-            doc.paragraph(f"Căn cứ {basis};", style="I")
+    for basis in citations.expand_all(notice.get("legal_basis") or ""):
+        doc.paragraph(f"Căn cứ {basis};", style="I")
     unit = letterhead.unit[:1] + letterhead.unit[1:].lower()
     categories = ", ".join(BY_CODE[c].name_vi.lower() for c in notice.get("categories") or [] if c in BY_CODE)
     where = f" trên {notice['platform']}" if notice.get("platform") else ""
-    doc.paragraph(f"Qua công tác theo dõi, phát hiện trên không gian mạng, {unit} phát hiện {len(evidence)} nội dung "
+    doc.paragraph(f"Thực hiện {citations.programme_words(day, day)}, qua công tác theo dõi, phát hiện trên không "
+                  f"gian mạng, {unit} phát hiện {len(evidence)} nội dung "
                   f"đăng tải{where} có dấu hiệu vi phạm pháp luật về bảo vệ trẻ em"
                   f"{f' ({categories})' if categories else ''}, cụ thể như sau:")
     rows = []
@@ -79,4 +102,3 @@ def letter_pdf(notice: dict, evidence: list[dict], letterhead: Letterhead, *, de
         doc.paragraph(f"Cán bộ liên hệ: {notice['contact_officer']}.")
     doc.paragraph(f"Số tham chiếu: {reference}. Mọi trao đổi xin ghi rõ số tham chiếu này.", style="I")
     doc.signature(recipients=("Như trên;", f"Lưu: VT, hồ sơ {reference}."))
-    return doc.to_bytes()

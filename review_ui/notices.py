@@ -19,7 +19,8 @@ from review_ui import display
 from review_ui.documents import Letterhead
 from review_ui.filters import in_ui_language
 from review_ui.language import error_text
-from review_ui.letters import letter_pdf
+from review_ui.letters import letter_docx, letter_pdf
+from review_ui.official_exports import DOCX_MIMETYPE, audit_export, citations
 from review_ui.security import has_role, login_required, repository
 from safewatch import platforms as platform_registry
 from safewatch.errors import SafeWatchError
@@ -235,12 +236,26 @@ def cancel(notice_id: str):
 @bp.route("/<notice_id>/letter.pdf")
 @login_required(*VIEWERS)
 def letter(notice_id: str):
+    return _letter(notice_id, "pdf")
+
+
+@bp.route("/<notice_id>/letter.docx")
+@login_required(*VIEWERS)
+def letter_word(notice_id: str):
+    return _letter(notice_id, "docx")
+
+
+def _letter(notice_id: str, document_format: str) -> Response:
+    """The letter as PDF (shown in the browser) or DOCX (downloaded to edit); each download audited."""
     notice = _notice(notice_id)
-    pdf = letter_pdf(notice, evidence_rows(notice), Letterhead.from_settings(current_app.config),
-                     deadline_hours=_config().takedown_deadline_hours)
+    write = letter_pdf if document_format == "pdf" else letter_docx
+    content = write(notice, evidence_rows(notice), Letterhead.from_settings(current_app.config),
+                    deadline_hours=_config().takedown_deadline_hours, citations=citations())
+    audit_export("letter_exported", document_format, notice_id=notice_id, reference=notice["reference"])
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", notice["reference"])
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="safewatch-{name}.pdf"'})
+    disposition = "inline" if document_format == "pdf" else "attachment"
+    return Response(content, mimetype="application/pdf" if document_format == "pdf" else DOCX_MIMETYPE,
+                    headers={"Content-Disposition": f'{disposition}; filename="safewatch-{name}.{document_format}"'})
 
 
 def _time_field(name: str, now: datetime) -> datetime | None:

@@ -1,5 +1,5 @@
-"""The periodic report as rows (for the page), PDF, XLSX and CSV. Every figure is taken from
-index.reports as it is; this module only labels and lays them out.
+"""The periodic report as rows (for the page and the documents of review_ui/report_document.py), XLSX
+and CSV. Every figure is taken from index.reports as it is; this module only labels and lays them out.
 
 The exports are official documents: Vietnamese whatever the UI's language. Their labels are written
 here in Vietnamese; the English of FIGURES and BREAKDOWNS is the message id the report page translates
@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from index.reports import UNITS, Figures, Report
-from review_ui.display import VIETNAM, change, number, percent
-from review_ui.documents import Letterhead, OfficialDocument, place_and_date
-from review_ui.filters import vn_time
+from review_ui.display import VIETNAM, number, percent
 from safewatch.taxonomy import BY_CODE
 
 
@@ -31,9 +29,9 @@ def N_(message: str) -> str:
 FIGURES = (
     ("collected", "Tổng số bài thu thập", N_("Posts collected"), "count"),
     ("flagged", "Bài bị gắn cờ (nghi vi phạm)", N_("Posts flagged (suspected violations)"), "count"),
-    ("share_flagged_reviewed", "Tỷ lệ bài bị gắn cờ đã được xem xét", N_("Share of flagged posts reviewed"),
+    ("share_flagged_reviewed", "Tỷ lệ bài bị gắn cờ đã được rà soát", N_("Share of flagged posts reviewed"),
      "share"),
-    ("reviewed", "Bài đã xem xét", N_("Posts reviewed"), "count"),
+    ("reviewed", "Bài đã rà soát", N_("Posts reviewed"), "count"),
     ("confirmed", "Bài được xác nhận vi phạm", N_("Posts confirmed as violating"), "count"),
     ("dismissed", "Bài xác định không vi phạm", N_("Posts found not violating"), "count"),
     ("warnings", "Cảnh báo đã gửi (văn bản)", N_("Warnings sent (notices)"), "count"),
@@ -52,25 +50,25 @@ FIGURES = (
      N_("Share of removal requests fully removed (notices)"), "share"),
     ("overdue", "Bài quá hạn, vẫn còn trên mạng", N_("Posts overdue, still online"), "count"),
     ("overdue_notices", "Văn bản quá hạn, nội dung vẫn còn", N_("Notices overdue, content still online"), "count"),
-    ("referred", "Bài chuyển cơ quan điều tra", N_("Posts referred to investigation"), "count"),
+    ("referred", "Bài chuyển điều tra", N_("Posts referred to investigation"), "count"),
     ("reappeared", "Bài xuất hiện lại sau khi gỡ", N_("Posts reappeared after removal"), "count"),
     ("resolution_rate", "Tỷ lệ giải quyết (bài xác nhận đã xử lý xong)",
      N_("Resolution rate (confirmed posts closed)"), "share"),
 )
 # The committee's table (index.reports.TABLES): (name, Vietnamese title, English title).
 TABLES = (
-    ("categories", "Theo danh mục vi phạm", N_("By category")),
+    ("categories", "Theo nhóm nội dung", N_("By category")),
     ("platform", "Theo nền tảng", N_("By platform")),
 )
 # Its columns (index.reports.TABLE_COLUMNS): (name, Vietnamese heading, English heading, kind).
 TABLE_COLUMNS = (
     ("collected", "Thu thập (bài)", N_("Collected (posts)"), "count"),
     ("flagged", "Gắn cờ (bài)", N_("Flagged (posts)"), "count"),
-    ("reviewed", "Đã xem xét (bài)", N_("Reviewed (posts)"), "count"),
-    ("confirmed", "Vi phạm (bài)", N_("Confirmed (posts)"), "count"),
+    ("reviewed", "Đã rà soát (bài)", N_("Reviewed (posts)"), "count"),
+    ("confirmed", "Đã xác nhận vi phạm (bài)", N_("Confirmed (posts)"), "count"),
     ("warnings", "Cảnh báo (văn bản)", N_("Warnings (notices)"), "count"),
-    ("removal_requests", "Yêu cầu gỡ (văn bản)", N_("Removal requests (notices)"), "count"),
-    ("removal_request_links", "Yêu cầu gỡ (đường dẫn)", N_("Removal requests (links)"), "count"),
+    ("removal_requests", "Yêu cầu gỡ bỏ (văn bản)", N_("Removal requests (notices)"), "count"),
+    ("removal_request_links", "Yêu cầu gỡ bỏ (đường dẫn)", N_("Removal requests (links)"), "count"),
     ("removed", "Đã gỡ (bài)", N_("Removed (posts)"), "count"),
     ("removed_within_deadline", "Gỡ trong hạn (bài)", N_("Removed within the deadline (posts)"), "count"),
     ("share_removed_within_deadline", "Tỷ lệ gỡ trong hạn", N_("Share removed within the deadline"), "share"),
@@ -82,7 +80,7 @@ TABLE_COLUMNS = (
 )
 # The plan's indicators (index.reports.INDICATORS): (name, Vietnamese, English).
 INDICATORS = (
-    ("share_flagged_reviewed", "Tỷ lệ bài bị gắn cờ đã được xem xét", N_("Share of flagged posts reviewed")),
+    ("share_flagged_reviewed", "Tỷ lệ bài bị gắn cờ đã được rà soát", N_("Share of flagged posts reviewed")),
     ("resolution_rate", "Tỷ lệ giải quyết (bài xác nhận đã xử lý xong)",
      N_("Resolution rate (confirmed posts closed)")),
 )
@@ -92,8 +90,8 @@ BREAKDOWNS = (
 )
 # Post statuses as the documents name them (the UI's names, in its language, are filters.STATUS_LABELS).
 STATUS_NAMES = {
-    "collected": "Đã thu thập", "flagged": "Bị gắn cờ", "in_review": "Đang xem xét",
-    "dismissed": "Đã bỏ qua", "confirmed": "Đã xác nhận", "warning_issued": "Đã cảnh báo",
+    "collected": "Đã thu thập", "flagged": "Bị gắn cờ", "in_review": "Đang rà soát",
+    "dismissed": "Không vi phạm", "confirmed": "Đã xác nhận", "warning_issued": "Đã cảnh báo",
     "takedown_requested": "Đã yêu cầu gỡ", "removed": "Đã gỡ", "overdue": "Quá hạn",
     "reappeared": "Xuất hiện lại",
 }
@@ -176,59 +174,6 @@ def vn_iso(value: str | None) -> str:
 def vn_datetime(value: str | None) -> datetime | None:
     """ISO time -> a Vietnam wall-clock datetime without zone, as spreadsheets store dates (XLSX)."""
     return datetime.fromisoformat(value).astimezone(VIETNAM).replace(tzinfo=None) if value else None
-
-
-# ---- PDF --------------------------------------------------------------------------------------
-
-def report_pdf(report: Report, letterhead: Letterhead, *, today: date) -> bytes:
-    doc = OfficialDocument(letterhead, title=f"Báo cáo SafeWatch {report.period.label}")
-    doc.national_header(number="……/BC", subject=None, place_date=place_and_date(letterhead.place, today))
-    doc.title_block("BÁO CÁO", "Kết quả phát hiện, xử lý thông tin vi phạm gây hại cho trẻ em trên không gian mạng",
-                    f"({period_words(report)})")
-    unit = letterhead.unit[:1] + letterhead.unit[1:].lower()
-    doc.paragraph(f"Thực hiện Quyết định số 830/QĐ-TTg ngày 01/6/2021 của Thủ tướng Chính phủ phê duyệt Chương trình "
-                  f"\"Bảo vệ và hỗ trợ trẻ em tương tác lành mạnh, sáng tạo trên môi trường mạng giai đoạn "
-                  f"2021-2025\", {unit} báo cáo kết quả {period_words(report)} như sau (kỳ trước: "
-                  f"{report.period.previous().label}):")
-    doc.heading("I. SỐ LIỆU TỔNG HỢP")
-    doc.grid(("TT", "Chỉ tiêu", "Kỳ này", "Kỳ trước", "Thay đổi"),
-             [(n, row["vi"], shown(row["now"], row["kind"]), shown(row["before"], row["kind"]), change(row["change"]))
-              for n, row in enumerate(figure_rows(report), 1)],
-             widths=(0.07, 0.48, 0.15, 0.15, 0.15), align=("C", "L", "R", "R", "R"))
-    doc.heading("II. CHỈ TIÊU CỦA KẾ HOẠCH")
-    doc.grid(("Chỉ tiêu", "Kết quả", "Mục tiêu", "Đánh giá"),
-             [(row["vi"], shown(row["value"], "share"), target_words(row), met_word(row["met"]))
-              for row in indicator_rows(report)], widths=(0.5, 0.15, 0.15, 0.2), align=("L", "R", "R", "C"))
-    doc.add_page(orientation="landscape")
-    for number_, (name, vi, _en) in zip(("III", "IV"), TABLES, strict=True):
-        for title, figures in (("kỳ này", report.figures), ("kỳ trước", report.previous)):
-            doc.heading(f"{number_}. {vi.upper()} ({title})")
-            doc.grid(("Nhóm", *(heading for _n, heading, _en, _k in TABLE_COLUMNS)),
-                     [(label, *(shown(columns[c], kind) for c, _vi, _en, kind in TABLE_COLUMNS))
-                      for _key, label, columns in table_rows(figures, name)] or
-                     [("Không có số liệu", *[""] * len(TABLE_COLUMNS))],
-                     widths=(0.1, *[0.06] * len(TABLE_COLUMNS)), align=("L", *"R" * len(TABLE_COLUMNS)), size=7.5)
-    doc.add_page()
-    for number_, (name, vi, _en) in zip(("V", "VI"), BREAKDOWNS, strict=True):
-        doc.heading(f"{number_}. {vi.upper()}")
-        rows = breakdown_rows(report, name)
-        doc.grid(("TT", "Nhóm", "Thu thập (bài)", "Đã gỡ (bài)"),
-                 [(n, label, number(c), number(r)) for n, (_k, label, c, r) in enumerate(rows, 1)] or
-                 [("", "Không có số liệu", "", "")], widths=(0.07, 0.57, 0.18, 0.18), align=("C", "L", "R", "R"))
-    doc.heading("VII. SỐ BÀI THU THẬP THEO THÁNG")
-    doc.grid(("Tháng", "Thu thập"), [(month, number(n)) for month, n in report.figures.collected_per_month] or
-             [("—", "0")], widths=(0.5, 0.5), align=("C", "R"))
-    doc.add_page(orientation="landscape")
-    doc.heading(f"VIII. DANH SÁCH BÀI ĐÃ ĐƯỢC GỠ BỎ ({len(report.removed_items)})")
-    doc.grid(("TT", "Đường dẫn (URL)", "Danh mục", "Gửi văn bản", "Ngày gỡ", "Số giờ", "Trong hạn",
-              "SHA-256 bằng chứng"),
-             [(n, r["url"], r["categories"], vn_time(r["requested_at"]), vn_time(r["removed_at"]), number(r["hours"]),
-               r["within"], r["evidence_sha256"] or f"(nội dung) {r['content_hash']}")
-              for n, r in enumerate(removed_rows(report), 1)] or [("", "Không có", "", "", "", "", "", "")],
-             widths=(0.04, 0.27, 0.14, 0.1, 0.1, 0.06, 0.07, 0.22), align=("C", "L", "L", "C", "C", "R", "C", "L"),
-             size=8.5)
-    doc.signature(recipients=("Ban Chỉ đạo (để báo cáo);", "Lưu: VT, hồ sơ."))
-    return doc.to_bytes()
 
 
 # ---- XLSX and CSV -----------------------------------------------------------------------------

@@ -1,20 +1,25 @@
 """The report to the steering committee: figures for a period against the one before, breakdowns,
-bar charts drawn as SVG on the server, the removed items, and exports (PDF, XLSX, CSV)."""
+bar charts drawn as SVG on the server, the removed items, the narrative supervisors write (assessment,
+difficulties, recommendations), and exports (PDF and DOCX documents, XLSX, CSV)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, pgettext
 
+from index import report_narratives
 from index.periods import KINDS, Period, PeriodError, period
+from index.permissions import Actor
 from index.reports import Report, build_report
-from review_ui import display, report_exports
+from review_ui import display, report_document, report_exports
 from review_ui.documents import Letterhead
 from review_ui.filters import category_name, in_ui_language, status_label
 from review_ui.language import error_text, ui_language
-from review_ui.security import login_required, repository
+from review_ui.official_exports import DOCX_MIMETYPE, audit_export, citations, citations_problem
+from review_ui.security import has_role, login_required, repository
+from safewatch.errors import SafeWatchError
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 READERS = ("supervisor", "analyst")
@@ -124,16 +129,24 @@ def charts(report: Report) -> list[dict]:
 @bp.route("")
 @login_required(*READERS)
 def index():
-    report, error = _report(request.args)
-    chosen = {name: request.args.get(name, "") for name in PARAMETERS}
+    return _page({name: request.args.get(name, "") for name in PARAMETERS})
+
+
+def _page(chosen: dict[str, str], *, entered: dict[str, str] | None = None, status: int = 200):
+    """The report page for the chosen period; `entered`: the narrative as the supervisor wrote it, kept
+    when it could not be saved."""
+    report, error = _report(chosen)
     exports = {kind: url_for(f"reports.{kind}", **{k: v for k, v in chosen.items() if v})
-               for kind in ("report_pdf", "report_xlsx", "removed_csv")}
+               for kind in ("report_pdf", "report_docx", "report_xlsx", "removed_csv")}
     return render_template("reports/index.html", report=report, error=error, chosen=chosen,
+                           narrative=report_narratives.get_narrative(repository(), report.period), entered=entered,
+                           narrative_sections=report_document.NARRATIVE_SECTIONS,
+                           may_write=has_role("supervisor") and not error, citation=_citation_notes(report),
                            kinds=PERIOD_LABELS, figures=report_exports.figure_rows(report),
                            indicators=report_exports.indicator_rows(report), tables=committee_tables(report),
                            columns=report_exports.TABLE_COLUMNS, breakdowns=breakdowns(report),
                            removed=report_exports.removed_rows(report), charts=charts(report),
-                           exports=exports, previous=report.period.previous()), 400 if error else 200
+                           exports=exports, previous=report.period.previous()), 400 if error else status
 
 
 def _download(content: bytes, mimetype: str, report: Report, extension: str, *, inline: bool = False) -> Response:
@@ -150,12 +163,68 @@ def _checked_report(args) -> Report:
     return build_report(repository(), chosen)
 
 
+def _citation_notes(report: Report) -> dict:
+    """The programme the documents cite for this period, and what is wrong with the settings if anything."""
+    problem = citations_problem()
+    if problem:
+        return {"problem": problem, "programmes": [], "covered": True}
+    last = report.period.end - timedelta(days=1)
+    programmes, covered = citations().programmes_for(report.period.start, last)
+    return {"problem": None, "programmes": programmes, "covered": covered}
+
+
+def _document(document_format: str) -> Response:
+    """The report as the committee receives it, PDF or DOCX; each download audited."""
+    report = _checked_report(request.args)
+    write = report_document.report_pdf if document_format == "pdf" else report_document.report_docx
+    content = write(report, Letterhead.from_settings(current_app.config), today=today(),
+                    narrative=report_narratives.get_narrative(repository(), report.period), citations=citations())
+    audit_export("report_exported", document_format, period={"start": report.period.start.isoformat(),
+                                                             "end_exclusive": report.period.end.isoformat()})
+    if document_format == "pdf":
+        return _download(content, "application/pdf", report, "pdf", inline=True)
+    return _download(content, DOCX_MIMETYPE, report, "docx")
+
+
 @bp.route("/report.pdf")
 @login_required(*READERS)
 def report_pdf():
-    report = _checked_report(request.args)
-    pdf = report_exports.report_pdf(report, Letterhead.from_settings(current_app.config), today=today())
-    return _download(pdf, "application/pdf", report, "pdf", inline=True)
+    return _document("pdf")
+
+
+@bp.route("/report.docx")
+@login_required(*READERS)
+def report_docx():
+    return _document("docx")
+
+
+@bp.route("/narrative", methods=["POST"])
+@login_required("supervisor")
+def narrative():
+    """Save the supervisor's sections of the period's report (index.report_narratives checks the role
+    and the revision and writes the audit trail), then back to the report."""
+    chosen = {name: request.form.get(name, "")[:20] for name in PARAMETERS}
+    report_period = _checked_period({k: v for k, v in chosen.items() if v})
+    sections = {name: request.form.get(name, "") for name in report_narratives.SECTIONS if name in request.form}
+    revision = request.form.get("revision", "")
+    try:
+        if not (revision.isascii() and revision.isdigit() and len(revision) < 10):
+            raise report_narratives.NarrativeError("The form is incomplete; reload the page.")
+        report_narratives.save_narrative(repository(), report_period, sections, actor=Actor.of(g.user),
+                                         revision=int(revision), request_id=g.request_id)
+    except SafeWatchError as problem:  # the page again, with what was written, and why it was not saved
+        flash(error_text(problem), "error")
+        return _page(chosen, entered={name: sections.get(name, "") for name in report_narratives.SECTIONS},
+                     status=400)
+    flash(gettext("Saved the report's assessment, difficulties and recommendations."), "success")
+    return redirect(url_for("reports.index", **{k: v for k, v in chosen.items() if v}, _anchor="narrative"), 303)
+
+
+def _checked_period(args) -> Period:
+    try:
+        return parse_period(args)
+    except PeriodError as error:
+        abort(400, error_text(error))
 
 
 @bp.route("/report.xlsx")

@@ -65,6 +65,7 @@ class Config:
     notice_reference_suffix: str = "SW"  # reference numbers read "0001/2026/SW"
     platforms_file: Path | None = None  # the platform registry; default: safewatch/platforms.yml
     contact_officer: str = ""  # named in letters ("name, phone"); empty: the drafter's display name
+    citations_file: Path | None = None  # the programme and legal citations; default: safewatch/citations.yml
     # Classifier and crawling.
     model_dir: Path | None = None
     rules_file: Path | None = None  # default: classifier/rules/watch_rules.yml
@@ -132,6 +133,7 @@ class Config:
             notice_reference_suffix=env.get("SAFEWATCH_NOTICE_REFERENCE_SUFFIX", base.notice_reference_suffix),
             platforms_file=Path(env["SAFEWATCH_PLATFORMS_FILE"]) if env.get("SAFEWATCH_PLATFORMS_FILE") else None,
             contact_officer=env.get("SAFEWATCH_CONTACT_OFFICER", base.contact_officer).strip(),
+            citations_file=Path(env["SAFEWATCH_CITATIONS_FILE"]) if env.get("SAFEWATCH_CITATIONS_FILE") else None,
             embedded_es_port=int(env.get("SAFEWATCH_ES_PORT", base.embedded_es_port)),
             embedded_es_heap=env.get("SAFEWATCH_ES_HEAP", base.embedded_es_heap),
             embedded_es_disk_watermarks=_watermarks(env.get("SAFEWATCH_ES_DISK_WATERMARKS"),

@@ -192,11 +192,11 @@ def test_exports_stay_vietnamese_in_the_english_ui(site, browse):
     client = browse("chief", "en")
     assert "Summary figures" in client.get("/reports").get_data(as_text=True)
     book = load_workbook(io.BytesIO(client.get("/reports/report.xlsx").data))
-    assert book.sheetnames[:2] == ["Số liệu", "Danh mục vi phạm"] and "Trạng thái hiện tại" in book.sheetnames
+    assert book.sheetnames[:2] == ["Số liệu", "Nhóm nội dung"] and "Trạng thái hiện tại" in book.sheetnames
     assert book["Số liệu"]["A2"].value == "Tổng số bài thu thập"
     statuses = {row[1].value for row in book["Trạng thái hiện tại"].iter_rows(min_row=2)}
     assert "Đã gỡ" in statuses and "Removed" not in statuses
-    categories = {row[1].value for row in book["Danh mục vi phạm"].iter_rows(min_row=2)}
+    categories = {row[1].value for row in book["Nhóm nội dung"].iter_rows(min_row=2)}
     assert categories == {BY_CODE["drugs"].name_vi}
     rows = list(csv.reader(io.StringIO(client.get("/reports/removed.csv").data.decode("utf-8-sig"))))
     assert rows[0][1] == "Đường dẫn (URL)" and rows[1][2] == BY_CODE["drugs"].name_vi and rows[1][8] == "Có"

@@ -226,7 +226,7 @@ def test_a_warning_needs_no_approval_and_old_posts_without_evidence_work(app, pe
     assert lan.post(f"/notices/{notice_id}/send", data={"channel": "phone"}).status_code == 302
     assert people.get_post(post).source["status"] == "warning_issued"
     pdf = lan.get(f"/notices/{notice_id}/letter.pdf").data
-    assert pdf.startswith(b"%PDF") and b"DejaVuSerif" in pdf
+    assert pdf.startswith(b"%PDF") and b"LiberationSerif" in pdf
 
 
 def test_hostile_post_text_and_urls_are_harmless(app, people):

@@ -146,7 +146,7 @@ def test_bad_periods_are_refused_with_a_message(app, people):
 def test_pdf_report(app, history):
     response = signed_in(app, "chief").get("/reports/report.pdf?period=month&date=2026-10-15")
     pdf = response.data
-    assert response.mimetype == "application/pdf" and pdf.startswith(b"%PDF") and b"DejaVuSerif" in pdf
+    assert response.mimetype == "application/pdf" and pdf.startswith(b"%PDF") and b"LiberationSerif" in pdf
     for marker in (b"/JavaScript", b"/JS", b"/URI", b"/Launch", b"<script"):
         assert marker not in pdf
 
@@ -195,7 +195,7 @@ def test_xlsx_dates_are_dates_and_every_header_row_is_frozen(app, history):
     first = next(book["Đã gỡ"].iter_rows(min_row=2))
     assert first[5].value == datetime(2026, 10, 10, 10, 0) and first[6].value == datetime(2026, 10, 10, 15, 0)
     assert first[5].is_date and first[5].number_format == "dd/mm/yyyy hh:mm"
-    assert book["Danh mục vi phạm"].cell(1, 3).value == "Thu thập (bài)"
+    assert book["Nhóm nội dung"].cell(1, 3).value == "Thu thập (bài)"
 
 
 def test_csv_times_carry_the_vietnam_offset(app, history):
