@@ -17,6 +17,7 @@ and a second run changes nothing.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,11 +67,14 @@ def seed_history(repo, classifier, *, now: datetime | None = None, seed: int = h
         return summary
     users = {user["username"]: Actor.of(user) for user in ensure_staff(repo)}
     repo = type(repo)(RefreshBeforeSearch(repo.client, f"{repo.prefix}-*"), repo.prefix, spool_dir=repo.spool_dir)
-    import random
     texts = history.candidate_texts(random.Random(seed))
-    predictions = classifier.predict([text for text, _ in texts])
+    predictions = classifier.predict([text for text, _, _ in texts])
+    # A child telling of harm done to them is referred to child protection, never taken down: such texts
+    # would make a false history of removals, so they are left out.
+    kept = [number for number, prediction in enumerate(predictions) if not prediction.disclosure]
+    texts, predictions = [texts[number] for number in kept], [predictions[number] for number in kept]
     plan = history.plan(now, texts, [p.flagged for p in predictions], seed=seed, deadline_hours=deadline_hours)
-    scored = {text: prediction for (text, _), prediction in zip(texts, predictions, strict=True)}
+    scored = {text: prediction for (text, _, _), prediction in zip(texts, predictions, strict=True)}
     player = _Player(repo, classifier, scored, users, plan, deadline_hours, reference_suffix)
     player.ingest(plan.posts)
     for step in plan.steps:

@@ -45,6 +45,7 @@ HANDLES = ("demo_shop_pod", "demo_keo_ngot", "demo_tai_xiu", "demo_nha_cai", "de
            "demo_anh_trai", "demo_kenh_review", "demo_group_kin", "demo_tuyen_dung", "demo_thay_boi", "demo_fan_page")
 REAPPEARED = 8  # removed posts whose text is posted again; the last REAPPEARED_WAITING wait for review
 REAPPEARED_WAITING = 2
+STILL_ONLINE = timedelta(days=45)  # only removal requests sent this recently may still be unanswered
 RECENT = 14  # harmful posts collected in the last RECENT_HOURS: the work in progress today
 RECENT_HOURS = 72
 
@@ -75,14 +76,17 @@ class Plan:
     steps: list[Step]  # in time order
 
 
-def candidate_texts(rng: random.Random) -> list[tuple[str, tuple[str, ...]]]:
-    """(text, seed labels) of every post the history may use, in a seeded order."""
-    chosen: list[tuple[str, tuple[str, ...]]] = []
+Candidate = tuple[str, tuple[str, ...], bool]  # text, the seed corpus's labels, an everyday (safe) post
+
+
+def candidate_texts(rng: random.Random) -> list[Candidate]:
+    """Every post the history may use, in a seeded order."""
+    chosen: list[Candidate] = []
     for category, count in HARMFUL.items():
         rows = [row for row in _rows(f"{category}.jsonl") if row.get("labels") == [category]]
-        chosen += [(row["text"], (category,)) for row in rng.sample(rows, min(count, len(rows)))]
-    chosen += [(row["text"], ()) for row in rng.sample(_rows("safe_hard_negatives.jsonl"), HARD_NEGATIVES)]
-    chosen += [(row["text"], ()) for row in rng.sample(_rows("safe_everyday.jsonl"), SAFE)]
+        chosen += [(row["text"], (category,), False) for row in rng.sample(rows, min(count, len(rows)))]
+    chosen += [(row["text"], (), False) for row in rng.sample(_rows("safe_hard_negatives.jsonl"), HARD_NEGATIVES)]
+    chosen += [(row["text"], (), True) for row in rng.sample(_rows("safe_everyday.jsonl"), SAFE)]
     return chosen
 
 
@@ -91,7 +95,7 @@ def _rows(name: str) -> list[dict]:
         return [json.loads(line) for line in stream if line.strip()]
 
 
-def plan(now: datetime, texts: list[tuple[str, tuple[str, ...]]], flagged: list[bool], *,
+def plan(now: datetime, texts: list[Candidate], flagged: list[bool], *,
          seed: int = SEED, deadline_hours: float = DEADLINE_HOURS) -> Plan:
     """The history for `texts` (from candidate_texts), `flagged[i]` saying whether the classifier flags
     text i. Hard negatives the classifier does not flag are left out (a real crawl would have
@@ -99,8 +103,8 @@ def plan(now: datetime, texts: list[tuple[str, tuple[str, ...]]], flagged: list[
     rng = random.Random(seed)
     start = now - timedelta(days=DAYS)
     posts: list[PlannedPost] = []
-    for number, ((text, categories), is_flagged) in enumerate(zip(texts, flagged, strict=True)):
-        if not categories and not is_flagged and number < len(texts) - SAFE:
+    for number, ((text, categories, everyday), is_flagged) in enumerate(zip(texts, flagged, strict=True)):
+        if not categories and not is_flagged and not everyday:
             continue
         platform = rng.choices(list(PLATFORMS), weights=list(PLATFORMS.values()))[0]
         # More posts in recent months: the unit watches more sources as the year goes on.
@@ -208,6 +212,8 @@ class _Builder:
         sent = self.add(approved + self.hours(0.2, 3), "send", notice=key, by=supervisor, channel=channel)
         deadline = sent + self.deadline
         outcome = self.rng.choices(("within", "late", "online"), weights=(66, 22, 12))[0]
+        if outcome == "online" and sent < self.now - STILL_ONLINE:  # escalated until gone, in the end
+            outcome = "late"
         if outcome == "within":
             for post in keys:
                 self.remove(key, [post], sent + self.deadline * self.rng.uniform(0.06, 0.95))

@@ -154,7 +154,7 @@ def test_seeding_twice_changes_nothing(seeded, classifier):
 def test_the_plan_is_deterministic_and_never_in_the_future():
     texts = history.candidate_texts(random.Random(history.SEED))
     assert texts == history.candidate_texts(random.Random(history.SEED))
-    flagged = [bool(categories) or number % 4 == 0 for number, (_, categories) in enumerate(texts)]
+    flagged = [bool(categories) or number % 4 == 0 for number, (_, categories, _) in enumerate(texts)]
     first, second = history.plan(NOW, texts, flagged), history.plan(NOW, texts, flagged)
     assert first == second
     assert all(step.at <= NOW for step in first.steps)
