@@ -161,3 +161,15 @@ def test_the_plan_is_deterministic_and_never_in_the_future():
     assert [step.at for step in first.steps] == sorted(step.at for step in first.steps)
     assert all(post.url.startswith(f"https://{history.HOST}/") for post in [*first.posts, *first.reappearing])
     assert min(post.collected_at for post in first.posts) >= NOW.replace(year=NOW.year - 1)
+
+
+def test_writes_through_the_history_client_are_seen_by_the_next_search(repo):
+    """The history's client defers a write's refresh to the next search of that index: never later."""
+    from safewatch.demo_history import RefreshBeforeSearch
+    history_repo = Repository(RefreshBeforeSearch(repo.client, f"{repo.prefix}-*"), repo.prefix)
+    for number in range(3):
+        history_repo.append_event({"action": "probe", "actor": "test", "details": {"n": number}})
+        found = history_repo.search_events({"term": {"action": "probe"}}, sort=[{"at": "asc"}], size=10)
+        assert found["hits"]["total"]["value"] == number + 1
+    history_repo.bulk_upsert_posts([{"id": "p1", "url": "https://x.invalid/1", "text": "t", "status": "flagged"}])
+    assert history_repo.count_posts(status="flagged") == 1
