@@ -109,8 +109,10 @@ def _kind_function(kind: str | None, name: str):
     return found.page_function(name) if found else None
 
 
-def apply(repo: Repository, results: list[CheckResult], *, actor: str = "recheck") -> dict[str, int]:
-    """Record every check; a removal moves the post to `removed` and closes its notices."""
+def apply(repo: Repository, results: list[CheckResult], *, actor: str = "recheck",
+          now: datetime | None = None) -> dict[str, int]:
+    """Record every check; a removal moves the post to `removed` and closes its notices (as of `now`,
+    by default the present: the demo's history passes its own)."""
     from index import audit_reasons, notices
     from index.permissions import Actor
     counts = {"present": 0, "removed": 0, "unreachable": 0}
@@ -131,7 +133,7 @@ def apply(repo: Repository, results: list[CheckResult], *, actor: str = "recheck
         if result.outcome == "removed":
             try:
                 notices.record_removal(repo, result.post_id, actor=Actor.system(actor), removed_at=result.checked_at,
-                                       reason=audit_reasons.reason("recheck_gone", detail=result.reason))
+                                       reason=audit_reasons.reason("recheck_gone", detail=result.reason), now=now)
             except notices.NoticeError as error:  # under no sent notice (e.g. reappeared): seen, not recorded
                 repo.append_event({"post_id": result.post_id, "action": "removal_not_recorded", "actor": actor,
                                    "at": result.checked_at.isoformat(), "reason": str(error)})

@@ -275,6 +275,8 @@ Exit codes (--once): 0 every crawl run succeeded; 1 a crawl failed or overdue ma
 
     demo = commands.add_parser("demo", help="the whole pipeline on the shipped demo site, then serve the UI")
     demo.add_argument("--no-serve", action="store_true", help="stop after crawling (for scripts and tests)")
+    demo.add_argument("--no-history", action="store_true",
+                      help="leave out the worked history (a year of decisions, notices and removals)")
     demo.set_defaults(handler=serving.demo)
     return parser
 

@@ -8,9 +8,19 @@ import time
 from safewatch.config import Config
 
 DEMO_USER = "demo"
+# The unit's staff in the demo's worked history (safewatch.demo_history): name -> (roles, display name).
+# Their passwords are random and never shown; `safewatch users` can give one a password to sign in.
+DEMO_STAFF = {
+    "demo-reviewer-an": (("reviewer",), "Nguyễn Văn An (demo)"),
+    "demo-reviewer-binh": (("reviewer",), "Trần Thị Bình (demo)"),
+    "demo-reviewer-chau": (("reviewer",), "Lê Minh Châu (demo)"),
+    "demo-supervisor-dung": (("supervisor",), "Phạm Quốc Dũng (demo)"),
+    "demo-supervisor-ha": (("supervisor",), "Đỗ Thu Hà (demo)"),
+}
+STEPS = 6
 
 
-def run_demo(config: Config, *, serve: bool = True) -> int:
+def run_demo(config: Config, *, serve: bool = True, history: bool = True) -> int:
     from classifier.artefacts import current_path
     from index.connection import open_repository
 
@@ -42,6 +52,12 @@ def run_demo(config: Config, *, serve: bool = True) -> int:
 
     next(step)("Demo account")
     password = _demo_account(repo)
+
+    next(step)("A year of the unit's work (demo history)")
+    if history:
+        _seed_history(config, repo)
+    else:
+        print("  skipped (--no-history)")
     print(f"Demo ready in {time.monotonic() - started:.0f}s.")
     print(f"  Review UI: http://{config.ui_host}:{config.ui_port}/")
     print(f"  Sign in as '{DEMO_USER}' with password: {password}   (shown once; a new one on every run)")
@@ -58,7 +74,7 @@ def _steps():
     number = 0
     while True:
         number += 1
-        yield lambda title, n=number: print(f"[{n}/5] {title}")
+        yield lambda title, n=number: print(f"[{n}/{STEPS}] {title}")
 
 
 def _demo_account(repo) -> str:
@@ -70,3 +86,28 @@ def _demo_account(repo) -> str:
     else:
         set_password(repo, DEMO_USER, password, actor="system:demo")
     return password
+
+
+def ensure_staff(repo) -> list[dict]:
+    """The accounts of DEMO_STAFF, created when missing; returns their user documents."""
+    from index.accounts import create_user, generate_password
+    users = []
+    for username, (roles, display_name) in DEMO_STAFF.items():
+        user = repo.get_user(username)
+        if user is None:
+            user = create_user(repo, username, generate_password(), list(roles), display_name, actor="system:demo")
+        users.append(user)
+    return users
+
+
+def _seed_history(config: Config, repo) -> None:
+    from classifier.backends import load_classifier
+    from safewatch.demo_history import seed_history
+    summary = seed_history(repo, load_classifier(config), deadline_hours=config.takedown_deadline_hours,
+                           reference_suffix=config.notice_reference_suffix, log=lambda line: print(line))
+    if summary.seeded:
+        done = ", ".join(f"{count} {action}" for action, count in sorted(summary.actions.items()))
+        print(f"  {summary.posts} posts of source 'demo-history' and {summary.steps} steps ({done}) "
+              f"in {summary.seconds:.0f}s")
+    for line in summary.refused:
+        print(f"  refused: {line}")

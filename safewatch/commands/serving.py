@@ -114,4 +114,4 @@ def users_roles(config: Config, args) -> int:
 
 def demo(config: Config, args) -> int:
     from safewatch.demo import run_demo
-    return run_demo(config, serve=not args.no_serve)
+    return run_demo(config, serve=not args.no_serve, history=not args.no_history)
