@@ -361,13 +361,13 @@ def _plain_id(value: str) -> bool:
 
 def _title(title: str | None) -> str:
     title = " ".join((title or "").split())
-    if not 1 <= len(title) <= MAX_TITLE_CHARS:
+    if not 1 <= len(title) <= MAX_TITLE_CHARS or any(ord(ch) < 32 or ord(ch) == 127 for ch in title):
         raise CaseError("Give the case a title of 1 to %(count)d characters.", count=MAX_TITLE_CHARS)
     return title
 
 
 def _text(text: str | None, empty: str) -> str:
-    text = (text or "").strip()
+    text = (text or "").replace("\x00", "").strip()
     if not text:
         raise CaseError(empty)
     if len(text) > MAX_TEXT_CHARS:

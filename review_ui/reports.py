@@ -8,6 +8,7 @@ from datetime import date, datetime
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, pgettext
 
+from index import cases
 from index.periods import KINDS, Period, PeriodError, period
 from index.reports import Report, build_report
 from review_ui import display, report_exports
@@ -121,6 +122,14 @@ def charts(report: Report) -> list[dict]:
     return found
 
 
+def case_figures(report: Report) -> tuple[dict, dict]:
+    """Open cases by status (index.cases.figures), this period and the previous one."""
+    def of(chosen: Period) -> dict:
+        return cases.figures(repository(), datetime.fromisoformat(chosen.start_iso),
+                             datetime.fromisoformat(chosen.end_iso))
+    return of(report.period), of(report.period.previous())
+
+
 @bp.route("")
 @login_required(*READERS)
 def index():
@@ -133,7 +142,8 @@ def index():
                            indicators=report_exports.indicator_rows(report), tables=committee_tables(report),
                            columns=report_exports.TABLE_COLUMNS, breakdowns=breakdowns(report),
                            removed=report_exports.removed_rows(report), charts=charts(report),
-                           exports=exports, previous=report.period.previous()), 400 if error else 200
+                           exports=exports, previous=report.period.previous(), case_figures=case_figures(report),
+                           case_rows=report_exports.CASE_FIGURES), 400 if error else 200
 
 
 def _download(content: bytes, mimetype: str, report: Report, extension: str, *, inline: bool = False) -> Response:
@@ -162,7 +172,7 @@ def report_pdf():
 @login_required(*READERS)
 def report_xlsx():
     report = _checked_report(request.args)
-    return _download(report_exports.report_xlsx(report),
+    return _download(report_exports.report_xlsx(report, case_figures(report)),
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", report, "xlsx")
 
 
