@@ -14,6 +14,7 @@ from index.cases import CaseNotFound
 from index.lifecycle import FOLLOW_UPS
 from index.permissions import Actor, PermissionDenied
 from index.repository import VersionConflict
+from review_ui.auth import safe_next
 from review_ui.language import error_text
 from review_ui.security import login_required, repository
 from safewatch.errors import SafeWatchError
@@ -262,6 +263,5 @@ def _lines(value: str) -> list[str]:
 
 def _return_to() -> str:
     """Back to the page the form was on (a local path only), else the cases page."""
-    from review_ui.auth import safe_next
     target = request.form.get("next") or ""
     return safe_next(target) if target.startswith("/") else url_for("cases.index")
