@@ -135,6 +135,7 @@ EVENTS = {
         # Why, as a code and its values (index/audit_reasons.py), shown in the reader's language.
         "reason_code": _KEYWORD,
         "reason_values": {"type": "object", "enabled": False},
+        "case_id": _KEYWORD,  # the case an event of a case belongs to (index/cases.py)
         "request_id": _KEYWORD,  # made by the server for each request of the review UI
         # What the client said about itself: its own X-Request-Id (cut to a safe length and charset)
         # and its address (the peer's, or a trusted proxy's X-Forwarded-For).
@@ -264,6 +265,33 @@ REPORT_NARRATIVES = {
 }
 
 
+# Cases (index/cases.py): the posts, notices and tips about one actor, account or campaign, with a
+# notes thread and tasks. Items are kept as [{kind, id, added_by, added_at}] and searched by
+# "kind:id" in item_keys; status_changes [{at, by, to}] give the status at any past time (reports).
+CASES = {
+    "dynamic": "strict",
+    "properties": {
+        "case_id": _KEYWORD,
+        "reference": _KEYWORD,  # VV-0001/2026
+        "title": _TEXT,
+        "status": _KEYWORD,  # open | in_progress | closed
+        "owner": _KEYWORD,
+        "accounts": _KEYWORD_CI,  # the accounts the case is about (safewatch.records.normalize_handle)
+        "created_by": _KEYWORD,
+        "created_at": _DATE,
+        "updated_at": _DATE,
+        "closed_at": _DATE,
+        "items": {"type": "object", "enabled": False},
+        "item_keys": _KEYWORD,
+        "notes": {"properties": {"note_id": _KEYWORD, "by": _KEYWORD, "at": _DATE, "text": _TEXT}},
+        "tasks": {"properties": {"task_id": _KEYWORD, "text": _TEXT, "assignee": _KEYWORD, "due": _DATE,
+                                 "done": {"type": "boolean"}, "done_by": _KEYWORD, "done_at": _DATE,
+                                 "created_by": _KEYWORD, "created_at": _DATE}},
+        "status_changes": {"type": "object", "enabled": False},
+    },
+}
+
+
 @dataclass(frozen=True)
 class IndexSpec:
     name: str
@@ -295,4 +323,5 @@ SPECS: tuple[IndexSpec, ...] = (
     IndexSpec("sessions", 1, SESSIONS),
     IndexSpec("login_throttle", 1, LOGIN_THROTTLE),
     IndexSpec("report_narratives", 1, REPORT_NARRATIVES),
+    IndexSpec("cases", 1, CASES),
 )

@@ -625,6 +625,16 @@ class Repository:
         return [h["_source"] for h in response["hits"]["hits"]]
 
 
+    # ---- cases (written through update_document; index/cases.py) --------------------------------
+
+    def search_cases(self, query: dict, *, sort: list[dict], size: int = 100,
+                     fields: list[str] | None = None) -> list[dict]:
+        """Cases matching `query` (index/cases.py builds it), in `sort` order."""
+        response = self.client.search(index=self.alias("cases"), query=query, sort=sort, size=size,
+                                      source_includes=fields, track_total_hits=False)
+        return [{"id": h["_id"], **h["_source"]} for h in response["hits"]["hits"]]
+
+
 def _missing_near_duplicate_fields(stored: dict, document: dict) -> dict:
     """The near-duplicate fields to write on a stored post that lacks them (or has an older scheme's)."""
     signature = document.get(near_duplicates.SIGNATURE_FIELD)

@@ -43,6 +43,7 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
         account,
         admin,
         auth,
+        cases,
         errors,
         filters,
         language,
@@ -66,6 +67,7 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     app.register_blueprint(search.bp)
     app.register_blueprint(notices.bp)
     app.register_blueprint(notice_revisions.bp)
+    app.register_blueprint(cases.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(wellbeing.bp)
     app.register_blueprint(admin.bp)

@@ -195,7 +195,19 @@ DATE_FORMAT = "dd/mm/yyyy hh:mm"
 NUMBER_FORMATS = {"share": "0.0%", "hours": "0.0", "count": "0"}
 
 
-def report_xlsx(report: Report) -> bytes:
+# Open cases by status (index.cases.figures), for the page and the XLSX sheet "Vụ việc".
+CASE_FIGURES = (
+    ("open", "Vụ việc đang mở (cuối kỳ)", N_("Cases open (end of period)")),
+    ("in_progress", "Vụ việc đang xử lý (cuối kỳ)", N_("Cases in progress (end of period)")),
+    ("open_total", "Tổng vụ việc chưa đóng (cuối kỳ)", N_("Cases not closed (end of period)")),
+    ("opened", "Vụ việc mở trong kỳ", N_("Cases opened in the period")),
+    ("closed", "Vụ việc đóng trong kỳ", N_("Cases closed in the period")),
+)
+
+
+def report_xlsx(report: Report, case_figures: tuple[dict, dict] | None = None) -> bytes:
+    """The report as a workbook; with `case_figures` (this period's and the previous one's
+    index.cases.figures), a sheet of open cases by status."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Số liệu"
@@ -238,6 +250,11 @@ def report_xlsx(report: Report) -> bytes:
         _append(removed, (n, row["url"], row["categories"], row["platform"], row["source"],
                           vn_datetime(row["requested_at"]), vn_datetime(row["removed_at"]), row["hours"], row["within"],
                           row["evidence_sha256"], row["content_hash"], row["notice"], vn_datetime(row["deadline"])))
+    if case_figures is not None:
+        part = book.create_sheet("Vụ việc")
+        _append(part, ("Chỉ tiêu", "Indicator", "Kỳ này", "Kỳ trước"))
+        for name, vi, en in CASE_FIGURES:
+            _append(part, (vi, en, case_figures[0][name], case_figures[1][name]))
     for part in book.worksheets:
         part.freeze_panes = "A2"  # the header row stays in view
         part.column_dimensions["A"].width = 36 if part.title == "Số liệu" else 14

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, pgettext
 
-from index import report_narratives
+from index import cases, report_narratives
 from index.periods import KINDS, Period, PeriodError, period
 from index.permissions import Actor
 from index.reports import Report, build_report
@@ -126,6 +126,14 @@ def charts(report: Report) -> list[dict]:
     return found
 
 
+def case_figures(report: Report) -> tuple[dict, dict]:
+    """Open cases by status (index.cases.figures), this period and the previous one."""
+    def of(chosen: Period) -> dict:
+        return cases.figures(repository(), datetime.fromisoformat(chosen.start_iso),
+                             datetime.fromisoformat(chosen.end_iso))
+    return of(report.period), of(report.period.previous())
+
+
 @bp.route("")
 @login_required(*READERS)
 def index():
@@ -146,7 +154,8 @@ def _page(chosen: dict[str, str], *, entered: dict[str, str] | None = None, stat
                            indicators=report_exports.indicator_rows(report), tables=committee_tables(report),
                            columns=report_exports.TABLE_COLUMNS, breakdowns=breakdowns(report),
                            removed=report_exports.removed_rows(report), charts=charts(report),
-                           exports=exports, previous=report.period.previous()), 400 if error else status
+                           exports=exports, previous=report.period.previous(), case_figures=case_figures(report),
+                           case_rows=report_exports.CASE_FIGURES), 400 if error else status
 
 
 def _download(content: bytes, mimetype: str, report: Report, extension: str, *, inline: bool = False) -> Response:
@@ -231,7 +240,7 @@ def _checked_period(args) -> Period:
 @login_required(*READERS)
 def report_xlsx():
     report = _checked_report(request.args)
-    return _download(report_exports.report_xlsx(report),
+    return _download(report_exports.report_xlsx(report, case_figures(report)),
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", report, "xlsx")
 
 
