@@ -311,7 +311,8 @@ def test_the_committed_mo_is_the_compiled_po():
 # ---- No text written outside a translation call ---------------------------------------------------------
 
 # Words that are the same in both languages: names, formats, units.
-NOT_WORDS = {"SafeWatch", "PDF", "Excel", "XLSX", "URL", "SHA-256", "Esc", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"}
+NOT_WORDS = {"SafeWatch", "PDF", "Excel", "XLSX", "URL", "SHA-256", "Esc",
+             "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"}
 JINJA = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}", re.S)
 
 
