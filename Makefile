@@ -66,7 +66,7 @@ lint: $(INSTALLED_ALL)
 # The errors of index/ shown in the UI (review_ui/language.py DOMAIN_ERRORS) are keywords too.
 BABEL_KEYWORDS := -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k TransitionError -k ConcurrentChange \
   -k NoticeError -k AccountError -k PeriodError -k SavedSearchError -k SavedSearchNotFound -k IndexBusy -k QueryError \
-  -k PermissionDenied -k NoticeStateError -k AlreadyHolding
+  -k PermissionDenied -k NoticeStateError -k AlreadyHolding -k TipError -k PartnerError -k TooManyTips
 translations: $(INSTALLED_ALL)
 	@mkdir -p var
 	$(BIN)/pybabel extract -F review_ui/babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-by-file --no-wrap \
