@@ -23,6 +23,7 @@ from safewatch.records import PostRecord, post_id_for
 SOURCE = "tips"  # the source id of posts collected from tips
 KIND = "reported"
 MAX_TEXT = 20_000
+ROBOTS_REFUSAL = "Forbidden by robots.txt"  # Scrapy's RobotsTxtMiddleware
 
 
 def page_record(response, reported_url: str) -> PostRecord | None:
@@ -69,6 +70,10 @@ class TipPageSpider(scrapy.Spider):
         reported = failure.request.meta["reported"]
         if failure.check(IgnoreRequest) and failure.getErrorMessage() == NEUTRAL_REASON:
             self.results[reported] = ("refused", NEUTRAL_REASON, None)
+        elif failure.check(IgnoreRequest) and failure.getErrorMessage() == ROBOTS_REFUSAL:
+            self.results[reported] = ("refused", "the site's robots.txt forbids fetching it", None)
+        elif getattr(failure.value, "response", None) is not None:  # HttpError: the site answered 4xx/5xx
+            self.results[reported] = ("unreachable", f"HTTP {failure.value.response.status}", None)
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
             self.results[reported] = ("unreachable", f"not fetched ({reason})", None)
