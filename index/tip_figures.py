@@ -34,28 +34,39 @@ class TipFigures:
     by_outcome: dict[str, int] = field(default_factory=dict)  # outcome, or "forwarded"
     share_processed: float | None = None
     resolution_rate: float | None = None
+    # One row per tip counted (oldest first), as of the cutoff: every figure above can be recomputed from them.
+    rows: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        return {**self.__dict__, "definitions": DEFINITIONS}
+        return {**{k: v for k, v in self.__dict__.items() if k != "rows"}, "definitions": DEFINITIONS}
 
 
 def tip_figures(repo: Repository, start_iso: str, end_iso: str, cutoff: datetime) -> TipFigures:
     found = repo.search_documents("tips", {"range": {"received_at": {"gte": start_iso, "lt": end_iso}}},
                                   size=10_000, source_excludes=["code_hash", "description", "contact", "fetches"])
     result = TipFigures(received=len(found))
-    for tip in found:
+    for tip in sorted(found, key=lambda tip: (tip["received_at"], tip.get("reference") or "")):
         result.by_channel[tip["channel"]] = result.by_channel.get(tip["channel"], 0) + 1
         result.by_category[tip["category"]] = result.by_category.get(tip["category"], 0) + 1
         triaged_at = datetime.fromisoformat(tip["triaged_at"]) if tip.get("triaged_at") else None
-        if triaged_at is not None and triaged_at <= cutoff:
+        triaged_at = triaged_at if triaged_at is not None and triaged_at <= cutoff else None
+        in_time = None
+        if triaged_at is not None:
             result.triaged += 1
-            if triaged_at <= datetime.fromisoformat(tip["triage_deadline"]):
-                result.triaged_in_time += 1
+            in_time = triaged_at <= datetime.fromisoformat(tip["triage_deadline"])
+            result.triaged_in_time += in_time
         closed_at = datetime.fromisoformat(tip["resolved_at"]) if tip.get("resolved_at") else None
-        if closed_at is not None and closed_at <= cutoff:
+        closed_at = closed_at if closed_at is not None and closed_at <= cutoff else None
+        outcome = None
+        if closed_at is not None:
             result.resolved += 1
-            key = tip.get("outcome") or tip.get("status")
-            result.by_outcome[key] = result.by_outcome.get(key, 0) + 1
+            outcome = tip.get("outcome") or tip.get("status")
+            result.by_outcome[outcome] = result.by_outcome.get(outcome, 0) + 1
+        result.rows.append({"reference": tip.get("reference"), "channel": tip["channel"], "category": tip["category"],
+                            "received_at": tip["received_at"], "triage_deadline": tip.get("triage_deadline"),
+                            "triaged_at": triaged_at.isoformat() if triaged_at else None,
+                            "triaged_in_time": in_time, "closed_at": closed_at.isoformat() if closed_at else None,
+                            "outcome": outcome, "disclosure": bool(tip.get("disclosure"))})
     if result.received:
         result.share_processed = result.triaged / result.received
         result.resolution_rate = result.resolved / result.received

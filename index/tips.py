@@ -158,6 +158,8 @@ def file_tip(repo: Repository, intake: TipIntake, *, policy: TipPolicy = TipPoli
     intake = _validated(intake)
     now = now or datetime.now(UTC)
     received = intake.received_at or now
+    if received > now + timedelta(minutes=5):
+        raise TipError("The time the tip was received cannot be in the future.")
     year = received.astimezone(UTC).year
     number = repo.next_in_sequence(f"tips-{year}")
     reference = f"TB-{year}-{number:05d}"
@@ -181,6 +183,18 @@ def file_tip(repo: Repository, intake: TipIntake, *, policy: TipPolicy = TipPoli
                        "details": {"reference": reference, "channel": intake.channel, "urls": list(intake.urls),
                                    "category": intake.category, "disclosure": intake.disclosure}})
     return Filed({"id": tip_id, **tip}, code)
+
+
+def enter_tip(repo: Repository, intake: TipIntake, *, actor: Actor | str, policy: TipPolicy = TipPolicy(),
+              now: datetime | None = None) -> Filed:
+    """A tip received by phone, email or letter, entered by a reviewer or supervisor, who is recorded as the
+    officer who entered it (on the tip and in the audit trail)."""
+    actor = Actor.of(actor)
+    _require(actor)
+    if intake.channel not in OFFICER_CHANNELS:
+        raise TipError("An officer enters tips received by phone, email or letter.")
+    return file_tip(repo, TipIntake(**{**intake.__dict__, "entered_by": actor.name, "partner": None}), policy=policy,
+                    actor=actor.name, now=now)
 
 
 def get_tip(repo: Repository, tip_id: str) -> dict:

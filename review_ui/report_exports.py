@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from index.reports import UNITS, Figures, Report
+from review_ui import tip_exports
 from review_ui.display import VIETNAM, change, number, percent
 from review_ui.documents import Letterhead, OfficialDocument, place_and_date
 from review_ui.filters import vn_time
@@ -227,6 +228,8 @@ def report_pdf(report: Report, letterhead: Letterhead, *, today: date) -> bytes:
               for n, r in enumerate(removed_rows(report), 1)] or [("", "Không có", "", "", "", "", "", "")],
              widths=(0.04, 0.27, 0.14, 0.1, 0.1, 0.06, 0.07, 0.22), align=("C", "L", "L", "C", "C", "R", "C", "L"),
              size=8.5)
+    doc.add_page()
+    tip_exports.add_to_pdf(doc, report, "IX")
     doc.signature(recipients=("Ban Chỉ đạo (để báo cáo);", "Lưu: VT, hồ sơ."))
     return doc.to_bytes()
 
@@ -293,6 +296,7 @@ def report_xlsx(report: Report) -> bytes:
         _append(removed, (n, row["url"], row["categories"], row["platform"], row["source"],
                           vn_datetime(row["requested_at"]), vn_datetime(row["removed_at"]), row["hours"], row["within"],
                           row["evidence_sha256"], row["content_hash"], row["notice"], vn_datetime(row["deadline"])))
+    tip_exports.add_to_xlsx(book, report, _append, vn_datetime, NUMBER_FORMATS)
     for part in book.worksheets:
         part.freeze_panes = "A2"  # the header row stays in view
         part.column_dimensions["A"].width = 36 if part.title == "Số liệu" else 14
@@ -329,3 +333,8 @@ def removed_csv(report: Report) -> bytes:
             vn_iso(row["removed_at"]), hours, row["within"], row["evidence_sha256"], row["content_hash"],
             row["notice"], vn_iso(row["deadline"]))])
     return ("\ufeff" + stream.getvalue()).encode("utf-8")
+
+
+def tips_csv(report: Report) -> bytes:
+    """The tips counted in the period's tips table, one a row (review_ui/tip_exports.py)."""
+    return tip_exports.tips_csv(report, vn_iso, neutralised)

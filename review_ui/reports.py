@@ -127,7 +127,7 @@ def index():
     report, error = _report(request.args)
     chosen = {name: request.args.get(name, "") for name in PARAMETERS}
     exports = {kind: url_for(f"reports.{kind}", **{k: v for k, v in chosen.items() if v})
-               for kind in ("report_pdf", "report_xlsx", "removed_csv")}
+               for kind in ("report_pdf", "report_xlsx", "removed_csv", "tips_csv")}
     return render_template("reports/index.html", report=report, error=error, chosen=chosen,
                            kinds=PERIOD_LABELS, figures=report_exports.figure_rows(report),
                            indicators=report_exports.indicator_rows(report), tables=committee_tables(report),
@@ -136,8 +136,9 @@ def index():
                            exports=exports, previous=report.period.previous()), 400 if error else 200
 
 
-def _download(content: bytes, mimetype: str, report: Report, extension: str, *, inline: bool = False) -> Response:
-    name = f"safewatch-bao-cao-{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}.{extension}"
+def _download(content: bytes, mimetype: str, report: Report, extension: str, *, inline: bool = False,
+              what: str = "bao-cao") -> Response:
+    name = f"safewatch-{what}-{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}.{extension}"
     return Response(content, mimetype=mimetype, headers={
         "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{name}"'})
 
@@ -171,3 +172,10 @@ def report_xlsx():
 def removed_csv():
     report = _checked_report(request.args)
     return _download(report_exports.removed_csv(report), "text/csv; charset=utf-8", report, "csv")
+
+
+@bp.route("/tips.csv")
+@login_required(*READERS)
+def tips_csv():
+    report = _checked_report(request.args)
+    return _download(report_exports.tips_csv(report), "text/csv; charset=utf-8", report, "csv", what="tin-bao")

@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import jsonschema
 import pytest
 
 from index import partners
 from index.accounts import create_user
+from index.permissions import Actor
 from review_ui import create_app
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -103,3 +105,56 @@ def test_public_page_throttled_and_csrf_protected(config, repo):
     assert client.post("/bao-cao", data={"csrf_token": token, "description": "lần ba"}).status_code == 429
     # the API has no session: no CSRF token, a key instead
     assert client.post("/api/v1/tips", json={"description": "x"}).status_code == 401
+
+
+def test_officers_enter_tips_received_by_phone_email_or_letter(config, repo):
+    app = create_app(replace(config, index_prefix=repo.prefix), {"TESTING": True})  # CSRF on
+    for username, roles in (("lan", ["reviewer"]), ("an", ["analyst"])):
+        create_user(repo, username, PASSWORD, roles, display_name=username, actor="test")
+    client = app.test_client()
+    assert client.get("/tips/new").status_code == 302  # sign-in first
+    _sign_in_with_token(client, "an")
+    assert client.get("/tips/new").status_code == 403  # analysts read tips, they do not enter them
+    client = app.test_client()
+    _sign_in_with_token(client, "lan")
+    form_page = client.get("/tips/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form_page).group(1)
+    fields = {"channel": "letter", "received_at": "2026-03-02T09:30", "urls": "https://forum.example/t/7",
+              "category": "grooming", "description": "Thư của cô giáo: <script>alert(1)</script>",
+              "contact": "trường THCS A", "disclosure": "yes"}
+    assert client.post("/tips/new", data=fields).status_code == 400  # no CSRF token
+    refused = client.post("/tips/new", data={**fields, "channel": "web", "csrf_token": token})
+    assert refused.status_code == 400 and "flash-error" in refused.get_data(as_text=True)
+    future = client.post("/tips/new", data={**fields, "received_at": "2099-01-01T00:00", "csrf_token": token})
+    assert future.status_code == 400 and "flash-error" in future.get_data(as_text=True)
+    assert repo.search_documents("tips", {"match_all": {}}) == []
+    done = client.post("/tips/new", data={**fields, "csrf_token": token})
+    assert done.status_code == 201
+    html = done.get_data(as_text=True)
+    reference = re.search(r'id="tip-reference">([^<]+)<', html).group(1)
+    code = re.search(r'id="tip-code">([^<]+)<', html).group(1)
+    from index import tips
+    repo.refresh()
+    tip = tips.by_reference(repo, reference)
+    assert (tip["channel"], tip["entered_by"], tip["category"], tip["disclosure"]) == \
+        ("letter", "lan", "grooming", True)
+    assert tip["received_at"] == "2026-03-02T02:30:00+00:00" and tip["urls"] == ["https://forum.example/t/7"]
+    assert tips.public_status(repo, reference, code) == "received"
+    received = tips.events(repo, tip["id"])
+    assert [(e["action"], e["actor"]) for e in received] == [("tip_received", "lan")]
+    assert "via letter" in received[0]["reason"]
+    shown = client.get(f"/tips/{tip['id']}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "<script>alert(1)" not in shown
+    from index.permissions import PermissionDenied
+    with pytest.raises(PermissionDenied):  # the rule is the domain's, whoever calls
+        tips.enter_tip(repo, tips.TipIntake("phone", description="x"), actor="nobody")
+    with pytest.raises(tips.TipError, match="future"):
+        tips.enter_tip(repo, tips.TipIntake("phone", description="x", received_at=datetime(2099, 1, 1, tzinfo=UTC)),
+                       actor=Actor("lan", frozenset({"reviewer"})))
+
+
+def _sign_in_with_token(client, username: str) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code in (302, 303)
