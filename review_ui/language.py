@@ -23,7 +23,7 @@ COOKIE = "safewatch_language"
 # catalog like the UI's own messages (`make translations` passes these names as keywords).
 DOMAIN_ERRORS = ("TransitionError", "ConcurrentChange", "NoticeError", "AccountError", "PeriodError",
                  "SavedSearchError", "SavedSearchNotFound", "IndexBusy", "QueryError", "PermissionDenied",
-                 "NoticeStateError", "AlreadyHolding")
+                 "NoticeStateError", "AlreadyHolding", "TipError", "PartnerError", "TooManyTips")
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 babel = Babel()

@@ -49,7 +49,7 @@ def test_switch_to_english_and_back(english_browser_page, live_server, login, si
 
     login(page, "an", open_form=False)
     assert path_of(page) == "/search" and page.locator("h1").inner_text() == "Search"
-    assert page.locator("header nav a").all_inner_texts() == ["Search", "Notices", "Reports"]
+    assert page.locator("header nav a").all_inner_texts() == ["Search", "Tips", "Notices", "Reports"]
     page.fill("#q", "hoc sinh")
     with page.expect_navigation():
         page.get_by_role("button", name="Find").click()
