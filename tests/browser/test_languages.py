@@ -71,7 +71,7 @@ def test_switch_to_english_and_back(english_browser_page, live_server, login, si
     switch(page, "vi")
     assert path_of(page) == "/search" and urlsplit(page.url).query == f"q={quote('kẹo')}&sort=newest"
     assert page.locator("h1").inner_text() == "Tìm kiếm"
-    assert page.locator("header nav a").all_inner_texts() == ["Tìm kiếm", "Cảnh báo, gỡ bỏ", "Báo cáo"]
+    assert page.locator("header nav a").all_inner_texts() == ["Tìm kiếm", "Tin báo", "Cảnh báo, gỡ bỏ", "Báo cáo"]
     screenshot(page, "16-search-vietnamese-again")
 
     site_repo.refresh()
