@@ -31,7 +31,8 @@ LABELS = {
     "no_violation": lazy_gettext("No violation"), "duplicate": lazy_gettext("Duplicate of another tip"),
     "outside_jurisdiction": lazy_gettext("Outside jurisdiction"),
     "pending": lazy_gettext("waiting for its fetch"), "fetched": lazy_gettext("fetched"),
-    "unreachable": lazy_gettext("unreachable"), "refused": lazy_gettext("refused (not a public web address)"),
+    "unreachable": lazy_gettext("unreachable"),
+    "refused": lazy_gettext("refused (not a public address, or robots.txt)"),
 }
 
 
