@@ -70,7 +70,7 @@ lint: $(INSTALLED_ALL)
 BABEL_KEYWORDS := -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k TransitionError -k ConcurrentChange \
   -k NoticeError -k AccountError -k PeriodError -k SavedSearchError -k SavedSearchNotFound -k IndexBusy -k QueryError \
   -k PermissionDenied -k NoticeStateError -k AlreadyHolding -k NarrativeError -k NarrativeChanged -k CaseError \
-  -k CaseNotFound
+  -k CaseNotFound -k TipError -k PartnerError -k TooManyTips
 translations: $(INSTALLED_ALL)
 	@mkdir -p var
 	$(BIN)/pybabel extract -F review_ui/babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-by-file --no-wrap \

@@ -74,6 +74,14 @@ def recheck_command() -> list[str]:
     return [sys.executable, "-m", "safewatch.cli", "recheck"]
 
 
+def tip_fetch_command() -> list[str]:
+    return [sys.executable, "-m", "safewatch.cli", "tips", "fetch"]
+
+
+TIP_FETCH = "(tip fetch)"
+RECHECK = "(recheck)"
+
+
 def say(message: str) -> None:
     print(message, flush=True)
 
@@ -89,19 +97,25 @@ def one_line(error: BaseException) -> str:
 
 class Scheduler:
     """overdue(now) marks overdue notices and says whether posts under a notice are due a re-check
-    (then recheck_command runs as a child, one at a time)."""
+    (then recheck_command runs as a child, one at a time). tips_waiting() says whether addresses reported
+    in tips wait for their fetch: asked each round, and then tip_fetch_command runs as a child, one at a
+    time (once per `--once` run)."""
 
     def __init__(self, sources: list[Source], state_file: Path, lock_dir: Path, *,
                  settings: SchedulerSettings = SchedulerSettings(),
                  crawl_command: Callable[[str], list[str]] = crawl_command,
                  overdue: Callable[[datetime], bool] | None = None,
                  recheck_command: Callable[[], list[str]] = recheck_command,
+                 tips_waiting: Callable[[], bool] | None = None,
+                 tip_fetch_command: Callable[[], list[str]] = tip_fetch_command,
                  log: Callable[[str], None] = say, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.sources = {source.id: source for source in sources}
         self.state = StateFile(state_file)
         self.lock_dir = lock_dir
         self.settings = settings
         self.crawl_command, self.recheck_command = crawl_command, recheck_command
+        self.tips_waiting, self.tip_fetch_command = tips_waiting, tip_fetch_command
+        self._tips_tried = False
         self.overdue, self.log, self.clock = overdue, log, clock
         self.jobs: dict[str, Job] = {}
         self.runs: list[Run] = []
@@ -124,9 +138,12 @@ class Scheduler:
         if now >= self._next_overdue and not (once and self._next_overdue > datetime.min.replace(tzinfo=UTC)):
             self._mark_overdue(now)
         if ended or now >= self._next_look:
+            new_round = now >= self._next_look  # not merely a child that ended: a failing fetch waits a round
             self._next_look = now + timedelta(seconds=self.settings.interval)
             self._settle_abandoned(now)
             self._start_due(now, once=once)
+            if new_round:
+                self._start_tip_fetch(now, once=once)
 
     def _start_due(self, now: datetime, *, once: bool) -> None:
         for source in self.due(now):
@@ -158,6 +175,24 @@ class Scheduler:
         self.jobs[source.id] = Job(source.id, process)
         self.state.put(source.id, state.started(now, process.pid))
 
+    def _start_tip_fetch(self, now: datetime, *, once: bool) -> None:
+        """The addresses reported in tips, fetched by their own child while any waits."""
+        if self.tips_waiting is None or TIP_FETCH in self.jobs or (once and self._tips_tried):
+            return
+        try:
+            waiting = self.tips_waiting()
+        except Exception as error:  # noqa: BLE001 - Elasticsearch down and the like: asked again next round
+            self.log(f"{stamp(now)} could not look for tips to fetch ({one_line(error)}); trying again next round")
+            return
+        if not waiting:
+            return
+        self._tips_tried = True
+        self.log(f"{stamp(now)} fetching the addresses reported in tips")
+        try:
+            self.jobs[TIP_FETCH] = Job(TIP_FETCH, children.spawn(self.tip_fetch_command()), is_crawl=False)
+        except OSError as error:
+            self.log(f"{stamp(now)} the tip fetch could not start ({one_line(error)})")
+
     def _reap(self, now: datetime) -> bool:
         ended = False
         for name, job in list(self.jobs.items()):
@@ -169,7 +204,7 @@ class Scheduler:
             if job.is_crawl:
                 self._record(name, self.state.get(name), now, code)
             else:
-                self.log(f"{stamp(now)} re-check ended (exit {code})")
+                self.log(f"{stamp(now)} {_duty_name(name)} ended (exit {code})")
         return ended
 
     def _record(self, source_id: str, state: SourceState, now: datetime, code: int | None, *,
@@ -218,9 +253,9 @@ class Scheduler:
             return
         self._overdue_failures = 0
         self._next_overdue = now + timedelta(seconds=self.settings.overdue_every)
-        if wants_recheck and "(recheck)" not in self.jobs:
+        if wants_recheck and RECHECK not in self.jobs:
             try:
-                self.jobs["(recheck)"] = Job("(recheck)", children.spawn(self.recheck_command()), is_crawl=False)
+                self.jobs[RECHECK] = Job(RECHECK, children.spawn(self.recheck_command()), is_crawl=False)
             except OSError as error:
                 self.log(f"{stamp(now)} the re-check could not start ({one_line(error)})")
 
@@ -281,7 +316,11 @@ class Scheduler:
                 code = job.process.returncode  # a crawl that finished meanwhile is recorded as it ended
                 self._record(name, self.state.get(name), now, code, interrupted=code != 0)
             else:
-                self.log(f"{stamp(now)} re-check stopped (exit {job.process.returncode})")
+                self.log(f"{stamp(now)} {_duty_name(name)} stopped (exit {job.process.returncode})")
+
+
+def _duty_name(job_name: str) -> str:
+    return "tip fetch" if job_name == TIP_FETCH else "re-check"
 
 
 def stamp(moment: datetime) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from index.tip_mappings import PARTNERS, TIP_THROTTLE, TIPS
 from safewatch.records import ENGAGEMENT
 from safewatch.taxonomy import CODES
 
@@ -126,6 +127,7 @@ EVENTS = {
     "properties": {
         "post_id": _KEYWORD,
         "notice_id": _KEYWORD,
+        "tip_id": _KEYWORD,  # events of a tip (index/tips.py)
         "action": _KEYWORD,
         "actor": _KEYWORD,
         "at": _DATE,
@@ -324,4 +326,7 @@ SPECS: tuple[IndexSpec, ...] = (
     IndexSpec("login_throttle", 1, LOGIN_THROTTLE),
     IndexSpec("report_narratives", 1, REPORT_NARRATIVES),
     IndexSpec("cases", 1, CASES),
+    IndexSpec("tips", 1, TIPS),
+    IndexSpec("partners", 1, PARTNERS),
+    IndexSpec("tip_throttle", 1, TIP_THROTTLE),
 )

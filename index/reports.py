@@ -31,6 +31,7 @@ from index.periods import Period
 from index.removal_timing import covering_notice, first_deadline, removal_timing
 from index.repository import Repository
 from index.statuses import CONFIRMED_STATUSES
+from index.tip_figures import TipFigures, tip_figures
 
 UNITS = {
     "collected": "posts", "flagged": "posts", "share_flagged_reviewed": "share of flagged posts",
@@ -94,6 +95,7 @@ class Report:
     period: Period
     figures: Figures
     previous: Figures
+    tips: TipFigures | None = None  # the tips table (index/tip_figures.py)
 
     @property
     def removed_items(self) -> list[dict]:
@@ -121,12 +123,14 @@ class Report:
             return {"period": {"start": period.start.isoformat(), "end_exclusive": period.end.isoformat()},
                     "figures": figures.values(), "table": figures.table, "removed": figures.removed_rows}
         return {**one(self.figures, self.period), "units": UNITS, "indicators": self.indicators(),
-                "previous": one(self.previous, self.period.previous())}
+                "previous": one(self.previous, self.period.previous()),
+                "tips": self.tips.as_json() if self.tips else None}
 
 
 def build_report(repo: Repository, period: Period, *, now: datetime | None = None) -> Report:
     now = now or datetime.now(UTC)
-    return Report(period, figures(repo, period, now), figures(repo, period.previous(), now))
+    tips = tip_figures(repo, period.start_iso, period.end_iso, min(now, datetime.fromisoformat(period.end_iso)))
+    return Report(period, figures(repo, period, now), figures(repo, period.previous(), now), tips)
 
 
 def percentile(values: list[float], percent: float) -> float | None:

@@ -601,6 +601,27 @@ class Repository:
         """Read, change and write a report's narrative (see update_document); visible at once."""
         return self.update_document("report_narratives", narrative_id, change, refresh=True)
 
+    # ---- documents of any index by name (tips, partners) ----------------------------------------------
+
+    def get_stored(self, name: str, doc_id: str, missing: type[Exception]) -> StoredDoc:
+        """One document of index `name` with its version (for `replace_stored`); `missing` when absent."""
+        return self._get(self.alias(name), doc_id, missing)
+
+    def replace_stored(self, name: str, stored: StoredDoc, source: dict) -> StoredDoc:
+        """Write `source` only if the document is unchanged since `stored` was read (VersionConflict)."""
+        return self._replace(self.alias(name), stored, source)
+
+    def create_document(self, name: str, doc_id: str, document: dict) -> None:
+        """A new document, visible at once; a ConflictError when the id is taken."""
+        self.client.create(index=self.alias(name), id=doc_id, document=document, refresh=True)
+
+    def search_documents(self, name: str, query: dict, *, sort: list[dict] | None = None, size: int = 1000,
+                         source_excludes: list[str] | None = None) -> list[dict]:
+        """Documents of index `name` matching `query`, each with its "id"."""
+        response = self.client.search(index=self.alias(name), query=query, sort=sort, size=size,
+                                      source_excludes=source_excludes)
+        return [{"id": h["_id"], **h["_source"]} for h in response["hits"]["hits"]]
+
     # ---- saved searches ----------------------------------------------------------------------
 
     def get_saved_search(self, search_id: str) -> dict | None:

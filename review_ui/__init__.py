@@ -72,6 +72,12 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     app.register_blueprint(wellbeing.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(account.bp)
+    from review_ui import api, partners, public_report, tip_entry, tips
+    app.register_blueprint(public_report.bp)
+    app.register_blueprint(tip_entry.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(tips.bp)
+    app.register_blueprint(partners.bp)
     app.add_url_rule("/", endpoint="index", view_func=queue.home)
     app.add_url_rule("/favicon.svg", endpoint="favicon", view_func=_favicon)
     app.add_url_rule("/favicon.ico", endpoint="favicon_ico", view_func=_favicon)  # asked for by habit

@@ -24,7 +24,7 @@ COOKIE = "safewatch_language"
 DOMAIN_ERRORS = ("TransitionError", "ConcurrentChange", "NoticeError", "AccountError", "PeriodError",
                  "SavedSearchError", "SavedSearchNotFound", "IndexBusy", "QueryError", "PermissionDenied",
                  "NoticeStateError", "AlreadyHolding", "NarrativeError", "NarrativeChanged", "CaseError",
-                 "CaseNotFound")
+                 "CaseNotFound", "TipError", "PartnerError", "TooManyTips")
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 babel = Babel()

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from index.report_narratives import SECTIONS, Narrative
 from index.reports import Report
+from review_ui import tip_exports
 from review_ui.display import change, number
 from review_ui.documents import Letterhead, OfficialDocument, place_and_date
 from review_ui.filters import vn_time
@@ -109,13 +110,15 @@ def write_report(doc: OfficialDocument | OfficialDocx, report: Report, letterhea
     doc.grid(("Tháng", "Thu thập"), [(month, number(n)) for month, n in report.figures.collected_per_month] or
              [("—", "0")], widths=(0.5, 0.5), align=("C", "R"), title=f"{next(numerals)}. SỐ BÀI THU THẬP THEO THÁNG")
     doc.new_page(landscape=True)
-    doc.grid(("TT", "Đường dẫn (URL)", "Danh mục", "Gửi văn bản", "Ngày gỡ", "Số giờ", "Trong hạn",
+    doc.grid(("TT", "Đường dẫn (URL)", "Nhóm nội dung", "Gửi văn bản", "Ngày gỡ", "Số giờ", "Trong hạn",
               "SHA-256 bằng chứng"),
              [(n, r["url"], r["categories"], vn_time(r["requested_at"]), vn_time(r["removed_at"]), number(r["hours"]),
                r["within"], r["evidence_sha256"] or f"(nội dung) {r['content_hash']}")
               for n, r in enumerate(removed_rows(report), 1)] or [("", "Không có", "", "", "", "", "", "")],
              widths=(0.04, 0.27, 0.14, 0.1, 0.1, 0.06, 0.07, 0.22), align=("C", "L", "L", "C", "C", "R", "C", "L"),
              size=8.5, title=f"{next(numerals)}. DANH SÁCH BÀI ĐÃ ĐƯỢC GỠ BỎ ({len(report.removed_items)})")
+    doc.new_page()
+    tip_exports.add_to_pdf(doc, report, next(numerals))
     doc.signature(recipients=("Ban Chỉ đạo (để báo cáo);", "Lưu: VT, hồ sơ."))
 
 

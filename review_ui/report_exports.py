@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from index.reports import UNITS, Figures, Report
+from review_ui import tip_exports
 from review_ui.display import VIETNAM, number, percent
 from safewatch.taxonomy import BY_CODE
 
@@ -255,6 +256,7 @@ def report_xlsx(report: Report, case_figures: tuple[dict, dict] | None = None) -
         _append(part, ("Chỉ tiêu", "Indicator", "Kỳ này", "Kỳ trước"))
         for name, vi, en in CASE_FIGURES:
             _append(part, (vi, en, case_figures[0][name], case_figures[1][name]))
+    tip_exports.add_to_xlsx(book, report, _append, vn_datetime, NUMBER_FORMATS)
     for part in book.worksheets:
         part.freeze_panes = "A2"  # the header row stays in view
         part.column_dimensions["A"].width = 36 if part.title == "Số liệu" else 14
@@ -267,7 +269,7 @@ def report_xlsx(report: Report, case_figures: tuple[dict, dict] | None = None) -
 
 
 # The columns of the removed posts (CSV, and the XLSX sheet "Đã gỡ"); times in Vietnam time (+07:00).
-REMOVED_HEADINGS = ("STT", "Đường dẫn (URL)", "Danh mục", "Nền tảng", "Nguồn", "Ngày gửi văn bản", "Ngày gỡ",
+REMOVED_HEADINGS = ("STT", "Đường dẫn (URL)", "Nhóm nội dung", "Nền tảng", "Nguồn", "Ngày gửi văn bản", "Ngày gỡ",
                     "Số giờ đến khi gỡ", "Trong hạn", "SHA-256 bằng chứng", "SHA-256 nội dung", "Số văn bản",
                     "Hạn gỡ")
 
@@ -291,3 +293,8 @@ def removed_csv(report: Report) -> bytes:
             vn_iso(row["removed_at"]), hours, row["within"], row["evidence_sha256"], row["content_hash"],
             row["notice"], vn_iso(row["deadline"]))])
     return ("\ufeff" + stream.getvalue()).encode("utf-8")
+
+
+def tips_csv(report: Report) -> bytes:
+    """The tips counted in the period's tips table, one a row (review_ui/tip_exports.py)."""
+    return tip_exports.tips_csv(report, vn_iso, neutralised)

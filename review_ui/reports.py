@@ -145,7 +145,7 @@ def _page(chosen: dict[str, str], *, entered: dict[str, str] | None = None, stat
     when it could not be saved."""
     report, error = _report(chosen)
     exports = {kind: url_for(f"reports.{kind}", **{k: v for k, v in chosen.items() if v})
-               for kind in ("report_pdf", "report_docx", "report_xlsx", "removed_csv")}
+               for kind in ("report_pdf", "report_docx", "report_xlsx", "removed_csv", "tips_csv")}
     return render_template("reports/index.html", report=report, error=error, chosen=chosen,
                            narrative=report_narratives.get_narrative(repository(), report.period), entered=entered,
                            narrative_sections=report_document.NARRATIVE_SECTIONS,
@@ -158,8 +158,9 @@ def _page(chosen: dict[str, str], *, entered: dict[str, str] | None = None, stat
                            case_rows=report_exports.CASE_FIGURES), 400 if error else status
 
 
-def _download(content: bytes, mimetype: str, report: Report, extension: str, *, inline: bool = False) -> Response:
-    name = f"safewatch-bao-cao-{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}.{extension}"
+def _download(content: bytes, mimetype: str, report: Report, extension: str, *, inline: bool = False,
+              what: str = "bao-cao") -> Response:
+    name = f"safewatch-{what}-{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}.{extension}"
     return Response(content, mimetype=mimetype, headers={
         "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{name}"'})
 
@@ -249,3 +250,10 @@ def report_xlsx():
 def removed_csv():
     report = _checked_report(request.args)
     return _download(report_exports.removed_csv(report), "text/csv; charset=utf-8", report, "csv")
+
+
+@bp.route("/tips.csv")
+@login_required(*READERS)
+def tips_csv():
+    report = _checked_report(request.args)
+    return _download(report_exports.tips_csv(report), "text/csv; charset=utf-8", report, "csv", what="tin-bao")

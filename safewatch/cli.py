@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from safewatch.commands import classifying, crawling, elastic, platforms, serving
+from safewatch.commands import classifying, crawling, elastic, platforms, serving, tips
 from safewatch.config import Config
 
 EPILOG = """Configuration comes from SAFEWATCH_* environment variables (see README).
@@ -272,6 +272,8 @@ Exit codes (--once): 0 every crawl run succeeded; 1 a crawl failed or overdue ma
     roles.add_argument("--role", action="append", dest="roles", required=True,
                        choices=("reviewer", "analyst", "supervisor", "admin"))
     roles.set_defaults(handler=serving.users_roles)
+
+    tips.register(commands)
 
     demo = commands.add_parser("demo", help="the whole pipeline on the shipped demo site, then serve the UI")
     demo.add_argument("--no-serve", action="store_true", help="stop after crawling (for scripts and tests)")

@@ -63,6 +63,12 @@ class Config:
     # Notices: platforms must remove content within 24 hours of a request (Decree 147/2024).
     takedown_deadline_hours: float = 24.0
     notice_reference_suffix: str = "SW"  # reference numbers read "0001/2026/SW"
+    # Tips (index/tips.py): hours from receipt to triage; the public page's image limit and how many tips
+    # one client address may file per window.
+    tip_triage_hours: float = 24.0
+    tip_max_image_bytes: int = 3 * 1024 * 1024
+    tip_rate_limit: int = 5
+    tip_rate_window_minutes: float = 60.0
     platforms_file: Path | None = None  # the platform registry; default: safewatch/platforms.yml
     contact_officer: str = ""  # named in letters ("name, phone"); empty: the drafter's display name
     citations_file: Path | None = None  # the programme and legal citations; default: safewatch/citations.yml
@@ -131,6 +137,10 @@ class Config:
             index_prefix=env.get("SAFEWATCH_INDEX_PREFIX", base.index_prefix),
             takedown_deadline_hours=float(env.get("SAFEWATCH_TAKEDOWN_DEADLINE_HOURS", base.takedown_deadline_hours)),
             notice_reference_suffix=env.get("SAFEWATCH_NOTICE_REFERENCE_SUFFIX", base.notice_reference_suffix),
+            tip_triage_hours=float(env.get("SAFEWATCH_TIP_TRIAGE_HOURS", base.tip_triage_hours)),
+            tip_max_image_bytes=int(env.get("SAFEWATCH_TIP_MAX_IMAGE_BYTES", base.tip_max_image_bytes)),
+            tip_rate_limit=int(env.get("SAFEWATCH_TIP_RATE_LIMIT", base.tip_rate_limit)),
+            tip_rate_window_minutes=float(env.get("SAFEWATCH_TIP_RATE_WINDOW_MINUTES", base.tip_rate_window_minutes)),
             platforms_file=Path(env["SAFEWATCH_PLATFORMS_FILE"]) if env.get("SAFEWATCH_PLATFORMS_FILE") else None,
             contact_officer=env.get("SAFEWATCH_CONTACT_OFFICER", base.contact_officer).strip(),
             citations_file=Path(env["SAFEWATCH_CITATIONS_FILE"]) if env.get("SAFEWATCH_CITATIONS_FILE") else None,

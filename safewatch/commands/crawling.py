@@ -17,7 +17,7 @@ def scheduler(config: Config, args) -> int:
                                  overdue_every=config.scheduler_overdue_seconds,
                                  stop_grace=config.scheduler_stop_grace, max_crawls=config.scheduler_max_crawls)
     scheduler = Scheduler(registry(config), config.var_dir / "scheduler.json", config.crawl_locks_path,
-                          settings=settings, overdue=overdue_duty(config))
+                          settings=settings, overdue=overdue_duty(config), tips_waiting=tips_waiting(config))
     runs = scheduler.run(once=args.once)
     if not args.once:
         return 0
@@ -50,6 +50,20 @@ def overdue_duty(config: Config):
         return False
 
     return mark_overdue
+
+
+def tips_waiting(config: Config):
+    """Asked by the scheduler each round: do addresses reported in tips wait for their fetch? (It then runs
+    `safewatch tips fetch` as a child.)"""
+    from index.tips import pending_fetches
+    opened = []
+
+    def waiting() -> bool:
+        if not opened:
+            opened.append(repository(config))
+        return bool(pending_fetches(opened[0], limit=1))
+
+    return waiting
 
 
 def registry(config: Config):

@@ -49,7 +49,7 @@ def test_switch_to_english_and_back(english_browser_page, live_server, login, si
 
     login(page, "an", open_form=False)
     assert path_of(page) == "/search" and page.locator("h1").inner_text() == "Search"
-    assert page.locator("header nav a").all_inner_texts() == ["Search", "Notices", "Cases", "Reports"]
+    assert page.locator("header nav a").all_inner_texts() == ["Search", "Tips", "Notices", "Cases", "Reports"]
     page.fill("#q", "hoc sinh")
     with page.expect_navigation():
         page.get_by_role("button", name="Find").click()
@@ -71,7 +71,7 @@ def test_switch_to_english_and_back(english_browser_page, live_server, login, si
     switch(page, "vi")
     assert path_of(page) == "/search" and urlsplit(page.url).query == f"q={quote('kẹo')}&sort=newest"
     assert page.locator("h1").inner_text() == "Tìm kiếm"
-    assert page.locator("header nav a").all_inner_texts() == ["Tìm kiếm", "Văn bản", "Vụ việc", "Báo cáo"]
+    assert page.locator("header nav a").all_inner_texts() == ["Tìm kiếm", "Tin báo", "Văn bản", "Vụ việc", "Báo cáo"]
     screenshot(page, "16-search-vietnamese-again")
 
     site_repo.refresh()

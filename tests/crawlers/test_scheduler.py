@@ -162,3 +162,31 @@ def test_scheduler_once_crawls_the_demo_feed(config, repo, trained_models, tmp_p
     assert "1 crawl(s) run, 0 failed" in result.stdout
     repo.refresh()
     assert repo.count_posts() == 40
+
+
+def test_the_tip_fetch_runs_as_a_child_in_the_rounds_where_tips_wait(tmp_path):
+    marker, lines, asked = tmp_path / "fetched", [], []
+    waiting = [True, False, True]
+
+    def tips_waiting():
+        asked.append(1)
+        if not waiting:
+            raise ConnectionError("connection refused")
+        return waiting.pop(0)
+
+    fetch = lambda: [sys.executable, "-c", f"open({str(marker)!r}, 'a').write('x')"]  # noqa: E731
+    scheduler = Scheduler([], tmp_path / "state.json", tmp_path / "locks", tips_waiting=tips_waiting,
+                          tip_fetch_command=fetch, log=lines.append, settings=SchedulerSettings(interval=60))
+    settle(scheduler, T0)  # tips wait: the fetch runs; its end is not a new round, nothing is asked again
+    assert marker.read_text() == "x" and len(asked) == 1
+    assert any("fetching the addresses reported in tips" in line for line in lines)
+    assert any("tip fetch ended (exit 0)" in line for line in lines)
+    settle(scheduler, T0 + timedelta(seconds=30))  # not a new round yet
+    assert len(asked) == 1
+    settle(scheduler, T0 + timedelta(minutes=1))  # none wait: nothing runs
+    assert marker.read_text() == "x" and len(asked) == 2
+    settle(scheduler, T0 + timedelta(minutes=2))
+    assert marker.read_text() == "xx"
+    settle(scheduler, T0 + timedelta(minutes=3))  # Elasticsearch down: logged, the scheduler goes on
+    assert any("could not look for tips to fetch (ConnectionError: connection refused)" in line for line in lines)
+    assert scheduler.runs == [] and marker.read_text() == "xx"

@@ -50,7 +50,7 @@ def test_vietnamese_by_default_whatever_the_browser_asks(site, browse):
     response = client.get("/queue", headers={"Accept-Language": "en-US,en;q=0.9"})
     page = page_of(response)
     assert page.get("lang") == "vi" and h1(page).startswith("Hàng đợi rà soát")
-    assert nav_texts(page) == ["Hàng đợi", "Tìm kiếm", "Văn bản", "Vụ việc"]
+    assert nav_texts(page) == ["Hàng đợi", "Tìm kiếm", "Tin báo", "Văn bản", "Vụ việc"]
     assert page.xpath("string(//form[@class='language']//button)") == "English"
     assert page.xpath("//form[@class='language']//button/@lang") == ["en"]
 
@@ -165,7 +165,7 @@ def test_the_switch_needs_the_csrf_token(config, repo, site):
     token = login_page.xpath("//form[not(@class)]//input[@name='csrf_token']/@value")[0]
     response = client.post("/login", data={"username": "chief", "password": SITE_PASSWORD, "csrf_token": token})
     assert response.status_code == 302
-    assert nav_texts(page_of(client.get("/notices"))) == ["Queue", "Search", "Notices", "Cases", "Reports"]
+    assert nav_texts(page_of(client.get("/notices"))) == ["Queue", "Search", "Tips", "Notices", "Cases", "Reports"]
 
 
 def test_messages_flashed_by_the_views_follow_the_language(site, browse):

@@ -10,7 +10,10 @@ from index.accounts import create_user
 PASSWORD = "correct-horse-battery"
 ROLES = ("reviewer", "analyst", "supervisor", "admin")
 # Reachable without signing in, on purpose.
-PUBLIC = {"static", "favicon", "favicon_ico", "auth.login", "auth.logout", "language.choose"}
+PUBLIC = {"static", "favicon", "favicon_ico", "auth.login", "auth.logout", "language.choose",
+          # tips (#17): the public report page and its status check; the partner API (its own key, checked by
+          # index/partners.py) and its OpenAPI description
+          "public_report.report", "public_report.status", "api.create_tip", "api.openapi_document"}
 
 
 def routes(app):
