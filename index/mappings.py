@@ -174,6 +174,7 @@ NOTICES = {
         "removal_hours": {"type": "float"},
         "within_deadline": {"type": "boolean"},
         "note": {"type": "text", "analyzer": "vi_text"},
+        "cancel_reason": {"type": "text", "analyzer": "vi_text"},  # the canceller's own words (index.notices.cancel)
         # The evidence each post had when the notice was drafted (a re-crawl may capture it again):
         # [{post_id, url, sha256, captured_at, evidence_id, content_hash, excerpt, account}]
         "evidence": {"type": "object", "enabled": False},

@@ -170,8 +170,8 @@ def cancel(repo: Repository, notice_id: str, *, actor: Actor | dict | str, reaso
     if not (reason or "").strip():
         raise NoticeError("Give the reason for cancelling the notice.")
     notice = _change(repo, notice_id, "cancelled", actor.name, request_id, now,
-                     {"outcome": "cancelled", "outcome_at": now.isoformat(), "note": _with_line(
-                         stored.source.get("note"), f"cancelled: {reason.strip()}")}, stored=stored)
+                     {"outcome": "cancelled", "outcome_at": now.isoformat(), "cancel_reason": reason.strip()},
+                     stored=stored)
     notice_claims.release_all(repo, notice["post_ids"], notice["kind"], notice_id)
     return notice
 
@@ -301,10 +301,6 @@ def _check_time(moment: datetime, *, not_before: datetime | None, now: datetime,
         raise NoticeError("The time cannot be in the future.")
     if not_before is not None and too_early is not None and moment < not_before:
         raise too_early
-
-
-def _with_line(text: str | None, line: str) -> str:
-    return f"{text}\n{line}" if text else line
 
 
 def mark_overdue(repo: Repository, *, now: datetime | None = None, actor: str = "system") -> list[dict]:

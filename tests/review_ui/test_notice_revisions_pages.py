@@ -127,3 +127,11 @@ def test_the_candidate_list_shows_the_posts_text_account_and_other_notices(app, 
     warning = notices.draft(people, notices.NoticeDraft("warning", "poster", "kiet", (held,)), actor=LAN)
     page = signed_in(app, "lan").get(f"/notices/new?kind=takedown&post_id={other}").get_data(as_text=True)
     assert "bài viết riêng của tài khoản" in page and warning["reference"] in page and "held-warning" in page
+
+
+def test_a_cancelled_notice_shows_why_in_the_readers_language(app, people):  # noqa: F811
+    notice_id = takedown(people, [confirmed(people, 7)])["notice_id"]
+    notices.cancel(people, notice_id, actor=CHIEF, reason="<b>trùng</b> với văn bản khác")
+    page = signed_in(app, "chief").get(f"/notices/{notice_id}").get_data(as_text=True)
+    assert "Lý do huỷ" in page and "&lt;b&gt;trùng&lt;/b&gt; với văn bản khác" in page
+    assert "cancelled:" not in page and "đã huỷ" in page
