@@ -17,10 +17,12 @@ _VI_COMMON = {"không", "khong", "ko", "là", "la", "của", "cua", "và", "va",
 _EN_COMMON = {"the", "and", "is", "are", "you", "to", "of", "it", "this", "that", "for", "with", "my", "in", "on",
               "not", "be", "have", "was", "what", "i", "me", "your", "they", "we", "can", "just", "so", "do"}
 _WORD = re.compile(r"[^\W\d_]+")
+_LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)  # an address says nothing of the language
 _MIN_LETTERS = 12  # below this the statistical identifier guesses; a guess is "unknown"
 
 
 def detect_language(text: str) -> str:
+    text = _LINK.sub(" ", text)
     words = [w.lower() for w in _WORD.findall(text)]
     if not words:
         return "unknown"

@@ -11,14 +11,17 @@ from __future__ import annotations
 import copy
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from urllib.parse import unquote, urlsplit
 
 from lxml import html as lxml_html
 from scrapy.http import HtmlResponse
 
+from crawlers.pages import xenforo1
 from crawlers.pages.dates import VIETNAM, parse_datetime
+from crawlers.pages.forum import ThreadPage
 from crawlers.pages.language import detect_language
 from crawlers.pages.links import Links, web_links, web_url
 from crawlers.pages.text import clean_text
@@ -66,7 +69,9 @@ def _whole_number(options: dict, name: str, default: int | None) -> int:
 
 def is_thread_page(response: HtmlResponse) -> bool:
     thread_markup = "html[data-template=thread_view], article.message[data-content]"
-    return isinstance(response, HtmlResponse) and bool(response.css(thread_markup))
+    if not isinstance(response, HtmlResponse):
+        return False
+    return bool(response.css(thread_markup)) or xenforo1.is_thread_page(response)
 
 
 def listing_links(response: HtmlResponse, *, max_pages: int = DEFAULT_MAX_PAGES,
@@ -100,7 +105,8 @@ def thread_page_links(response: HtmlResponse, *, max_pages: int = DEFAULT_MAX_PA
     not web addresses."""
     if not isinstance(response, HtmlResponse) or _page_number(response.url) != 1:
         return Links([], 0)
-    nav = web_links(response, response.css(".pageNav-main a::attr(href), a.pageNav-jump--next::attr(href)").getall())
+    nav = web_links(response, response.css(".pageNav-main a::attr(href), a.pageNav-jump--next::attr(href), "
+                                           ".PageNav nav a::attr(href)").getall())  # XenForo 2, XenForo 1
     page_links = {_page_number(url): url for url in nav.urls}
     last = max(page_links, default=1)
     if last < 2:
@@ -110,19 +116,36 @@ def thread_page_links(response: HtmlResponse, *, max_pages: int = DEFAULT_MAX_PA
 
 
 def thread_posts(response: HtmlResponse, *, source: str, platform: str = "forum",
-                 since: datetime | None = None) -> list[PostRecord]:
+                 since: datetime | None = None, timezone: tzinfo | None = None) -> list[PostRecord]:
     """The posts of a thread page with text (posts older than `since` left out)."""
+    return thread_page(response, source=source, platform=platform, since=since, timezone=timezone).records
+
+
+def thread_page(response: HtmlResponse, *, source: str, platform: str = "forum",
+                since: datetime | None = None, timezone: tzinfo | None = None) -> ThreadPage:
+    """The posts of a XenForo 2 or 1 thread page with text (posts older than `since` left out), and
+    the post blocks that gave no record, by reason. `timezone`: the zone of times printed without one."""
     if not isinstance(response, HtmlResponse):
-        return []
+        return ThreadPage([], {})
+    if xenforo1.is_thread_page(response):
+        records, unaccounted = xenforo1.thread_records(
+            response, source=source, platform=platform, posts_route=f"{_forum_root(response)}posts/",
+            thread_url=_first_page(response.url), since=since, timezone=timezone)
+        return ThreadPage(records, dict(unaccounted))
     heading = response.css("h1.p-title-value")
-    title = " ".join(clean_text(_html_without(heading[0], ".label, .label-append")).split()) if heading else ""
-    thread = _Thread(response, title or None, _posts_route(response), _first_page(response.url))
-    records = []
+    title = " ".join(clean_text(html_without(heading[0], ".label, .label-append")).split()) if heading else ""
+    thread = _Thread(response, title or None, _posts_route(response), _first_page(response.url), timezone)
+    records, unaccounted = [], Counter()
     for node in response.css("article.message"):
         record = _post(node, thread, source=source, platform=platform)
-        if record and not (since and record.published_at and record.published_at < since):
+        if record is None:
+            body = node.css(".message-body .bbWrapper")
+            post_id = node.attrib.get("data-content", "").removeprefix("post-")
+            if body and post_id.isdigit():  # a post without text of its own
+                unaccounted["empty_after_quotes" if clean_text(body[0].get()) else "no_text"] += 1
+        elif not (since and record.published_at and record.published_at < since):
             records.append(record)
-    return records
+    return ThreadPage(records, dict(unaccounted))
 
 
 def still_there(response: HtmlResponse, doc: dict) -> bool | None:
@@ -132,19 +155,27 @@ def still_there(response: HtmlResponse, doc: dict) -> bool | None:
     if not found or not isinstance(response, HtmlResponse):
         return None
     post_id = int(found.group(1) or found.group(2))
-    if response.css(f'article.message[data-content="post-{post_id}"], article#js-post-{post_id}'):
+    if response.css(f'article.message[data-content="post-{post_id}"], article#js-post-{post_id}') \
+            or xenforo1.has_post(response, post_id):
         return True
-    template = response.css("html::attr(data-template)").get()
+    version_one = xenforo1.page_template(response) is not None
+    template = xenforo1.page_template(response) if version_one else response.css("html::attr(data-template)").get()
     if template == "login":
         return False
     if template == "error" or response.status in (403, 404, 410):
-        notice = clean_text(" ".join(response.css(".blockMessage, .p-body-pageContent").getall()))
+        notice = clean_text(" ".join(response.css(".blockMessage, .p-body-pageContent, .errorOverlay, .errorPanel, "
+                                                  "#content .pageContent").getall()))
         return False if _GONE.search(notice) else None
-    ids = [int(i) for i in response.css("article.message::attr(data-content)").re(r"^post-(\d+)$")]
-    whole_thread_page = response.css("html[data-template=thread_view]") and response.css(".p-footer")
+    if version_one:
+        ids, has_next = xenforo1.post_ids(response), xenforo1.has_next_page(response)
+        whole_thread_page = template == "thread_view" and response.css("footer")
+    else:
+        ids = [int(i) for i in response.css("article.message::attr(data-content)").re(r"^post-(\d+)$")]
+        has_next = bool(response.css("a.pageNav-jump--next"))
+        whole_thread_page = response.css("html[data-template=thread_view]") and response.css(".p-footer")
     if not ids or not whole_thread_page or response.status != 200:
         return None
-    could_be_later = post_id > max(ids) and response.css("a.pageNav-jump--next")
+    could_be_later = post_id > max(ids) and has_next
     could_be_earlier = post_id < min(ids) and _page_number(response.url) > 1
     return None if could_be_later or could_be_earlier else False
 
@@ -157,6 +188,7 @@ class _Thread:
     title: str | None
     posts_route: str  # "https://forum.example/posts/"
     url: str
+    timezone: tzinfo | None = None  # of times printed without a zone
 
     def permalink(self, post_id: int | str) -> str:
         return f"{self.posts_route}{post_id}/"
@@ -168,7 +200,7 @@ def _post(node, thread: _Thread, *, source: str, platform: str) -> PostRecord | 
     body = node.css(".message-body .bbWrapper")
     if not post_id.isdigit() or not body:
         return None
-    text = clean_text(_html_without(body[0], _QUOTE))
+    text = clean_text(html_without(body[0], _QUOTE))
     if not text:
         return None
     quotes = [quote for quote in body[0].css(_QUOTE) if not quote.xpath(_INSIDE_QUOTE)]
@@ -178,8 +210,9 @@ def _post(node, thread: _Thread, *, source: str, platform: str) -> PostRecord | 
     likes = _reaction_count(node)
     return PostRecord(
         url=thread.permalink(post_id), source=source, platform=platform, kind="xenforo", text=text,
-        author=author, title=thread.title,
-        published_at=_time_of(node.css(".message-attribution-main time.u-dt, .message-attribution time.u-dt")),
+        author=author, author_name=_shown_name(node), title=thread.title,
+        published_at=_time_of(node.css(".message-attribution-main time.u-dt, .message-attribution time.u-dt"),
+                              thread.timezone),
         thread_url=thread.url, language=detect_language(text), author_url=author_url,
         parent_url=thread.permalink(quoted_ids[0]) if quoted_ids else None,
         media_urls=_media(node, thread.response),
@@ -189,7 +222,7 @@ def _post(node, thread: _Thread, *, source: str, platform: str) -> PostRecord | 
     )
 
 
-def _html_without(selector, css: str) -> str:
+def html_without(selector, css: str) -> str:
     """The element's HTML with the matching descendants taken out (their tail text kept)."""
     root = copy.deepcopy(selector.root)
     for element in list(root.cssselect(css)):
@@ -224,6 +257,13 @@ def _author(node, response: HtmlResponse) -> tuple[str | None, str | None]:
     return _plain(node.attrib.get("data-author", "")) or None, None
 
 
+def _shown_name(node) -> str | None:
+    """The author's name as the post shows it ("Mèo Con 2k9"), for guests the post's data-author."""
+    link = node.css(_USER_LINK)
+    shown = clean_text(link[0].get()) if link else _plain(node.attrib.get("data-author", ""))
+    return " ".join(shown.split()) or None
+
+
 def _media(node, response: HtmlResponse) -> list[str]:
     """Images and videos of the post as linked (the original behind XenForo's image proxy when given)."""
     candidates = []
@@ -250,8 +290,9 @@ def _reaction_count(node) -> int | None:
     return len(link[0].css("bdi")) + (int(others.group()) if others else 0)
 
 
-def _time_of(times) -> datetime | None:
-    """A `time.u-dt`: its ISO `datetime`, else its Unix `data-time`, else its title or shown text."""
+def _time_of(times, timezone: tzinfo | None = None) -> datetime | None:
+    """A `time.u-dt`: its ISO `datetime`, else its Unix `data-time`, else its title or shown text
+    (read in `timezone`)."""
     if not times:
         return None
     time = times[0]
@@ -261,7 +302,8 @@ def _time_of(times) -> datetime | None:
             parsed = datetime.fromtimestamp(int(time.attrib["data-time"]), VIETNAM)
         except (OverflowError, OSError, ValueError):
             parsed = None
-    return parsed or parse_datetime(time.attrib.get("title")) or parse_datetime(clean_text(time.get()))
+    return (parsed or parse_datetime(time.attrib.get("title"), timezone=timezone)
+            or parse_datetime(clean_text(time.get()), timezone=timezone))
 
 
 def _posts_route(response: HtmlResponse) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crawlers.pages.xenforo import DEFAULT_MAX_PAGES, is_thread_page, listing_links, thread_page_links, thread_posts
-from crawlers.spiders.base import SourceSpider
+from crawlers.pages.xenforo import DEFAULT_MAX_PAGES, is_thread_page, listing_links, thread_page, thread_page_links
+from crawlers.spiders.base import SourceSpider, count_unaccounted
 
 
 class XenForoSpider(SourceSpider):
@@ -19,7 +19,10 @@ class XenForoSpider(SourceSpider):
 
     def parse(self, response):
         if is_thread_page(response):
-            yield from thread_posts(response, source=self.source.id, platform=self.source.platform, since=self.since)
+            page = thread_page(response, source=self.source.id, platform=self.source.platform, since=self.since,
+                               timezone=self.source.zone)
+            count_unaccounted(self.crawler.stats, page.unaccounted)
+            yield from page.records
             links = thread_page_links(response, max_pages=self.max_pages)
         else:
             links = listing_links(response, max_pages=self.max_pages, since=self.since)
