@@ -9,6 +9,7 @@ import pytest
 
 from index import lifecycle
 from index.accounts import create_user
+from review_ui.language import COOKIE
 from safewatch.records import post_id_for
 from safewatch.taxonomy import CATEGORIES
 
@@ -150,3 +151,11 @@ def test_related_posts_are_decided_together_from_the_form(app, users):
     users.refresh()
     assert [e["to_status"] for e in users.events_for(copy)] == ["in_review", "confirmed"]
     assert users.get_post(held).source["claimed_by"] == "minh"
+
+
+def test_queue_priorities_use_the_readers_decimal_mark(app, users):
+    flag(users, 1, priority=1234.5)
+    lan = signed_in(app)
+    assert "1.234,50" in lan.get("/queue").get_data(as_text=True)  # Vietnamese: dot groups, comma decimals
+    lan.set_cookie(COOKIE, "en")
+    assert "1,234.50" in lan.get("/queue").get_data(as_text=True)
