@@ -52,7 +52,7 @@ def test_log_in_claim_confirm_and_find_it_again(page, live_server, login, site_r
     # The queue, in Vietnamese.
     assert page.locator("h1").inner_text().startswith("Hàng đợi rà soát")
     headers = page.locator("table.queue thead th").all_inner_texts()
-    assert headers[:4] == ["Ưu tiên", "Nội dung", "Nhãn", "Nguồn"]
+    assert headers[:5] == ["Chọn", "Ưu tiên", "Nội dung", "Nhãn", "Nguồn"]  # "Chọn": the add-to-case checkboxes
     rows = page.locator("table.queue tbody tr")
     assert rows.count() > 0
     assert page.locator("header.top .who").inner_text().startswith("Cán bộ Lan")
