@@ -3,7 +3,7 @@
 PASSWORD = "correct-horse-battery"
 USERS = {  # username -> roles; one reviewer per test that claims, so tests do not share a claim
     "lan": ["reviewer"], "minh": ["reviewer"], "hoa": ["reviewer"], "tuan": ["reviewer"], "thu": ["reviewer"],
-    "vy": ["reviewer"], "an": ["analyst"],
+    "vy": ["reviewer"], "khoa": ["reviewer"], "linh": ["reviewer"], "an": ["analyst"],
     "son": ["supervisor"], "quan": ["admin"],
 }
 

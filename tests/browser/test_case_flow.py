@@ -30,11 +30,11 @@ def campaign_posts(repo, word: str) -> list[str]:
 
 
 def test_a_case_from_search_results_decided_together(page, live_server, login, recorder, site_repo, screenshot):
-    if site_repo.get_user("vy") is None:
-        create_user(site_repo, "vy", PASSWORD, ["reviewer"], actor="test")
+    if site_repo.get_user("linh") is None:
+        create_user(site_repo, "linh", PASSWORD, ["reviewer"], actor="test")
     word = f"zq{uuid.uuid4().hex[:8]}"
     first, second = campaign_posts(site_repo, word)
-    login(page, "vy")
+    login(page, "linh")
     page.goto(f"{live_server.url}/search?q={word}")
     assert page.locator("ol.results > li").count() == 2
     for post_id in (first, second):
@@ -53,7 +53,7 @@ def test_a_case_from_search_results_decided_together(page, live_server, login, r
         page.click(".case-notes button[type=submit]")
     assert page.locator("ol.notes .note-text").inner_text() == "Hai bài cùng một người bán, cùng số Zalo."
     page.fill("#task-text", "Xác minh chủ số Zalo")
-    page.select_option("#task-assignee", "vy")
+    page.select_option("#task-assignee", "linh")
     page.fill("#task-due", "2026-12-31")
     with page.expect_navigation():
         page.click(".case-tasks form:has(#task-text) button[type=submit]")
@@ -72,7 +72,7 @@ def test_a_case_from_search_results_decided_together(page, live_server, login, r
     assert "2 bài đã được quyết định." in page.locator(".flash-success").first.inner_text()
     for post_id in (first, second):
         post = site_repo.get_post(post_id).source
-        assert (post["status"], post["reviewer"], post["categories"]) == ("confirmed", "vy", ["drugs"])
+        assert (post["status"], post["reviewer"], post["categories"]) == ("confirmed", "linh", ["drugs"])
         assert page.locator(f'tr[data-post-id="{post_id}"] .status').inner_text() == "Đã xác nhận"
 
     actions = page.locator("ol.timeline > li").evaluate_all("items => items.map(i => i.dataset.action)")

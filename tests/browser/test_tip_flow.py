@@ -63,7 +63,7 @@ def test_tips_from_the_public_page_and_the_api_to_handled_and_counted(page, live
 
     # 3. A reviewer triages both and links the crawled post to the first.
     page.context.clear_cookies()
-    login(page, "vy")
+    login(page, "khoa")
     page.goto(f"{base}/tips")
     assert page.locator(f"table.tips a:text-is('{reference}')").count() == 1
     assert page.locator(f"table.tips a:text-is('{api_reference}')").count() == 1
@@ -120,7 +120,7 @@ def test_tips_from_the_public_page_and_the_api_to_handled_and_counted(page, live
 
     # 6. The reviewer resolves the tip "content removed", and the partner's as its duplicate.
     page.context.clear_cookies()
-    login(page, "vy")
+    login(page, "khoa")
     page.goto(base + tip_path)
     assert "Đã gỡ" in page.locator("#tip-posts").inner_text()
     page.select_option("#outcome", "content_removed")
@@ -143,7 +143,7 @@ def test_tips_from_the_public_page_and_the_api_to_handled_and_counted(page, live
         page.locator("form[action$='/trang-thai'] button[type=submit]").click()
     assert page.locator("#tip-status").get_attribute("data-status") == "handled"
     assert page.locator("#tip-status strong").inner_text() == "Đã xử lý xong"
-    assert post["url"] not in page.content() and "vy" not in page.locator("main").inner_text()
+    assert post["url"] not in page.content() and "khoa" not in page.locator("main").inner_text()
     screenshot(page, "tip-05-public-status")
 
     # 8. The period report counts both tips in every figure they belong to.
