@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
+from index import tips
 from index.permissions import Actor, PermissionDenied
 from index.repository import NoticeNotFound, Repository
 from safewatch.errors import SafeWatchError
@@ -394,7 +395,7 @@ def _account(repo: Repository, username: str | None, role: str) -> str | None:
 
 def _checked_items(repo: Repository, items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """The items as (kind, id), each once, every one known; CaseError naming the unknown ones."""
-    wanted = list(dict.fromkeys((kind, (item_id or "").strip()) for kind, item_id in items))
+    wanted = list(dict.fromkeys(_by_id(repo, kind, (item_id or "").strip()) for kind, item_id in items))
     if len(wanted) > MAX_ITEMS:
         raise CaseError("A case holds at most %(count)d items.", count=MAX_ITEMS)
     unknown = [f"{kind}:{item_id[:60]}" for kind, item_id in wanted if kind not in ITEM_KINDS or not item_id]
@@ -412,6 +413,15 @@ def _checked_items(repo: Repository, items: Iterable[tuple[str, str]]) -> list[t
     if unknown:
         raise CaseError("Unknown item(s): %(items)s.", items=", ".join(unknown[:10]))
     return wanted
+
+
+def _by_id(repo: Repository, kind: str, item_id: str) -> tuple[str, str]:
+    """A tip may be named by the reference people read on it (TB-2026-00001) as well as by its id."""
+    if kind == "tip" and item_id.upper().startswith("TB-"):
+        tip = tips.by_reference(repo, item_id)
+        if tip is not None:
+            return kind, tip["id"]
+    return kind, item_id
 
 
 def _authors(repo: Repository, items: list[tuple[str, str]]) -> list[str]:

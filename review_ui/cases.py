@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
 
-from index import case_work, cases
+from index import case_work, cases, tips
 from index.cases import CaseNotFound
 from index.lifecycle import FOLLOW_UPS
 from index.permissions import Actor, PermissionDenied
@@ -158,12 +158,19 @@ def show(case_id: str):
                 notice_rows.append({"id": item["id"], **repo.get_notice(item["id"]).source})
             except SafeWatchError:
                 notice_rows.append({"id": item["id"]})
+    tip_rows = []
+    for item in case.get("items", []):
+        if item["kind"] == "tip":
+            try:
+                tip_rows.append(tips.get_tip(repo, item["id"]))
+            except SafeWatchError:
+                tip_rows.append({"id": item["id"]})
     users = [u["username"] for u in repo.list_users() if not u.get("disabled") and Actor.of(u).holds(*WORKERS)]
     can = {action: cases.can(actor, action, case) for action in ("contribute", "edit", "status", "remove_item",
                                                                  "decide", "reopen")}
     tasks = [{**task, "may_tick": cases.can(actor, "task_status", case, task)} for task in case.get("tasks", [])]
     return render_template("cases/show.html", case=case, posts=[posts.get(p, {"id": p}) for p in post_ids],
-                           notices=notice_rows, tips=[i for i in case.get("items", []) if i["kind"] == "tip"],
+                           notices=notice_rows, tips=tip_rows,
                            tasks=tasks, timeline=case_work.timeline(repo, case), users=users, can=can,
                            statuses=cases.STATUSES, categories=CATEGORIES, follow_ups=FOLLOW_UPS,
                            action_labels=ACTION_LABELS, kind_labels=KIND_LABELS)

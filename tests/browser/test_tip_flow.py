@@ -84,6 +84,25 @@ def test_tips_from_the_public_page_and_the_api_to_handled_and_counted(page, live
     assert page.locator(f"#tip-posts a[href='/posts/{post['id']}']").count() == 1
     screenshot(page, "tip-03-triaged-and-linked")
 
+    # 3b. The crawled post and both tips go into one case (the tips named by the references people read).
+    page.goto(f"{base}/posts/{post['id']}")
+    page.fill("#add-to-case-title", "Kẹo lạ bán cho học sinh")
+    with page.expect_navigation():
+        page.locator("form#add-to-case button[type=submit]").click()
+    page.goto(f"{base}/cases")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Kẹo lạ bán cho học sinh").click()
+    case_id = path_of(page).rsplit("/", 1)[1]
+    for tip_reference in (reference, api_reference):
+        page.select_option("#item-kind", "tip")
+        page.fill("#item-id", tip_reference)
+        with page.expect_navigation():
+            page.locator("form.add-item button[type=submit]").click()
+    assert page.locator("li.case-tip a").all_inner_texts() == [reference, api_reference]
+    kinds = sorted(item["kind"] for item in site_repo.get_document("cases", case_id)["items"])
+    assert kinds == ["post", "tip", "tip"]
+    page.goto(f"{base}{tip_path}")
+
     # 4. It cannot be resolved while the post waits for a decision: the reviewer decides it first.
     page.select_option("#outcome", "content_removed")
     with page.expect_navigation():
