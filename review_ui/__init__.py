@@ -27,6 +27,9 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
         PERMANENT_SESSION_LIFETIME=int(config.session_max_hours * 3600),
         WTF_CSRF_TIME_LIMIT=int(config.session_max_hours * 3600),
         SAFEWATCH=config,
+        # No request body larger than the largest form (the public report with its image), whether
+        # or not the client says its length: a chunked upload cannot fill the disk.
+        MAX_CONTENT_LENGTH=config.tip_max_image_bytes + 512 * 1024,
         SAFEWATCH_BREAK_MINUTES=_minutes(os.environ.get("SAFEWATCH_BREAK_MINUTES"), default=50),
     )
     if test_config:
