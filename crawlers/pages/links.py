@@ -74,3 +74,14 @@ def _readable_host(parts) -> bool:
         return True
     return not any(char in _FORBIDDEN_IN_HOST or char.isspace() or unicodedata.category(char) == "Cc"
                    for char in host)
+
+
+def first_web_urls(response, candidates: list[list[str]]) -> list[str]:
+    """For each list of alternative addresses of one item (a proxied image's original first), the first
+    that is a web address; each address once, in order."""
+    urls: list[str] = []
+    for choices in candidates:
+        url = next((u for u in (web_url(response, c, keep_fragment=True) for c in choices) if u), None)
+        if url and url not in urls:
+            urls.append(url)
+    return urls

@@ -23,7 +23,7 @@ from crawlers.pages import xenforo1
 from crawlers.pages.dates import VIETNAM, parse_datetime
 from crawlers.pages.forum import ThreadPage
 from crawlers.pages.language import detect_language
-from crawlers.pages.links import Links, web_links, web_url
+from crawlers.pages.links import Links, first_web_urls, web_links, web_url
 from crawlers.pages.text import clean_text
 from safewatch.records import PostRecord
 
@@ -273,12 +273,7 @@ def _media(node, response: HtmlResponse) -> list[str]:
         candidates.append([href])
     for video in node.css(".message-body video"):
         candidates.append([video.attrib.get("src", ""), *video.css("source::attr(src)").getall()])
-    media = []
-    for choices in candidates:
-        url = next((u for u in (web_url(response, c, keep_fragment=True) for c in choices) if u), None)
-        if url and url not in media:
-            media.append(url)
-    return media
+    return first_web_urls(response, candidates)
 
 
 def _reaction_count(node) -> int | None:

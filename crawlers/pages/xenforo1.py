@@ -18,7 +18,7 @@ from scrapy.http import HtmlResponse
 
 from crawlers.pages.dates import parse_datetime
 from crawlers.pages.language import detect_language
-from crawlers.pages.links import web_url
+from crawlers.pages.links import first_web_urls, web_url
 from crawlers.pages.text import clean_text
 from safewatch.records import PostRecord
 
@@ -167,12 +167,7 @@ def _media(body, response: HtmlResponse) -> list[str]:
                   for image in body.css("img.bbCodeImage") if not image.xpath(_INSIDE_QUOTE)]
     candidates += [[video.attrib.get("src", ""), *video.css("source::attr(src)").getall()]
                    for video in body.css("video") if not video.xpath(_INSIDE_QUOTE)]
-    media = []
-    for choices in candidates:
-        url = next((u for u in (web_url(response, c, keep_fragment=True) for c in choices) if u), None)
-        if url and url not in media:
-            media.append(url)
-    return media
+    return first_web_urls(response, candidates)
 
 
 def _likes(node) -> int | None:
