@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote_plus, unquote_plus, urlsplit, urlunsplit
 
 # Query parameters that identify a visit, not a page: tracking, and the session ids forums put in
 # every link (vBulletin `s`, phpBB `sid`, PHP's PHPSESSID, Java's jsessionid).
@@ -18,9 +18,36 @@ _DROPPED_PARAMS = _TRACKING_PARAMS | _SESSION_PARAMS
 _PATH_SESSION = re.compile(r";jsessionid=[^/?#;]*", re.IGNORECASE)
 
 
+def _query_parts(query: str) -> list[tuple[str, str, str | None]]:
+    """(raw part, decoded key, decoded value or None when the part has no "="), in the order written:
+    "a=1&flag&b=" -> ("a=1", "a", "1"), ("flag", "flag", None), ("b=", "b", "")."""
+    parts = []
+    for raw in query.split("&"):
+        if raw:
+            key, equals, value = raw.partition("=")
+            parts.append((raw, unquote_plus(key), unquote_plus(value) if equals else None))
+    return parts
+
+
+def _kept(key: str) -> bool:
+    return key.lower() not in _DROPPED_PARAMS and not key.lower().startswith("utm_")
+
+
+def shareable_url(url: str | None) -> str | None:
+    """The address as captured, without the visit: session ids and tracking parameters dropped, every
+    other parameter kept as written and in its order. Stored as a post's link, shown to reviewers and
+    sent in notices, so a forum's session id (`&s=…`) never travels with it."""
+    if not url:
+        return url
+    parts = urlsplit(url.strip())
+    query = "&".join(raw for raw, key, _ in _query_parts(parts.query) if _kept(key))
+    return urlunsplit((parts.scheme, parts.netloc, _PATH_SESSION.sub("", parts.path), query, parts.fragment))
+
+
 def canonical_url(url: str) -> str:
     """One spelling per page: lower-case scheme and host, no default port, no tracking or session
-    parameters, sorted query. The fragment is kept, because forums address single posts by it (#post-123).
+    parameters, sorted query (a parameter without a value stays without "=": `showthread.php?123-title`).
+    The fragment is kept, because forums address single posts by it (#post-123).
     Every post id goes through here, so a forum's session id never makes a second id for one post."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
@@ -28,10 +55,12 @@ def canonical_url(url: str) -> str:
     port = parts.port
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
-    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                   if k.lower() not in _DROPPED_PARAMS and not k.lower().startswith("utm_"))
+    query = sorted(((key, value) for _, key, value in _query_parts(parts.query) if _kept(key)),
+                   key=lambda pair: (pair[0], pair[1] is not None, pair[1] or ""))
+    spelled = "&".join(quote_plus(key) if value is None else f"{quote_plus(key)}={quote_plus(value)}"
+                       for key, value in query)
     path = _PATH_SESSION.sub("", parts.path) or "/"
-    return urlunsplit((scheme, host, path, urlencode(query), parts.fragment))
+    return urlunsplit((scheme, host, path, spelled, parts.fragment))
 
 
 def post_id_for(url: str) -> str:
@@ -94,6 +123,12 @@ class PostRecord:
     boosted_by: str | None = None  # the account that shared (boosted, reblogged) it into the timeline
     evidence: dict | None = None  # the capture this record was read from (crawlers/evidence.py)
     author_name: str | None = None  # the name as shown on the page; None: the author as given
+
+    def __post_init__(self) -> None:
+        # links as readers and platforms will open them: without the crawler's session or tracking
+        self.url = shareable_url(self.url)
+        self.thread_url = shareable_url(self.thread_url)
+        self.parent_url = shareable_url(self.parent_url)
 
     @property
     def canonical_url(self) -> str:

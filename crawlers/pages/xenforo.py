@@ -75,25 +75,28 @@ def is_thread_page(response: HtmlResponse) -> bool:
 
 
 def listing_links(response: HtmlResponse, *, max_pages: int = DEFAULT_MAX_PAGES,
-                  since: datetime | None = None) -> Links:
-    """From a forum index or forum page: its sub-forums, its threads (those active since `since`) and
-    its next page (up to page `max_pages`, and only while the page still holds recent threads); with
-    the count of those links that are not web addresses (javascript:, data:, mailto:, malformed)."""
+                  since: datetime | None = None, timezone: tzinfo | None = None) -> Links:
+    """From a forum index or forum page (XenForo 2, or 1): its sub-forums, its threads (those active
+    since `since`) and its next page (up to page `max_pages`, and only while the page still holds
+    recent threads); with the count of those links that are not web addresses (javascript:, data:,
+    mailto:, malformed). `timezone`: for XenForo 1 times printed without a zone."""
     if not isinstance(response, HtmlResponse):
         return Links([], 0)
+    older = xenforo1.listing(response, timezone)
     forums = web_links(response, [href for href in response.css(".node-title a::attr(href)").getall()
-                                  if "link-forums/" not in href])
+                                  if "link-forums/" not in href] + older.forums)
     thread_hrefs, latest_times = [], []
-    for item in response.css(".structItem--thread"):
-        titles = item.css(".structItem-title a:not(.labelLink)::attr(href)").getall()
-        latest = _time_of(item.css(".structItem-cell--latest time.u-dt"))
+    items = [(item.css(".structItem-title a:not(.labelLink)::attr(href)").getall()[-1:],
+              _time_of(item.css(".structItem-cell--latest time.u-dt"))) for item in response.css(".structItem--thread")]
+    for titles, latest in items + [([href], latest) for href, latest in older.threads]:
         latest_times.append(latest)
         if titles and not (since and latest and latest < since):
             thread_hrefs.append(titles[-1])
     threads = web_links(response, thread_hrefs)
     all_stale = bool(latest_times) and all(t is not None and since and t < since for t in latest_times)
-    # every "next" link (XenForo repeats it above and below the list): a bad one does not hide a good one
-    next_page = web_links(response, [] if all_stale else response.css("a.pageNav-jump--next::attr(href)").getall())
+    # every "next" link (XenForo 2 repeats it above and below the list): a bad one does not hide a good one
+    next_hrefs = response.css("a.pageNav-jump--next::attr(href)").getall() + older.next_pages
+    next_page = web_links(response, [] if all_stale else next_hrefs)
     urls = [*forums.urls, *(_first_page(url) for url in threads.urls),
             *(url for url in next_page.urls if _page_number(url) <= max_pages)]
     return Links(_same_site(response, urls), forums.skipped + threads.skipped + next_page.skipped)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from urllib.parse import unquote, urlsplit
 
@@ -143,6 +144,34 @@ def _time_of(times, timezone: tzinfo | None) -> datetime | None:
         if parsed:
             return parsed
     return None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a XenForo 1 forum index or forum page lists, as the page writes it (hrefs, unresolved)."""
+
+    forums: list[str]
+    threads: list[tuple[str, datetime | None]]  # (thread link, time of its latest post)
+    next_pages: list[str]
+
+
+def listing(response: HtmlResponse, timezone: tzinfo | None = None) -> Listing:
+    """A XenForo 1 listing: sub-forums (`.nodeTitle a`, link forums left out), threads
+    (`li.discussionListItem`, its title link, the latest post's `.lastPostInfo .DateTime`; moved-thread
+    redirects left out) and the next page (the page's `<link rel="next">`: the page navigation's
+    "Next >" is words in the board's language)."""
+    if not isinstance(response, HtmlResponse) or not response.css("li.discussionListItem, .nodeList .nodeTitle"):
+        return Listing([], [], [])
+    # a category's title is an anchor on the index ("forums/#games.9"): the index itself, not a page
+    forums = [href for node in response.css(".nodeList li.node:not(.link)")
+              for href in node.css(".nodeTitle a::attr(href)").getall()[:1]
+              if "link-forums/" not in href and "#" not in href]
+    threads = []
+    for item in response.css("li.discussionListItem"):
+        titles = item.css("h3.title a:not(.prefixLink):not(.unreadLink)::attr(href)").getall()
+        if titles and not item.css(".lastPostInfo").xpath("self::div"):  # a redirect shows "n/a" in a div
+            threads.append((titles[0], _time_of(item.css(".lastPostInfo .DateTime"), timezone)))
+    return Listing(forums, threads, response.css("head link[rel=next]::attr(href)").getall())
 
 
 def _quoted_post(quote) -> str | None:

@@ -25,5 +25,5 @@ class XenForoSpider(SourceSpider):
             yield from page.records
             links = thread_page_links(response, max_pages=self.max_pages)
         else:
-            links = listing_links(response, max_pages=self.max_pages, since=self.since)
+            links = listing_links(response, max_pages=self.max_pages, since=self.since, timezone=self.source.zone)
         yield from self.follow_links(response, links, callback=self.parse)

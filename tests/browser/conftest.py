@@ -191,6 +191,9 @@ def login(live_server):
         page.fill("#password", password)
         with page.expect_navigation():
             page.click("form:has(#password) button[type=submit]")
+        # a refused sign-in stays on the form: say why here, not as a missing button three steps later
+        assert not page.locator("form:has(#password)").count(), (username, page.url, page.locator(
+            ".flash-error, .error").all_inner_texts())
 
     return sign_in
 

@@ -123,7 +123,9 @@ def test_tips_from_the_public_page_and_the_api_to_handled_and_counted(page, live
     with page.expect_navigation():
         page.get_by_role("button", name="Lưu dự thảo").click()
     notice_path = path_of(page)
-    assert notice_path.startswith("/notices/") and site_repo.get_post(post["id"]).source["status"] == "confirmed"
+    assert page.locator(".flash-error").count() == 0, page.locator(".flash-error").all_inner_texts()
+    assert notice_path.startswith("/notices/") and notice_path != "/notices/new"
+    assert site_repo.get_post(post["id"]).source["status"] == "confirmed"
 
     # 5. A supervisor approves the removal request, records it sent, then the content removed.
     page.context.clear_cookies()

@@ -32,3 +32,24 @@ def test_record_document_has_iso_times_and_hash():
 def test_handles_have_one_spelling():
     assert normalize_handle(" @Kiet9x_Demo ") == "kiet9x_demo" == normalize_handle("kiet9x_demo")
     assert normalize_handle("@") is None and normalize_handle(None) is None
+
+
+def test_a_shareable_link_loses_the_visit_and_keeps_the_rest_as_written():
+    from safewatch.records import shareable_url
+    linked = "https://Forum.example/forum/showthread.php?143493-Title&s=953b&p=5&utm_medium=x&flag#post5"
+    assert shareable_url(linked) == "https://Forum.example/forum/showthread.php?143493-Title&p=5&flag#post5"
+    assert shareable_url("http://a.example/t.jsp;jsessionid=0A1B?t=5&PHPSESSID=9") == "http://a.example/t.jsp?t=5"
+    assert shareable_url("https://a.example/p?b=2&a=1") == "https://a.example/p?b=2&a=1"  # order kept
+    assert shareable_url(None) is None
+    record = PostRecord(url=linked, source="f", platform="forum", kind="forum", text="x",
+                        thread_url="https://forum.example/t?sid=1&t=2", parent_url="https://forum.example/p?s=1")
+    assert (record.url, record.thread_url, record.parent_url) == (
+        "https://Forum.example/forum/showthread.php?143493-Title&p=5&flag#post5",
+        "https://forum.example/t?t=2", "https://forum.example/p")
+
+
+def test_a_parameter_without_a_value_keeps_its_spelling_in_the_canonical_link():
+    assert canonical_url("https://f.example/showthread.php?143493-Title&p=5") == \
+        "https://f.example/showthread.php?143493-Title&p=5"
+    assert canonical_url("https://f.example/p?a=1&a&b=") == "https://f.example/p?a&a=1&b="
+    assert post_id_for("https://f.example/t?x&s=1") == post_id_for("https://F.example:443/t?s=2&x")
