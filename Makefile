@@ -23,7 +23,7 @@ APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninterac
 help:
 	@echo "make run   - the demo end to end: Elasticsearch, crawl, classify, index, review UI on :5000"
 	@echo "make test  - the test suite against a real Elasticsearch node"
-	@echo "make lint  - ruff"
+	@echo "make lint  - ruff, and mypy on the core, storage and casework layers"
 	@echo "make translations - the review UI's messages: extract, merge into the Vietnamese catalog, compile"
 	@echo "make clean - remove the virtualenv and var/ (indices, models, the node)"
 
@@ -60,8 +60,11 @@ run: setup
 test: setup-all lint browser
 	$(BIN)/pytest
 
+# ruff on everything; mypy on the lower layers (docs/architecture.md): the core, storage and casework.
+TYPED := safewatch/*.py index/storage index/casework
 lint: $(INSTALLED_ALL)
 	$(BIN)/ruff check .
+	$(BIN)/mypy $(TYPED)
 
 # The review UI's messages are English in the code; review_ui/translations/vi holds their Vietnamese.
 # Extract them, merge them into the catalog (new ones arrive untranslated: translate them in the .po,
@@ -81,4 +84,4 @@ translations: $(INSTALLED_ALL)
 
 clean:
 	-$(BIN)/safewatch es stop
-	rm -rf $(VENV) var index/server/target
+	rm -rf $(VENV) var index/node/server/target

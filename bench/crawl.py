@@ -95,8 +95,8 @@ def naive_worker(base: str, prefix: str) -> None:
     from bs4 import BeautifulSoup
 
     from classifier.backends import load_classifier
-    from index.connection import open_repository
-    from index.lifecycle import initial_status
+    from index.casework.lifecycle import initial_status
+    from index.storage.connection import open_repository
     from safewatch import near_duplicates
     from safewatch.config import Config
     from safewatch.records import PostRecord
@@ -133,7 +133,7 @@ def es_cpu_seconds(config) -> float | None:
     """CPU time of the embedded Elasticsearch node so far (None for a remote cluster)."""
     if not config.uses_embedded_es:
         return None
-    from index import embedded
+    from index.node import launcher as embedded
     pid = embedded.read_pid(embedded.NodePaths.for_config(config))
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -178,8 +178,8 @@ def main() -> int:
 
     from classifier.artefacts import current_path
     from classifier.train import train
-    from index import embedded
-    from index.connection import open_repository
+    from index.node import launcher as embedded
+    from index.storage.connection import open_repository
     from safewatch.config import Config
     config = Config.from_env()
     if config.uses_embedded_es:
@@ -205,7 +205,7 @@ def main() -> int:
             env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": prefix, "SAFEWATCH_SOURCES_FILE": str(registry),
                    "SAFEWATCH_VAR_DIR": str(work / f"var-{name}"), "SAFEWATCH_MODEL_DIR": str(config.models_path),
                    "SAFEWATCH_CRAWL_ALLOW_PRIVATE": base.removeprefix("http://")}  # the bench site, and only it
-            command = ([sys.executable, "-m", "safewatch.cli", "crawl", "bench-forum"] if name == "safewatch"
+            command = ([sys.executable, "-m", "safewatch", "crawl", "bench-forum"] if name == "safewatch"
                        else [sys.executable, str(Path(__file__).resolve()), "--naive-worker", base, prefix])
             repo = open_repository(Config.from_env(env))
 

@@ -23,11 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from classifier.corpus import load_seed  # noqa: E402
-from index import embedded  # noqa: E402
-from index.connection import open_repository  # noqa: E402
-from index.periods import period  # noqa: E402
-from index.queries import SearchRequest  # noqa: E402
-from index.reports import figures  # noqa: E402
+from index.casework.periods import period  # noqa: E402
+from index.casework.reports import figures  # noqa: E402
+from index.node import launcher as embedded
+from index.storage.connection import open_repository  # noqa: E402
+from index.storage.queries import SearchRequest  # noqa: E402
 from safewatch import near_duplicates  # noqa: E402
 from safewatch.config import Config  # noqa: E402
 from safewatch.records import content_hash, post_id_for  # noqa: E402

@@ -82,10 +82,10 @@ def main() -> int:
 
     import requests
 
-    from index import embedded
-    from index.accounts import create_user
-    from index.connection import open_repository
-    from index.queries import SearchRequest
+    from index.casework.accounts import create_user
+    from index.node import launcher as embedded
+    from index.storage.connection import open_repository
+    from index.storage.queries import SearchRequest
     from safewatch.config import Config
     prefix = args.keep or f"bench-ui-{uuid.uuid4().hex[:6]}"
     config = replace(Config.from_env(), index_prefix=prefix)

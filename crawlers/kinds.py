@@ -67,7 +67,7 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
          options="crawlers.pages.json_api:validate_options", pages="crawlers.pages.json_api",
          default_max_depth=1000),  # one level per page (option max_pages, up to 1000)
 )}
-ALIASES = {"atom": "rss", "feed": "rss"}
+ALIASES = {"atom": "rss", "feed": "rss", "forum": "html"}  # forum: what html records said before
 
 
 def get_kind(name: str) -> Kind:

@@ -4,7 +4,7 @@ The index pipeline sends POSTS_INDEXED after each bulk write, with the posts it 
 with media_urls, the fetcher reads what their stored `media` already records (one mget per batch,
 only posts with media) and asks Scrapy for the rest: the same scheduler, robots.txt, download slots
 and delays as pages, at a lower priority, capped at SAFEWATCH_MAX_MEDIA_BYTES. Each answer is
-checked (crawlers/media.py), kept with EvidenceStore.save like a page, and recorded on the post once
+checked (index/storage/media.py), kept with EvidenceStore.save like a page, and recorded on the post once
 all of that post's media are settled: posts never wait for their media, and a post whose media
 cannot be fetched stays indexed with the reason recorded. On a re-crawl only what was never
 recorded, or failed in a way worth retrying, is fetched again; within one crawl an address shared
@@ -23,10 +23,10 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
 
-from crawlers import media
 from crawlers.address_policy import NEUTRAL_REASON
-from crawlers.evidence import EvidenceStore
 from crawlers.middlewares import save_capture
+from index.storage import media
+from index.storage.evidence import EvidenceStore
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class MediaFetcher:
     @property
     def repo(self):
         if self._repo is None:
-            from index.connection import open_repository
+            from index.storage.connection import open_repository
             self._repo = open_repository(self.config)
         return self._repo
 
@@ -173,7 +173,7 @@ class MediaFetcher:
 
     def _reappeared(self, ready: list[tuple[str, dict]]) -> None:
         """Posts whose captured media are a removed post's (same SHA-256) become `reappeared`."""
-        from index import reappearance
+        from index.casework import reappearance
         hashes = {post_id: [item["sha256"] for item in fields["media"] if isinstance(item, dict) and item.get("sha256")]
                   for post_id, fields in ready}
         try:

@@ -15,9 +15,9 @@ from scrapy.http import TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from crawlers.evidence import Capture, EvidenceStore
 from crawlers.storage_failure import failed as storage_failed
 from crawlers.storage_failure import report_storage_failure
+from index.storage.evidence import Capture, EvidenceStore
 from safewatch.records import PostRecord
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class ConditionalRequestsMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         from crawlers.state import CrawlState
-        from index.connection import open_repository
+        from index.storage.connection import open_repository
         config = crawler.settings["SAFEWATCH_CONFIG"]
         instance = cls(None, crawler.stats, crawler)
         try:

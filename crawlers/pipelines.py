@@ -14,9 +14,9 @@ from classifier.predict import Classifier, Prediction
 from crawlers.frontier import POSTS_STORED
 from crawlers.media_fetch import POSTS_INDEXED
 from crawlers.storage_failure import report_storage_failure
-from index.connection import open_repository
-from index.ingest import WAITING_REASONS, Ingestor
-from index.lifecycle import initial_status
+from index.casework.lifecycle import initial_status
+from index.storage.connection import open_repository
+from index.storage.ingest import WAITING_REASONS, Ingestor
 from safewatch.config import Config
 from safewatch.records import PostRecord
 
@@ -53,10 +53,10 @@ class CrawlTally:
     updated: int = 0  # edited since the last crawl (earlier text kept)
     unchanged: int = 0
     rescored: int = 0  # same text, new scores (the model changed since the last crawl)
-    reappeared: int = 0  # removed content found again (index.reappearance), by text
+    reappeared: int = 0  # removed content found again (index.casework.reappearance), by text
     spooled: int = 0  # kept on disk for later: Elasticsearch was down or busy
     replayed: int = 0  # written from the spool of an earlier run
-    waiting_because: str = ""  # why posts wait in the spool (index.ingest.WAITING_REASONS)
+    waiting_because: str = ""  # why posts wait in the spool (index.storage.ingest.WAITING_REASONS)
     errors: list[str] = field(default_factory=list)
     storage_failures: list[str] = field(default_factory=list)  # one line each (crawlers/storage_failure.py)
     unstored: int = 0  # posts neither indexed nor spooled because a write on disk failed
@@ -182,10 +182,10 @@ class IndexPipeline:
         return True
 
     def _reappeared(self, documents: list[dict]) -> None:
-        """Removed content found again becomes `reappeared`, at the top of the queue (index.reappearance)."""
+        """Removed content found again becomes `reappeared`, at the top of the queue (index.casework.reappearance)."""
         from elasticsearch import ApiError, TransportError
 
-        from index import reappearance
+        from index.casework import reappearance
         repo = self.ingestor.repo
         try:
             marked = reappearance.mark(repo, reappearance.find_by_text(repo, documents))

@@ -20,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from crawlers.pages.text import clean_text, text_found
-from index.repository import Repository
+from index.storage.repository import Repository
+from safewatch.statuses import UNDER_NOTICE_STATUSES
 
-CHECKED_STATUSES = ("warning_issued", "takedown_requested", "overdue", "reappeared")
+CHECKED_STATUSES = UNDER_NOTICE_STATUSES
 _LOGIN = re.compile(r"log-?in|sign-?in|dang-?nhap|checkpoint|/auth\b|/account/|/session", re.IGNORECASE)
 
 
@@ -40,7 +41,7 @@ class CheckResult:
 def due_posts(repo: Repository, *, now: datetime, every_hours: float, post_ids: list[str] | None = None,
               everything: bool = False, limit: int = 10_000) -> list[dict]:
     """Posts under a notice whose last check is older than `every_hours` (or never checked)."""
-    filters: list[dict] = [{"terms": {"status": list(CHECKED_STATUSES)}}]
+    filters: list[dict] = [{"terms": {"status": sorted(CHECKED_STATUSES)}}]
     if post_ids:
         filters.append({"ids": {"values": post_ids}})
     elif not everything:
@@ -113,8 +114,8 @@ def apply(repo: Repository, results: list[CheckResult], *, actor: str = "recheck
           now: datetime | None = None) -> dict[str, int]:
     """Record every check; a removal moves the post to `removed` and closes its notices (as of `now`,
     by default the present: the demo's history passes its own)."""
-    from index import audit_reasons, notices
-    from index.permissions import Actor
+    from index.casework import audit_reasons, notices
+    from index.casework.permissions import Actor
     counts = {"present": 0, "removed": 0, "unreachable": 0}
     posts = {p["id"]: p for p in repo.posts_by_ids([r.post_id for r in results])} if results else {}
     updates = []

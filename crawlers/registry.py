@@ -14,14 +14,17 @@ import yaml
 
 from crawlers.kinds import ALIASES, KINDS, get_kind
 from crawlers.pages.forum import ForumRules
+from crawlers.pages.options import is_whole_number
 from safewatch.errors import SafeWatchError
+from safewatch.timezones import VIETNAM_NAME
+from safewatch.urls import is_web_url
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "sources.yml"
 LANGUAGES = ("vi", "en", "mixed")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 _SCHEDULE = re.compile(r"^(\d+)([mhd])$")
 RULE_NAMES = tuple(f.name for f in fields(ForumRules))
-DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+DEFAULT_TIMEZONE = VIETNAM_NAME
 DEFAULT_MAX_PAGES = 5000  # pages fetched per crawl of a source, whatever its kind
 _HOST = re.compile(r"^(\{demo\}|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$")
 
@@ -60,6 +63,12 @@ class Source:
     # reads the start URLs and what they list as content (feed entries, sitemap pages). Spiders ask
     # SourceSpider.follow_links/follow_link, which obey it.
     follow: bool = True
+
+    def __post_init__(self) -> None:
+        # The one place a source's options are checked and given their defaults, however the source
+        # was made (sources.yml, `crawl --url`, a tip's address): spiders use them as they are.
+        if self.kind in KINDS:
+            object.__setattr__(self, "options", KINDS[self.kind].validate_options(self.options))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -154,8 +163,7 @@ def _parse(entry: object, where: str) -> Source:
     if not isinstance(urls, list) or not urls:
         raise fail("start_urls", "give at least one URL.")
     for url in urls:
-        parts = urlsplit(str(url).replace("{demo}", "http://demo.invalid"))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_web_url(str(url).replace("{demo}", "http://demo.invalid")):
             raise fail("start_urls", f"'{url}' is not an http(s) URL.")
     language = entry.get("language", "vi")
     if language not in LANGUAGES:
@@ -192,10 +200,6 @@ def _parse(entry: object, where: str) -> Source:
     options = entry.get("options") or {}
     if not isinstance(options, dict):
         raise fail("options", "expected a mapping of option names to values.")
-    try:
-        options = KINDS[kind].validate_options(options)
-    except ValueError as error:
-        raise fail("options", str(error)) from None
     follow = entry.get("follow", True)
     if not isinstance(follow, bool):
         raise fail("follow", f"write true or false (got {follow!r}); false reads only the start URLs and what "
@@ -203,10 +207,14 @@ def _parse(entry: object, where: str) -> Source:
     max_pages = _whole_number(entry, "max_pages", DEFAULT_MAX_PAGES, fail)
     max_depth = _whole_number(entry, "max_depth", None, fail)
     timezone = _timezone(entry.get("timezone", DEFAULT_TIMEZONE), fail)
-    return Source(source_id, entry["name"].strip(), entry["platform"].strip(), kind, tuple(map(str, urls)),
-                  language, timedelta(**{unit: int(schedule.group(1))}), RateLimit(concurrency, float(delay)),
-                  {k: v.strip() for k, v in rules.items()}, options, max_pages, max_depth,
-                  _allowed_hosts(entry.get("allowed_hosts"), fail), timezone, follow)
+    allowed_hosts = _allowed_hosts(entry.get("allowed_hosts"), fail)
+    try:  # Source checks the options (and fills their defaults)
+        return Source(source_id, entry["name"].strip(), entry["platform"].strip(), kind, tuple(map(str, urls)),
+                      language, timedelta(**{unit: int(schedule.group(1))}), RateLimit(concurrency, float(delay)),
+                      {k: v.strip() for k, v in rules.items()}, options, max_pages, max_depth, allowed_hosts,
+                      timezone, follow)
+    except ValueError as error:
+        raise fail("options", str(error)) from None
 
 
 def _timezone(value: object, fail) -> str:
@@ -223,7 +231,7 @@ def _whole_number(entry: dict, name: str, default: int | None, fail) -> int | No
     value = entry.get(name, default)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not is_whole_number(value):
         raise fail(name, f"a whole number, 1 or more (got {value!r}).")
     return value
 

@@ -88,9 +88,9 @@ def allow_demo_site(config: Config, demo_base: str) -> Config:
 def recheck(config: Config, posts: list[dict]) -> list:
     """Fetch each post again (politely, robots.txt obeyed); returns one CheckResult per post."""
     AddressPolicy.from_config(config)
-    from crawlers.evidence import EvidenceStore
     from crawlers.middlewares import EvidenceMiddleware
     from crawlers.spiders.recheck import RecheckSpider
+    from index.storage.evidence import EvidenceStore
     settings = scrapy_settings(config)
     settings.update({"ITEM_PIPELINES": {}, "LOG_INSTALL_ROOT_HANDLER": False, "HTTPERROR_ALLOW_ALL": True})
     evidence = EvidenceMiddleware(EvidenceStore(config.evidence_path))

@@ -67,15 +67,15 @@ class Job:
 
 
 def crawl_command(source_id: str) -> list[str]:
-    return [sys.executable, "-m", "safewatch.cli", "crawl", source_id]
+    return [sys.executable, "-m", "safewatch", "crawl", source_id]
 
 
 def recheck_command() -> list[str]:
-    return [sys.executable, "-m", "safewatch.cli", "recheck"]
+    return [sys.executable, "-m", "safewatch", "recheck"]
 
 
 def tip_fetch_command() -> list[str]:
-    return [sys.executable, "-m", "safewatch.cli", "tips", "fetch"]
+    return [sys.executable, "-m", "safewatch", "tips", "fetch"]
 
 
 TIP_FETCH = "(tip fetch)"

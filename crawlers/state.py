@@ -1,5 +1,5 @@
 """Crawl state kept between runs: the validators (ETag, Last-Modified) of every page fetched, for
-conditional requests. One SQLite file per lineage of the posts index (index.schema.lineage): a
+conditional requests. One SQLite file per lineage of the posts index (index.storage.schema.lineage): a
 migrated index, which holds every page's posts, keeps its validators; a fresh or rebuilt index never
 inherits validators of pages it does not hold."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from index.repository import Repository
+from index.storage.repository import Repository
 
 
 class CrawlState:
@@ -21,7 +21,7 @@ class CrawlState:
 
     @classmethod
     def for_repository(cls, var_dir: Path, repo: Repository) -> CrawlState:
-        from index.schema import SPECS, current_index, lineage
+        from index.storage.schema import SPECS, current_index, lineage
         concrete = current_index(repo, next(spec for spec in SPECS if spec.name == "posts"))
         return cls(var_dir / "crawl_state" / f"{lineage(repo, concrete)}.sqlite")
 

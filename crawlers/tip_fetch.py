@@ -1,7 +1,7 @@
 """Addresses reported in tips, each fetched once by the crawl machinery: the address policy (public web
 only), robots.txt, size limits and politeness of every crawl; the page kept as evidence; its text scored
 by the classifier and indexed as a post (crawlers/pipelines.py), with its images fetched like crawled
-media. index.tips.record_fetches then links each post to its tip. An address that cannot be fetched is
+media. index.casework.tips.record_fetches then links each post to its tip. An address that cannot be fetched is
 recorded as such (unreachable or refused): the tip stays a tip.
 
 Scrapy's reactor runs once per process: `safewatch tips fetch` runs this, and the scheduler runs that

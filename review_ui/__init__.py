@@ -7,12 +7,10 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, Response
-from flask_wtf.csrf import CSRFProtect
 
-from index.connection import open_repository
+from index.storage.connection import open_repository
+from review_ui.security import csrf
 from safewatch.config import Config
-
-csrf = CSRFProtect()
 
 
 def create_app(config: Config | None = None, test_config: dict | None = None) -> Flask:
@@ -23,7 +21,7 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("SAFEWATCH_COOKIE_SECURE", "0") == "1",
-        # The cookie lives no longer than a session may (index/sessions.py decides, on the server).
+        # The cookie lives no longer than a session may (index/casework/sessions.py decides, on the server).
         PERMANENT_SESSION_LIFETIME=int(config.session_max_hours * 3600),
         WTF_CSRF_TIME_LIMIT=int(config.session_max_hours * 3600),
         SAFEWATCH=config,
@@ -45,6 +43,7 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     from review_ui import (
         account,
         admin,
+        audit_text,
         auth,
         cases,
         errors,
@@ -53,6 +52,7 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
         notice_revisions,
         notices,
         post,
+        post_labels,
         queue,
         reports,
         search,
@@ -64,6 +64,8 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     language.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
+    audit_text.init_app(app)  # these two build on the filters
+    post_labels.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(post.bp)

@@ -1,14 +1,14 @@
 """A signed-in user's own account: change the password (the rule and the session ending live in
-index.accounts; this browser gets a fresh session, every other one ends)."""
+index.casework.accounts; this browser gets a fresh session, every other one ends)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
-from index.accounts import MIN_PASSWORD_LENGTH, AccountError, change_own_password
-from index.login_throttle import TooManyAttempts
-from index.sessions import open_session
+from index.casework.accounts import MIN_PASSWORD_LENGTH, AccountError, change_own_password
+from index.casework.login_throttle import TooManyAttempts
+from index.casework.sessions import open_session
 from review_ui.auth import refused
 from review_ui.language import error_text
 from review_ui.security import login_policy, login_required, now, repository

@@ -1,7 +1,7 @@
 """Accounts for admins: create users with their roles, change their roles, reset passwords (shown
 once), disable and enable, see each one's last sign-in; read the audit trail filtered by actor, action
-and days, and export it as CSV. Every account change goes through index.accounts, which writes it to
-the audit trail; the trail is read through index.audit_log."""
+and days, and export it as CSV. Every account change goes through index.casework.accounts, which writes it to
+the audit trail; the trail is read through index.storage.audit_log."""
 
 from __future__ import annotations
 
@@ -10,10 +10,18 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from index import audit_log
-from index.accounts import ROLES, AccountError, create_user, generate_password, set_disabled, set_password, set_roles
-from index.login_throttle import locked_until
-from index.queries import QueryError
+from index.casework.accounts import (
+    ROLES,
+    AccountError,
+    create_user,
+    generate_password,
+    set_disabled,
+    set_password,
+    set_roles,
+)
+from index.casework.login_throttle import locked_until
+from index.storage import audit_log
+from index.storage.queries import QueryError
 from review_ui.language import error_text
 from review_ui.security import login_required, now, repository
 
@@ -21,7 +29,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _who() -> dict:
-    """The acting admin and the request, for the audit trail index.accounts writes."""
+    """The acting admin and the request, for the audit trail index.casework.accounts writes."""
     return {"actor": g.user["username"], "request_id": g.request_id}
 
 

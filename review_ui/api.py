@@ -1,14 +1,14 @@
-"""The partner API: `POST /api/v1/tips` with `Authorization: Bearer KEY` (index/partners.py), JSON in and
+"""The partner API: `POST /api/v1/tips` with `Authorization: Bearer KEY` (index/casework/partners.py), JSON in and
 out, described by OpenAPI 3 at /api/v1/openapi.json. No session, no cookie: CSRF does not apply."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from index import partners, tips
-from index.tips import TipIntake, TipPolicy
-from review_ui import csrf, openapi
-from review_ui.security import repository
+from index.casework import partners, tips
+from index.casework.tips import TipIntake, TipPolicy
+from review_ui import openapi
+from review_ui.security import csrf, repository
 from safewatch.errors import SafeWatchError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -1,5 +1,5 @@
 """The audit trail in the reader's language: what an event did (its action) and why (its reason code
-and values, index/audit_reasons.py). Old events that hold only an English sentence are shown
+and values, index/casework/audit_reasons.py). Old events that hold only an English sentence are shown
 translated when the sentence is one this project wrote, otherwise as written (a person's own text).
 """
 
@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext
 
-from index import audit_reasons
+from index.casework import audit_reasons
 from review_ui.filters import in_ui_language, status_label, vn_time
+from review_ui.labels import notice_label
 
 # Each reason code's sentence: the English template of index/audit_reasons.TEMPLATES, translated.
 REASONS = {
@@ -103,7 +104,6 @@ def change_text(event: dict) -> str:
 
 
 def _notice_label(status: str | None) -> str:
-    from review_ui.notices import notice_label
     return notice_label(status)
 
 

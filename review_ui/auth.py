@@ -5,22 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext, ngettext
 
-from index.accounts import AccountError, authenticate
-from index.login_throttle import TooManyAttempts
-from index.sessions import end_session, open_session
-from review_ui.security import landing_url, login_policy, now, repository
+from index.casework.accounts import AccountError, authenticate
+from index.casework.login_throttle import TooManyAttempts
+from index.casework.sessions import end_session, open_session
+from review_ui.language import error_text
+from review_ui.security import login_policy, now, repository, safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None) -> str:
-    """A local path to go back to, or the user's landing page. Only paths on this site: no scheme, no
-    host, no "//evil.example", and no backslash or control character (browsers drop tabs and newlines
-    in a URL, so a tab between two slashes would make "//evil.example"): no open redirect."""
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
-        return target
-    return landing_url()
 
 
 def refused(error: TooManyAttempts):
@@ -41,7 +32,6 @@ def login():
             repository().append_event({"action": "login_refused_locked", "actor": name})
             return refused(error)
         except AccountError as error:  # no username given
-            from review_ui.language import error_text  # (review_ui.language imports this module)
             flash(error_text(error), "error")
             return render_template("auth/login.html"), 400
         if user is None:

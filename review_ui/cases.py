@@ -1,7 +1,7 @@
 """Cases: the list and search, a case's page (items, notes, tasks, timeline, deciding its posts
 together), and "add to case" from the queue, a post and search results.
 
-Every change goes through index.cases / index.case_work, which check who may do it and audit it; this
+Every change goes through index.casework.cases / index.casework.case_work, which check who may do it and audit it; this
 module reads the form, calls one function and says what happened."""
 
 from __future__ import annotations
@@ -9,14 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
 
-from index import case_work, cases, tips
-from index.cases import CaseNotFound
-from index.lifecycle import FOLLOW_UPS
-from index.permissions import Actor, PermissionDenied
-from index.repository import VersionConflict
-from review_ui.auth import safe_next
+from index.casework import case_work, cases, tips
+from index.casework.cases import CaseNotFound
+from index.casework.lifecycle import FOLLOW_UPS
+from index.casework.permissions import Actor, PermissionDenied
+from index.storage.repository import VersionConflict
 from review_ui.language import error_text
-from review_ui.security import login_required, repository
+from review_ui.security import login_required, repository, safe_next
 from safewatch.errors import SafeWatchError
 from safewatch.taxonomy import CATEGORIES, CODES
 
@@ -76,7 +75,7 @@ def _case(case_id: str) -> dict:
 
 
 def _act(case_id: str, change, success: str | None):
-    """Run a change of index.cases; flash its outcome; back to the case."""
+    """Run a change of index.casework.cases; flash its outcome; back to the case."""
     _case(case_id)
     try:
         outcome = change()

@@ -5,24 +5,19 @@ documents always use the Vietnamese form, the pages the UI's language."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 from flask_babel import gettext
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+from safewatch.timezones import VIETNAM
+from safewatch.urls import is_web_url
 
 
 def safe_href(url: object) -> str | None:
     """A crawled URL usable as a link: http(s) only (never javascript:, data:, …); None otherwise."""
     if not isinstance(url, str) or any(ch in url for ch in "\x00\r\n\t"):
         return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+    return url.strip() if is_web_url(url) else None
 
 
 def _span(minutes: int) -> str:

@@ -5,32 +5,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask_babel import format_decimal, format_percent, lazy_gettext
+from flask_babel import format_decimal, format_percent
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
-from index.queries import HIGHLIGHT_END, HIGHLIGHT_START
+from index.storage.queries import HIGHLIGHT_END, HIGHLIGHT_START
+from review_ui.labels import CONTEXT_LABELS, ROLE_LABELS, STATUS_LABELS
 from review_ui.language import ui_language
 from safewatch.taxonomy import BY_CODE
-
-# Post statuses (index/statuses.py) as the UI shows them, in the UI's language. The official documents
-# keep their own Vietnamese names (report_exports.STATUS_NAMES).
-STATUS_LABELS = {
-    "collected": lazy_gettext("Collected"), "flagged": lazy_gettext("Flagged"), "in_review": lazy_gettext("In review"),
-    "dismissed": lazy_gettext("Dismissed"), "confirmed": lazy_gettext("Confirmed"),
-    "warning_issued": lazy_gettext("Warning issued"), "takedown_requested": lazy_gettext("Removal requested"),
-    "removed": lazy_gettext("Removed"), "overdue": lazy_gettext("Overdue"), "reappeared": lazy_gettext("Reappeared"),
-}
-# Context frames of the watch rules (classifier/rules/watch_rules.yml `context:`); others as named.
-CONTEXT_LABELS = {
-    "reporting": lazy_gettext("news or police report"), "prevention": lazy_gettext("warning or prevention"),
-    "education": lazy_gettext("education"), "help_seeking": lazy_gettext("a parent or teacher asking"),
-    "solicitation": lazy_gettext("contact, price or link"), "disclosure": lazy_gettext("a child telling of harm"),
-}
-ROLE_LABELS = {"reviewer": lazy_gettext("Reviewer"), "analyst": lazy_gettext("Analyst"),
-               "supervisor": lazy_gettext("Supervisor"), "admin": lazy_gettext("Admin")}
+from safewatch.timezones import VIETNAM
 
 
 def highlighted(fragment: str) -> Markup:
@@ -38,7 +22,6 @@ def highlighted(fragment: str) -> Markup:
     return Markup(str(escape(fragment)).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>"))
 
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def vn_time(value: str | None) -> str:
@@ -122,6 +105,3 @@ def init_app(app) -> None:
     # Numbers with the UI language's marks (Vietnamese: 1.234 and 15,5): {{ x|decimal }}, {{ share|percent }}.
     app.add_template_filter(in_ui_language(lambda value, pattern=None: format_decimal(value, pattern)), "decimal")
     app.add_template_filter(in_ui_language(lambda value, pattern=None: format_percent(value, pattern)), "percent")
-    from review_ui import audit_text, post_labels  # they build on these filters
-    audit_text.init_app(app)
-    post_labels.init_app(app)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, g, has_request_context, redirect, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
-from review_ui.auth import safe_next
-from review_ui.security import repository
+from review_ui.labels import LABELS as NOTICE_LABELS
+from review_ui.labels import ROLE_LABELS, STATUS_LABELS
+from review_ui.security import repository, safe_next
 
 # Each language named in itself: the switcher shows "English" to a Vietnamese page and back.
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
@@ -80,8 +81,6 @@ _NONE = lazy_gettext("none")
 def _named(name: str, value):
     if not isinstance(value, str) or name not in (*_STATUS_VALUES, *_ROLE_VALUES):
         return value
-    from review_ui.filters import ROLE_LABELS, STATUS_LABELS
-    from review_ui.notices import LABELS as NOTICE_LABELS
     labels = ROLE_LABELS if name in _ROLE_VALUES else {**NOTICE_LABELS, **STATUS_LABELS, "none": _NONE}
     return ", ".join(str(labels.get(part.strip(), part.strip())) for part in value.split(","))
 

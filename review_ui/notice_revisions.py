@@ -1,15 +1,15 @@
 """A draft notice on its way to approval: its drafter edits it, an approver returns it with a
-comment, anyone working on notices adds to its thread. Every rule is index.notice_revisions'."""
+comment, anyone working on notices adds to its thread. Every rule is index.casework.notice_revisions'."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from index import notice_revisions, notices, permissions
-from index.notice_revisions import NoticeEdit
-from index.notices import RECIPIENT_TYPES
-from index.repository import VersionConflict
+from index.casework import notice_revisions, notices, permissions
+from index.casework.notice_revisions import NoticeEdit
+from index.casework.notices import RECIPIENT_TYPES
+from index.storage.repository import VersionConflict
 from review_ui import notices as notice_pages
 from review_ui.language import error_text
 from review_ui.security import login_required, repository

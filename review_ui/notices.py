@@ -1,7 +1,7 @@
 """Warnings and removal requests: drafted from confirmed posts, approved by a supervisor, sending
 and removal recorded, the board of open notices with their countdown, and the letter as PDF.
 
-Every change goes through index.notices, which checks it and writes the audit trail."""
+Every change goes through index.casework.notices, which checks it and writes the audit trail."""
 
 from __future__ import annotations
 
@@ -11,34 +11,26 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 
-from index import audit_reasons, notice_board, notices, permissions
-from index.notices import CHANNELS, KINDS, NOTICE_TRANSITIONS, OPEN_STATUSES, RECIPIENT_TYPES, NoticeDraft
-from index.permissions import Actor
-from index.repository import NoticeNotFound, VersionConflict
+from index.casework import audit_reasons, notice_board, notices, permissions
+from index.casework.notices import CHANNELS, KINDS, NOTICE_TRANSITIONS, OPEN_STATUSES, RECIPIENT_TYPES, NoticeDraft
+from index.casework.permissions import Actor
+from index.storage.repository import NoticeNotFound, VersionConflict
 from review_ui import display
 from review_ui.documents import Letterhead
 from review_ui.filters import in_ui_language
+from review_ui.labels import notice_label
 from review_ui.language import error_text
 from review_ui.letters import letter_docx, letter_pdf
 from review_ui.official_exports import DOCX_MIMETYPE, audit_export, citations
 from review_ui.security import has_role, login_required, repository
 from safewatch import platforms as platform_registry
 from safewatch.errors import SafeWatchError
+from safewatch.statuses import CONFIRMED_STATUSES
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 VIEWERS = ("reviewer", "analyst", "supervisor")
 STATUS_FILTERS = ("open", *NOTICE_TRANSITIONS, "all")
-# Kinds, recipient types, channels, notice statuses and the board's filters, in the UI's language.
-LABELS = {
-    "warning": lazy_gettext("Warning"), "takedown": lazy_gettext("Removal request"),
-    "platform": lazy_gettext("Platform"), "poster": lazy_gettext("Poster"),
-    "phone": lazy_gettext("Phone"), "letter": lazy_gettext("Letter"), "electronic": lazy_gettext("Electronic"),
-    "open": lazy_gettext("Open"), "all": lazy_gettext("All"), "draft": lazy_gettext("Draft"),
-    "approved": lazy_gettext("Approved"), "sent": lazy_gettext("Sent"), "overdue": lazy_gettext("Overdue"),
-    "removed": lazy_gettext("Removed"), "cancelled": lazy_gettext("Cancelled"),
-    "mine": lazy_gettext("Mine"), "awaiting": lazy_gettext("Waiting for my approval"),
-    "email": lazy_gettext("Email"), "web_form": lazy_gettext("Web form"),
-}
+# Kinds, recipient types, channels, notice statuses and the board's filters are named in review_ui.labels.
 MAX_POSTS = 200
 CHANGED_MEANWHILE = lazy_gettext("Someone changed this meanwhile; reload the page.")
 
@@ -50,14 +42,8 @@ bp.add_app_template_filter(in_ui_language(display.countdown), "countdown")
 @bp.app_context_processor
 def notice_helpers() -> dict:
     return {"has_role": has_role, "notice_label": notice_label,
-            "notice_post_statuses": ("confirmed", "warning_issued", "takedown_requested", "overdue", "removed",
-                                     "reappeared"),
+            "notice_post_statuses": CONFIRMED_STATUSES,
             "sendable_post_statuses": tuple(notices.SENDABLE_POST_STATUSES)}
-
-
-def notice_label(key: str | None) -> str:
-    label = LABELS.get(key or "")
-    return str(label) if label is not None else key or ""
 
 
 def _actor() -> Actor:
@@ -260,7 +246,7 @@ def _letter(notice_id: str, document_format: str) -> Response:
 
 def _time_field(name: str, now: datetime) -> datetime | None:
     """A time typed in the form (Vietnam time; empty = now); None after flashing that it cannot be
-    read. Whether it is allowed (not in the future, not before sending) is index.notices' rule."""
+    read. Whether it is allowed (not in the future, not before sending) is index.casework.notices' rule."""
     try:
         return display.parse_local_time(request.form.get(name)) or now
     except ValueError:
@@ -269,7 +255,7 @@ def _time_field(name: str, now: datetime) -> datetime | None:
 
 
 def apply(notice_id: str, change, success: str):
-    """Run a change of index.notices; flash its outcome and go back to the notice."""
+    """Run a change of index.casework.notices; flash its outcome and go back to the notice."""
     return _apply(notice_id, change, success)
 
 

@@ -3,7 +3,7 @@ and answers against its schemas)."""
 
 from __future__ import annotations
 
-from index.tips import CATEGORIES, MAX_DESCRIPTION, MAX_URLS
+from index.casework.tips import CATEGORIES, MAX_DESCRIPTION, MAX_URLS
 
 ERROR = {"type": "object", "required": ["error"], "additionalProperties": False,
          "properties": {"error": {"type": "string"}}}

@@ -1,11 +1,11 @@
-"""Admin: the API keys of partner units and platforms (index/partners.py). A new key is shown once."""
+"""Admin: the API keys of partner units and platforms (index/casework/partners.py). A new key is shown once."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from index import partners
+from index.casework import partners
 from review_ui.language import error_text
 from review_ui.security import login_required, repository
 from safewatch.errors import SafeWatchError

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 
-from index import lifecycle, permissions
-from index.permissions import Actor
-from index.repository import PostNotFound
+from index.casework import lifecycle, permissions
+from index.casework.permissions import Actor
+from index.storage.repository import PostNotFound
 from review_ui.language import error_text
 from review_ui.queue import open_next_post
 from review_ui.security import login_required, may_open, repository
@@ -67,10 +67,10 @@ MEDIA_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sand
 @bp.route("/<post_id>/media/<int:position>")
 @login_required("reviewer", "supervisor", "analyst")
 def media(post_id: str, position: int):
-    """One of the post's images, from the evidence store only (crawlers/media.py re-checks its type
+    """One of the post's images, from the evidence store only (index/storage/media.py re-checks its type
     and bytes); never fetched from the original site."""
-    from crawlers.evidence import EvidenceStore
-    from crawlers.media import read_media
+    from index.storage.evidence import EvidenceStore
+    from index.storage.media import read_media
     try:
         post = repository().get_post(post_id).source
     except PostNotFound:
@@ -104,7 +104,7 @@ def claim(post_id: str):
 @bp.route("/<post_id>/release", methods=["POST"])
 @login_required("reviewer", "supervisor")
 def release(post_id: str):
-    """Give the held post back to the queue, undecided (index.lifecycle.release)."""
+    """Give the held post back to the queue, undecided (index.casework.lifecycle.release)."""
     try:
         lifecycle.release(repository(), post_id, reviewer=g.user["username"], request_id=g.request_id)
     except PostNotFound:
@@ -157,7 +157,7 @@ def decide(post_id: str):
 @bp.route("/<post_id>/reopen", methods=["POST"])
 @login_required("supervisor")
 def reopen(post_id: str):
-    """A supervisor reopens a decision with a reason (index.lifecycle.reopen checks and audits it)."""
+    """A supervisor reopens a decision with a reason (index.casework.lifecycle.reopen checks and audits it)."""
     try:
         lifecycle.reopen(repository(), post_id, actor=Actor.of(g.user), reason=request.form.get("reason", "")[:2000],
                          request_id=g.request_id)

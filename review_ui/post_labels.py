@@ -1,5 +1,5 @@
 """What the post page says about a post's media and watch-rule hits, in the UI's language: why a
-media file was not kept (the crawler records it in English, crawlers/media.py and media_fetch.py), and
+media file was not kept (the crawler records it in English, index/storage/media.py and media_fetch.py), and
 which watch rule matched, by its name, never its regular expression."""
 
 from __future__ import annotations

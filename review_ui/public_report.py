@@ -1,8 +1,8 @@
 """The public report page (/bao-cao): anyone, without an account, reports content harmful to children.
 
-No login, CSRF-protected like every form, rate-limited per client address (index/tip_throttle.py), no
+No login, CSRF-protected like every form, rate-limited per client address (index/casework/tip_throttle.py), no
 third-party script (the app's CSP). An attached image is kept only if its bytes are an allowed image
-(crawlers/media.py, the same checks as crawled media) and it stays blurred for staff. The answer is a
+(index/storage/media.py, the same checks as crawled media) and it stays blurred for staff. The answer is a
 reference and a one-time code; with both, /bao-cao/trang-thai shows the status and nothing else."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import gettext, lazy_gettext
 
-from index import tip_throttle, tips
-from index.tips import TipIntake, TipPolicy
+from index.casework import tip_throttle, tips
+from index.casework.tips import TipIntake, TipPolicy
 from review_ui.language import error_text
 from review_ui.security import repository
 from safewatch.errors import SafeWatchError
@@ -58,8 +58,8 @@ def categories() -> list[tuple[str, str]]:
 
 def _image() -> dict | None:
     """The attached image, checked by its bytes and kept in the evidence store; None when none was attached."""
-    from crawlers.evidence import EvidenceStore
-    from crawlers.media import declared_type, refusal
+    from index.storage.evidence import EvidenceStore
+    from index.storage.media import declared_type, refusal
     upload = request.files.get("image")
     if upload is None or not upload.filename:
         return None

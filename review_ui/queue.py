@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 
-from index import lifecycle
-from index.queries import QueryError
-from index.review_queue import AGES, SORTS, QueueRequest, age_of, max_label_severity, page_body, read_page
+from index.casework import lifecycle
+from index.storage.queries import QueryError
+from index.storage.review_queue import AGES, SORTS, QueueRequest, age_of, max_label_severity, page_body, read_page
 from review_ui.language import error_text
 from review_ui.security import landing_url, login_required, repository
 from review_ui.wellbeing import track_exposure

@@ -1,7 +1,7 @@
 """The report the supervisor sends to the steering committee, as PDF and as an editable DOCX with the
 same content: the legal basis and the programme in full administrative form (safewatch/citations.yml),
 the figures and the committee's tables (review_ui/report_exports.py), the narrative the supervisor
-wrote (index.report_narratives) in its sections, the removed posts, and the signature block.
+wrote (index.casework.report_narratives) in its sections, the removed posts, and the signature block.
 
 Like the other exports, the document is Vietnamese whatever the UI's language."""
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from index.report_narratives import SECTIONS, Narrative
-from index.reports import Report
+from index.casework.report_narratives import SECTIONS, Narrative
+from index.casework.reports import Report
 from review_ui import tip_exports
 from review_ui.display import change, number
 from review_ui.documents import Letterhead, OfficialDocument, place_and_date
@@ -38,7 +38,7 @@ def N_(message: str) -> str:
     return message
 
 
-# The supervisor's sections: (name in index.report_narratives, Vietnamese heading, English heading).
+# The supervisor's sections: (name in index.casework.report_narratives, Vietnamese heading, English heading).
 NARRATIVE_SECTIONS = (
     ("assessment", "ĐÁNH GIÁ CHUNG", N_("Assessment")),
     ("difficulties", "KHÓ KHĂN, VƯỚNG MẮC", N_("Difficulties and obstacles")),

@@ -1,5 +1,5 @@
 """The periodic report as rows (for the page and the documents of review_ui/report_document.py), XLSX
-and CSV. Every figure is taken from index.reports as it is; this module only labels and lays them out.
+and CSV. Every figure is taken from index.casework.reports as it is; this module only labels and lays them out.
 
 The exports are official documents: Vietnamese whatever the UI's language. Their labels are written
 here in Vietnamese; the English of FIGURES and BREAKDOWNS is the message id the report page translates
@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from index.reports import UNITS, Figures, Report
+from index.casework.reports import UNITS, Figures, Report
 from review_ui import tip_exports
 from review_ui.display import VIETNAM, number, percent
 from safewatch.taxonomy import BY_CODE
@@ -26,7 +26,7 @@ def N_(message: str) -> str:
 
 
 # (name on Figures, Vietnamese label, English label, kind): each label names what the figure counts
-# (index.reports.UNITS): posts, notices (văn bản) or links.
+# (index.casework.reports.UNITS): posts, notices (văn bản) or links.
 FIGURES = (
     ("collected", "Tổng số bài thu thập", N_("Posts collected"), "count"),
     ("flagged", "Bài bị gắn cờ (nghi vi phạm)", N_("Posts flagged (suspected violations)"), "count"),
@@ -56,12 +56,12 @@ FIGURES = (
     ("resolution_rate", "Tỷ lệ giải quyết (bài xác nhận đã xử lý xong)",
      N_("Resolution rate (confirmed posts closed)"), "share"),
 )
-# The committee's table (index.reports.TABLES): (name, Vietnamese title, English title).
+# The committee's table (index.casework.reports.TABLES): (name, Vietnamese title, English title).
 TABLES = (
     ("categories", "Theo nhóm nội dung", N_("By category")),
     ("platform", "Theo nền tảng", N_("By platform")),
 )
-# Its columns (index.reports.TABLE_COLUMNS): (name, Vietnamese heading, English heading, kind).
+# Its columns (index.casework.reports.TABLE_COLUMNS): (name, Vietnamese heading, English heading, kind).
 TABLE_COLUMNS = (
     ("collected", "Thu thập (bài)", N_("Collected (posts)"), "count"),
     ("flagged", "Gắn cờ (bài)", N_("Flagged (posts)"), "count"),
@@ -79,7 +79,7 @@ TABLE_COLUMNS = (
     ("referred", "Chuyển điều tra (bài)", N_("Referred to investigation (posts)"), "count"),
     ("reappeared", "Xuất hiện lại (bài)", N_("Reappeared (posts)"), "count"),
 )
-# The plan's indicators (index.reports.INDICATORS): (name, Vietnamese, English).
+# The plan's indicators (index.casework.reports.INDICATORS): (name, Vietnamese, English).
 INDICATORS = (
     ("share_flagged_reviewed", "Tỷ lệ bài bị gắn cờ đã được rà soát", N_("Share of flagged posts reviewed")),
     ("resolution_rate", "Tỷ lệ giải quyết (bài xác nhận đã xử lý xong)",
@@ -135,7 +135,8 @@ def key_label(breakdown: str, key: str) -> str:
 
 
 def table_rows(figures: Figures, table: str) -> list[tuple[str, str, dict]]:
-    """The committee's table for one period: (key, Vietnamese label, {column: value}) in index.reports' order."""
+    """The committee's table for one period: (key, Vietnamese label, {column: value}), in the order of
+    index.casework.reports."""
     return [(key, key_label(table, key), columns) for key, columns in figures.table.get(table, {}).items()]
 
 
@@ -196,7 +197,7 @@ DATE_FORMAT = "dd/mm/yyyy hh:mm"
 NUMBER_FORMATS = {"share": "0.0%", "hours": "0.0", "count": "0"}
 
 
-# Open cases by status (index.cases.figures), for the page and the XLSX sheet "Vụ việc".
+# Open cases by status (index.casework.cases.figures), for the page and the XLSX sheet "Vụ việc".
 CASE_FIGURES = (
     ("open", "Vụ việc đang mở (cuối kỳ)", N_("Cases open (end of period)")),
     ("in_progress", "Vụ việc đang xử lý (cuối kỳ)", N_("Cases in progress (end of period)")),
@@ -208,7 +209,7 @@ CASE_FIGURES = (
 
 def report_xlsx(report: Report, case_figures: tuple[dict, dict] | None = None) -> bytes:
     """The report as a workbook; with `case_figures` (this period's and the previous one's
-    index.cases.figures), a sheet of open cases by status."""
+    index.casework.cases.figures), a sheet of open cases by status."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Số liệu"

@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, pgettext
 
-from index import cases, report_narratives
-from index.periods import KINDS, Period, PeriodError, period
-from index.permissions import Actor
-from index.reports import Report, build_report
+from index.casework import cases, report_narratives
+from index.casework.periods import KINDS, Period, PeriodError, period
+from index.casework.permissions import Actor
+from index.casework.reports import Report, build_report
 from review_ui import display, report_document, report_exports
 from review_ui.documents import Letterhead
 from review_ui.filters import category_name, in_ui_language, status_label
@@ -127,7 +127,7 @@ def charts(report: Report) -> list[dict]:
 
 
 def case_figures(report: Report) -> tuple[dict, dict]:
-    """Open cases by status (index.cases.figures), this period and the previous one."""
+    """Open cases by status (index.casework.cases.figures), this period and the previous one."""
     def of(chosen: Period) -> dict:
         return cases.figures(repository(), datetime.fromisoformat(chosen.start_iso),
                              datetime.fromisoformat(chosen.end_iso))
@@ -211,7 +211,7 @@ def report_docx():
 @bp.route("/narrative", methods=["POST"])
 @login_required("supervisor")
 def narrative():
-    """Save the supervisor's sections of the period's report (index.report_narratives checks the role
+    """Save the supervisor's sections of the period's report (index.casework.report_narratives checks the role
     and the revision and writes the audit trail), then back to the report."""
     chosen = {name: request.form.get(name, "")[:20] for name in PARAMETERS}
     report_period = _checked_period({k: v for k, v in chosen.items() if v})

@@ -8,13 +8,13 @@ import math
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 
-from index import saved_searches
-from index.queries import MAX_RESULT_WINDOW, SORTS, QueryError, SearchRequest
-from index.saved_searches import SavedSearchError
-from index.search_query import PARAMETERS, POSITION, SINGLE, read_search
-from index.statuses import STATUSES
+from index.casework import saved_searches
+from index.casework.saved_searches import SavedSearchError
+from index.storage.queries import MAX_RESULT_WINDOW, SORTS, QueryError, SearchRequest
+from index.storage.search_query import PARAMETERS, POSITION, SINGLE, read_search
 from review_ui.language import error_text
 from review_ui.security import login_required, repository
+from safewatch.statuses import STATUSES
 from safewatch.taxonomy import CATEGORIES
 
 bp = Blueprint("search", __name__)
@@ -22,7 +22,7 @@ PAGE_SIZE = 20
 
 
 def parse_request(args) -> SearchRequest:
-    """Query string -> SearchRequest (index.search_query.read_search, leniently: unknown choices are
+    """Query string -> SearchRequest (index.storage.search_query.read_search, leniently: unknown choices are
     dropped); a date, a reversed range or a page position that is not one raises QueryError (the
     page answers 400, saying which)."""
     return read_search(args.to_dict(flat=False), size=PAGE_SIZE)
@@ -97,7 +97,7 @@ def search():
 
 
 def _query_string() -> str | None:
-    """This search as a saved search keeps it (index/saved_searches.py decides what that is); None
+    """This search as a saved search keeps it (index/casework/saved_searches.py decides what that is); None
     when it could not be saved (the page then offers no "save" form)."""
     try:
         return saved_searches.normalize_query(request.query_string.decode("utf-8", "replace"))

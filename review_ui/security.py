@@ -7,11 +7,14 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFProtect
 
-from index import origin
-from index.login_throttle import LoginPolicy
-from index.repository import Repository
-from index.sessions import SessionPolicy, resume_session
+from index.casework.login_throttle import LoginPolicy
+from index.casework.sessions import SessionPolicy, resume_session
+from index.storage import origin
+from index.storage.repository import Repository
+
+csrf = CSRFProtect()  # the app factory (review_ui.create_app) turns it on; the partner API is exempt
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -20,7 +23,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 def init_app(app: Flask) -> None:
     @app.before_request
     def load_user():
-        # Our own id for the request; what the client calls it is kept apart (index/origin.py).
+        # Our own id for the request; what the client calls it is kept apart (index/storage/origin.py).
         g.request_id = str(uuid.uuid4())
         g.client_address = request.remote_addr
         g.origin_token = origin.bind(origin.Origin(
@@ -106,3 +109,13 @@ def login_required(*roles: str):
         wrapped.required_roles = roles
         return wrapped
     return decorator
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go back to, or the user's landing page. Only paths on this site: no scheme, no
+    host, no "//evil.example", and no backslash or control character (browsers drop tabs and newlines
+    in a URL, so a tab between two slashes would make "//evil.example"): no open redirect."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
+        return target
+    return landing_url()

@@ -1,13 +1,13 @@
 """The form on which a reviewer or supervisor enters a tip received by phone, email or letter
-(`safewatch tips add` does the same from the command line). index.tips.enter_tip checks the role and the
+(`safewatch tips add` does the same from the command line). index.casework.tips.enter_tip checks the role and the
 tip, records the officer and the channel, and audits it; the reporter's code is shown once, to be passed on."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template, request
 
-from index import tips
-from index.tips import TipIntake, TipPolicy
+from index.casework import tips
+from index.casework.tips import TipIntake, TipPolicy
 from review_ui.display import local_input, parse_local_time
 from review_ui.language import error_text
 from review_ui.public_report import _now, categories

@@ -1,5 +1,5 @@
 """The tips table of the period report in its exports (PDF section, XLSX sheets, CSV): the figures of
-index/tip_figures.py as they are, with their definitions, and one row per tip counted, so that a reader
+index/casework/tip_figures.py as they are, with their definitions, and one row per tip counted, so that a reader
 can recount every figure. Official documents: Vietnamese, whatever the UI's language. No description or
 contact of a reporter leaves the system this way; only references, channels, categories and times."""
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 import io
 
-from index.reports import Report
-from index.tip_figures import TipFigures
+from index.casework.reports import Report
+from index.casework.tip_figures import TipFigures
 from review_ui.display import number, percent
 from safewatch.taxonomy import BY_CODE
 

@@ -1,5 +1,5 @@
 """The tips queue and a tip's page: triage, take in hand, link a post, resolve with an outcome, forward.
-Every change goes through index.tips, which checks it and writes the audit trail."""
+Every change goes through index.casework.tips, which checks it and writes the audit trail."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
 
-from index import tips
-from index.permissions import Actor
+from index.casework import tips
+from index.casework.permissions import Actor
 from review_ui.language import error_text
 from review_ui.public_report import PLAIN_CATEGORIES
 from review_ui.security import login_required, repository
@@ -79,8 +79,8 @@ def show(tip_id: str):
 @login_required(*VIEWERS)
 def image(tip_id: str):
     """The reporter's image, from the evidence store, checked again (type and bytes) before it is sent."""
-    from crawlers.evidence import EvidenceError, EvidenceStore
-    from crawlers.media import ALLOWED_TYPES, sniff
+    from index.storage.evidence import EvidenceError, EvidenceStore
+    from index.storage.media import ALLOWED_TYPES, sniff
     entry = _tip(tip_id).get("image") or {}
     if not entry.get("capture_id"):
         abort(404)

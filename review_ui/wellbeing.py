@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, flash, g, redirect, request, session
 from flask_babel import gettext
 
-from review_ui.auth import safe_next
-from review_ui.security import login_required, repository
+from review_ui.security import login_required, repository, safe_next
 
 bp = Blueprint("wellbeing", __name__)
 SESSION_KEY = "review_started"

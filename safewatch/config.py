@@ -37,7 +37,7 @@ def _watermarks(text: str | None, default: tuple[str, str, str]) -> tuple[str, s
     if len(parts) != 3 or not (all(size.fullmatch(p) for p in parts) or all(percent.fullmatch(p) for p in parts)):
         raise ConfigError(f"SAFEWATCH_ES_DISK_WATERMARKS={text!r}: give low,high,flood as three sizes "
                           "(500mb,300mb,100mb: free space) or three percentages (85%,90%,95%: space used).")
-    return parts  # type: ignore[return-value]
+    return parts
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Config:
     # Notices: platforms must remove content within 24 hours of a request (Decree 147/2024).
     takedown_deadline_hours: float = 24.0
     notice_reference_suffix: str = "SW"  # reference numbers read "0001/2026/SW"
-    # Tips (index/tips.py): hours from receipt to triage; the public page's image limit and how many tips
+    # Tips (index/casework/tips.py): hours from receipt to triage; the public page's image limit and how many tips
     # one client address may file per window.
     tip_triage_hours: float = 24.0
     tip_max_image_bytes: int = 3 * 1024 * 1024
@@ -90,7 +90,7 @@ class Config:
     # A 429 or 503 without a usable Retry-After: the host backs off this many seconds before the
     # first retry, twice as long before the next.
     retry_back_off: float = 5.0
-    # Media of new posts kept in the evidence store (crawlers/media.py): how many per post (0: none),
+    # Media of new posts kept in the evidence store (index/storage/media.py): how many per post (0: none),
     # how large.
     max_media_per_post: int = 4
     max_media_bytes: int = 5 * 1024 * 1024  # a larger image is recorded as skipped, never kept
@@ -110,7 +110,7 @@ class Config:
     ui_port: int = 5000
     ui_threads: int = 16  # waitress worker threads: enough for a unit's reviewers at once
     secret_key: str | None = None
-    # Sign-in and sessions (index/login_throttle.py, index/sessions.py).
+    # Sign-in and sessions (index/casework/login_throttle.py, index/casework/sessions.py).
     session_idle_minutes: float = 30.0  # a session unused this long ends
     session_max_hours: float = 12.0  # and any session ends this long after sign-in
     login_max_failures: int = 5  # wrong passwords in a row that lock an account name (known or not)
@@ -201,7 +201,7 @@ class Config:
 
     @property
     def spool_path(self) -> Path:
-        """Posts that Elasticsearch could not take yet (index.ingest.Ingestor replays them)."""
+        """Posts that Elasticsearch could not take yet (index.storage.ingest.Ingestor replays them)."""
         return self.var_dir / "spool" / self.index_prefix
 
     @property
@@ -216,7 +216,7 @@ class Config:
         return self.var_dir / "audit-spool" / self.index_prefix
 
     def with_overrides(self, **changes: object) -> Config:
-        return replace(self, **changes)
+        return replace(self, **changes)  # type: ignore[arg-type]  # dataclasses.replace checks the names
 
 
 def _comma_separated(value: str) -> tuple[str, ...]:

@@ -52,7 +52,7 @@ BANDS, ROWS = 32, 4
 CHUNK_SHINGLES = 512
 THRESHOLD = 0.6  # estimated Jaccard similarity from which two texts are near-duplicates
 
-# Fields of a post document (see index/mappings.py).
+# Fields of a post document (see index/storage/mappings.py).
 SIGNATURE_FIELD = "minhash"
 BANDS_FIELD = "minhash_bands"
 

@@ -121,12 +121,12 @@ class PostRecord:
     signature: str | None = None  # forum signature, kept apart from the post's own words
     content_warning: str | None = None  # e.g. Mastodon's spoiler text
     boosted_by: str | None = None  # the account that shared (boosted, reblogged) it into the timeline
-    evidence: dict | None = None  # the capture this record was read from (crawlers/evidence.py)
+    evidence: dict | None = None  # the capture this record was read from (index/storage/evidence.py)
     author_name: str | None = None  # the name as shown on the page; None: the author as given
 
     def __post_init__(self) -> None:
         # links as readers and platforms will open them: without the crawler's session or tracking
-        self.url = shareable_url(self.url)
+        self.url = shareable_url(self.url) or self.url
         self.thread_url = shareable_url(self.thread_url)
         self.parent_url = shareable_url(self.parent_url)
 

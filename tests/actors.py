@@ -1,6 +1,6 @@
-"""The acting users of the tests' notice workflow (index.permissions.Actor): who holds which role."""
+"""The acting users of the tests' notice workflow (index.casework.permissions.Actor): who holds which role."""
 
-from index.permissions import Actor
+from index.casework.permissions import Actor
 
 LAN = Actor("lan", frozenset({"reviewer"}))  # drafts notices
 CHIEF = Actor("chief", frozenset({"supervisor"}))  # approves them

@@ -28,7 +28,7 @@ def es_node(base_config):
     if not base_config.uses_embedded_es:
         yield base_config
         return
-    from index import embedded
+    from index.node import launcher as embedded
     paths = embedded.NodePaths.for_config(base_config)
     was_running = embedded.read_pid(paths) is not None and embedded.http_ready(base_config)
     embedded.start(base_config, log=lambda message: None)
@@ -44,25 +44,16 @@ def config(es_node) -> Config:
 
 @pytest.fixture(scope="session")
 def es_client(config):
-    from index.connection import make_client
+    from index.storage.connection import make_client
     client = make_client(config)
     yield client
     client.close()
 
 
-@pytest.fixture(scope="session")
-def session_repo(config, es_client):
-    from index.repository import Repository
-    repo = Repository(es_client, config.index_prefix)
-    repo.setup()
-    yield repo
-    repo.drop_all()
-
-
 @pytest.fixture
 def repo(es_client, config):
     """A repository with its own fresh indices, for tests that count documents."""
-    from index.repository import Repository
+    from index.storage.repository import Repository
     repository = Repository(es_client, f"{config.index_prefix}-{uuid.uuid4().hex[:6]}")
     repository.setup()
     yield repository

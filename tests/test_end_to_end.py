@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from markupsafe import escape
 
-from index.accounts import create_user
+from index.casework.accounts import create_user
 from safewatch.records import post_id_for
 
 LABELS = json.loads((Path(__file__).parent / "fixtures" / "demo_labels.json").read_text())
@@ -25,7 +25,7 @@ def crawl(config, url, kind="html"):
            "SAFEWATCH_CRAWL_ALLOW_PRIVATE": urlsplit(url).netloc}  # the demo site, and nothing else
     if config.es_url:
         env["SAFEWATCH_ES_URL"] = config.es_url
-    command = [sys.executable, "-m", "safewatch.cli", "crawl", "--url", url, "--kind", kind,
+    command = [sys.executable, "-m", "safewatch", "crawl", "--url", url, "--kind", kind,
                "--source", "demo-forum", "--delay", "0"]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
 
@@ -97,7 +97,7 @@ def test_demo_serves_until_sigterm_then_exits_cleanly(config, repo, trained_mode
            "SAFEWATCH_SECRET_KEY": "test-secret-key-not-for-production"}
     if config.es_url:
         env["SAFEWATCH_ES_URL"] = config.es_url
-    demo = subprocess.Popen([sys.executable, "-m", "safewatch.cli", "demo"], env=env, stdout=subprocess.PIPE,
+    demo = subprocess.Popen([sys.executable, "-m", "safewatch", "demo"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 600

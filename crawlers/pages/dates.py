@@ -12,9 +12,9 @@ import re
 import unicodedata
 import warnings
 from datetime import datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+from safewatch.timezones import VIETNAM
+
 _UNITS = {"giây": "seconds", "giay": "seconds", "phút": "minutes", "phut": "minutes", "giờ": "hours",
           "gio": "hours", "tiếng": "hours", "tieng": "hours", "ngày": "days", "ngay": "days", "tuần": "weeks",
           "tuan": "weeks", "tháng": "months", "thang": "months", "năm": "years", "nam": "years"}

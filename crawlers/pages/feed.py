@@ -24,6 +24,7 @@ from crawlers.pages.dates import VIETNAM, parse_datetime
 from crawlers.pages.forum import DEFAULT_RULES, ForumRules, thread_posts
 from crawlers.pages.language import detect_language
 from crawlers.pages.links import web_links, web_url
+from crawlers.pages.options import whole_number
 from crawlers.pages.text import clean_text
 from safewatch.records import PostRecord, canonical_url
 
@@ -256,9 +257,7 @@ def _cutoff(since_days: int | None, now: datetime | None) -> datetime | None:
 def since_days_option(value: object) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"option 'since_days': a whole number of days, 1 or more (got {value!r}).")
-    return value
+    return whole_number(value, "since_days", unit=" of days")
 
 
 def validate_options(options: dict) -> dict:

@@ -124,7 +124,7 @@ def thread_page(response: HtmlResponse, *, source: str, platform: str = "forum",
         urls.append(url)
         name = clean_text(select(node, rules.author).get() or "") or None
         records.append(PostRecord(
-            url=url, source=source, platform=platform, kind="forum", text=text, title=title,
+            url=url, source=source, platform=platform, kind="html", text=text, title=title,
             author=_author(node, rules, response), author_name=name,
             published_at=_published(node, rules, timezone),
             thread_url=page,

@@ -20,8 +20,10 @@ from scrapy.http import Response
 from crawlers.pages.dates import parse_datetime
 from crawlers.pages.language import detect_language
 from crawlers.pages.links import resolved_web_url
+from crawlers.pages.options import whole_number
 from crawlers.pages.text import clean_text, text_found
 from safewatch.records import ENGAGEMENT, PostRecord
+from safewatch.urls import is_web_url
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +71,7 @@ def validate_options(options: dict) -> dict:
                                                                    and _PATH.match(next_page)):
         raise ValueError(f"option 'next': {next_page!r} is neither a dotted path to the next page's URL "
                          f"(like paging.next) nor {LINK_HEADER}.")
-    max_pages = options.get("max_pages", 10)
-    if isinstance(max_pages, bool) or not isinstance(max_pages, int) or not 1 <= max_pages <= 1000:
-        raise ValueError("option 'max_pages': a whole number from 1 to 1000.")
+    max_pages = whole_number(options.get("max_pages", 10), "max_pages", high=1000)
     return {"items": items, "fields": fields, "text_is_html": text_is_html, "next": next_page,
             "max_pages": max_pages, "url_template": template}
 
@@ -97,8 +97,7 @@ def _check_fields(fields: object, *, has_template: bool) -> dict[str, str]:
 def _check_template(template: object) -> None:
     names = _PLACEHOLDER.findall(template) if isinstance(template, str) else []
     filled = _PLACEHOLDER.sub("x", template) if isinstance(template, str) else ""
-    parts = urlsplit(filled)
-    if not names or "{" in filled or "}" in filled or parts.scheme not in ("http", "https") or not parts.netloc:
+    if not names or "{" in filled or "}" in filled or not is_web_url(filled):
         raise ValueError(f"option 'url_template': {template!r} is not an http(s) URL with {{paths}} from the "
                          "item, like https://site.example/p/{id}.")
     for name in names:

@@ -27,6 +27,7 @@ from crawlers.pages.json_api import (
     plain_text,
 )
 from crawlers.pages.language import detect_language, platform_language
+from crawlers.pages.options import whole_number
 from crawlers.pages.text import clean_text
 from safewatch.records import PostRecord
 
@@ -82,10 +83,7 @@ def validate_options(options: dict) -> dict:
 
 
 def _whole(options: dict, name: str, default: int, low: int, high: int) -> int:
-    value = options.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"option '{name}': a whole number from {low} to {high}.")
-    return value
+    return whole_number(options.get(name, default), name, low=low, high=high)
 
 
 def instance_base(url: str) -> str:

@@ -25,6 +25,7 @@ from crawlers.pages.dates import VIETNAM, parse_datetime
 from crawlers.pages.feed import parse_document, since_days_option
 from crawlers.pages.forum import DEFAULT_RULES, ForumRules, thread_posts
 from crawlers.pages.links import Links, web_links
+from crawlers.pages.options import whole_number
 from safewatch.records import PostRecord
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,5 @@ def validate_options(options: dict) -> dict:
     cleaned["since_days"] = since_days_option(cleaned["since_days"])
     for name in ("include", "exclude", "follow"):
         cleaned[name] = _patterns(name, cleaned[name])
-    max_pages = cleaned["max_pages"]
-    if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
-        raise ValueError(f"option 'max_pages': a whole number, 1 or more (got {max_pages!r}).")
+    whole_number(cleaned["max_pages"], "max_pages")
     return cleaned

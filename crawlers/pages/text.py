@@ -3,9 +3,12 @@ kept but its text (scripts, styles and attributes are dropped)."""
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 import unicodedata
+
+from lxml import html as lxml_html
 
 _OPEN_DROPPED = re.compile(r"<(script|style|noscript|template)\b", re.IGNORECASE)
 _BREAK = re.compile(r"<\s*(br|/p|/div|/li|/blockquote|/h\d|/tr)\b[^>]*>", re.IGNORECASE)
@@ -54,3 +57,20 @@ def text_found(text: str, page: str) -> tuple[int, int] | None:
     windows = [text[i:i + WINDOW] for i in range(0, max(len(text) - WINDOW, 0) + 1,
                                                    max((len(text) - WINDOW) // 4, 1))][:5] or [text]
     return sum(window in page for window in windows), len(windows)
+
+
+def html_without(selector, css: str) -> str:
+    """The element's HTML with the matching descendants taken out (their tail text kept)."""
+    root = copy.deepcopy(selector.root)
+    for element in list(root.cssselect(css)):
+        parent = element.getparent()
+        if parent is None:
+            continue
+        tail = "\n" + (element.tail or "")
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+        parent.remove(element)
+    return lxml_html.tostring(root, encoding="unicode", with_tail=False)

@@ -8,7 +8,6 @@ URL for the quoted post.
 
 from __future__ import annotations
 
-import copy
 import html
 import re
 from collections import Counter
@@ -16,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from urllib.parse import unquote, urlsplit
 
-from lxml import html as lxml_html
 from scrapy.http import HtmlResponse
 
 from crawlers.pages import xenforo1
@@ -24,7 +22,8 @@ from crawlers.pages.dates import VIETNAM, parse_datetime
 from crawlers.pages.forum import ThreadPage
 from crawlers.pages.language import detect_language
 from crawlers.pages.links import Links, first_web_urls, web_links, web_url
-from crawlers.pages.text import clean_text
+from crawlers.pages.options import whole_number
+from crawlers.pages.text import clean_text, html_without
 from safewatch.records import PostRecord
 
 DEFAULT_MAX_PAGES = 50
@@ -61,10 +60,7 @@ def validate_options(options: dict) -> dict:
 
 
 def _whole_number(options: dict, name: str, default: int | None) -> int:
-    value = options.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"option '{name}' must be a whole number of at least 1, not {value!r}.")
-    return value
+    return whole_number(options.get(name, default), name)
 
 
 def is_thread_page(response: HtmlResponse) -> bool:
@@ -223,23 +219,6 @@ def _post(node, thread: _Thread, *, source: str, platform: str) -> PostRecord | 
         quotes=[q for q in (_quote_text(quote) for quote in quotes) if q],
         signature=clean_text(node.css(".message-signature").get() or "") or None,
     )
-
-
-def html_without(selector, css: str) -> str:
-    """The element's HTML with the matching descendants taken out (their tail text kept)."""
-    root = copy.deepcopy(selector.root)
-    for element in list(root.cssselect(css)):
-        parent = element.getparent()
-        if parent is None:
-            continue
-        tail = "\n" + (element.tail or "")
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-        parent.remove(element)
-    return lxml_html.tostring(root, encoding="unicode", with_tail=False)
 
 
 def _quote_text(quote) -> str:

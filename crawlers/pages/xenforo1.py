@@ -20,7 +20,7 @@ from scrapy.http import HtmlResponse
 from crawlers.pages.dates import parse_datetime
 from crawlers.pages.language import detect_language
 from crawlers.pages.links import first_web_urls, web_url
-from crawlers.pages.text import clean_text
+from crawlers.pages.text import clean_text, html_without
 from safewatch.records import PostRecord
 
 POST = "li.message[id^='post-']"
@@ -65,8 +65,6 @@ def thread_records(response: HtmlResponse, *, source: str, platform: str, posts_
                    ) -> tuple[list[PostRecord], Counter[str]]:
     """The posts of a XenForo 1 thread page with text, and the post blocks that gave none, by reason.
     `posts_route`: where permalinks live when the page names no route of its own (`…/forum/posts/`)."""
-    from crawlers.pages.xenforo import html_without
-
     heading = response.css(".titleBar h1")
     title = " ".join(clean_text(html_without(heading[0], ".prefix")).split()) if heading else None
     route = own_posts_route(response) or posts_route

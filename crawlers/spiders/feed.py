@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from scrapy.http import HtmlResponse
 
-from crawlers.pages.feed import feed_entries, linked_page_posts, validate_options
+from crawlers.pages.feed import feed_entries, linked_page_posts
 from crawlers.spiders.base import SourceSpider
 
 
@@ -14,7 +14,6 @@ class FeedSpider(SourceSpider):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.options = validate_options(self.options)  # fills defaults (a --url source has none)
         # An unchanged feed can be skipped, unless its entries' pages are read: they gain comments
         # while the feed stays the same (the pages themselves are still fetched only if changed).
         self.conditional_start = not self.options["follow_links"]

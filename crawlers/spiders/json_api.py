@@ -3,16 +3,12 @@ and the next page (a field of the response or the Link header) is followed up to
 
 from __future__ import annotations
 
-from crawlers.pages.json_api import read_page, validate_options
+from crawlers.pages.json_api import read_page
 from crawlers.spiders.base import SourceSpider
 
 
 class JsonApiSpider(SourceSpider):
     name = "json_api"
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.options = validate_options(self.options)  # defaults, also for sources not read from the registry
 
     def parse(self, response, page: int = 1):
         result = read_page(response, source=self.source.id, platform=self.source.platform, options=self.options)

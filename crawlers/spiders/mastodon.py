@@ -12,10 +12,6 @@ from crawlers.spiders.base import SourceSpider
 class MastodonSpider(SourceSpider):
     name = "mastodon"
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.options = api.validate_options(self.options)  # defaults, also for sources not read from the registry
-
     async def start(self):
         for request in self.start_requests():
             yield request

@@ -6,7 +6,7 @@ from __future__ import annotations
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from crawlers.pages.sitemap import SitemapPage, sitemap_links, sitemap_page_posts, validate_options
+from crawlers.pages.sitemap import SitemapPage, sitemap_links, sitemap_page_posts
 from crawlers.spiders.base import SourceSpider
 
 MAX_SITEMAPS = 500  # sitemap documents per crawl: a hostile index cannot send the crawl round forever
@@ -17,7 +17,6 @@ class SitemapSpider(SourceSpider):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.options = validate_options(self.options)  # fills defaults (a --url source has none)
         self.sitemaps_left = MAX_SITEMAPS
         self.pages_queued: set[str] = set()
 

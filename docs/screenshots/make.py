@@ -34,12 +34,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from werkzeug.serving import make_server
 
-    from index.accounts import generate_password, set_password
-    from index.connection import open_repository
+    from index.casework.accounts import generate_password, set_password
+    from index.storage.connection import open_repository
     from review_ui import create_app
+    from safewatch.commands.demo import DEMO_USER
+    from safewatch.commands.demo_history import is_seeded
     from safewatch.config import Config
-    from safewatch.demo import DEMO_USER
-    from safewatch.demo_history import is_seeded
 
     config = Config.from_env()
     repo = open_repository(config)
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 def shoot(base: str, password: str, out: Path, post_id: str | None) -> None:
     from playwright.sync_api import sync_playwright
 
-    from safewatch.demo import DEMO_USER
+    from safewatch.commands.demo import DEMO_USER
 
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:

@@ -7,5 +7,5 @@ from safewatch.config import Config
 
 
 def repository(config: Config):
-    from index.connection import open_repository
+    from index.storage.connection import open_repository
     return open_repository(config)

@@ -27,7 +27,7 @@ def bench_vihsd(config: Config, args) -> int:
 
 def retrain(config: Config, args) -> int:
     from classifier.evaluate import format_side_by_side
-    from safewatch.retrain import retrain
+    from index.casework.retraining import retrain
     report = retrain(config, repository(config))
     print(format_side_by_side([report.current, report.candidate]))
     verdict = "now the current model" if report.promoted else "kept aside; the current model stays"
@@ -145,7 +145,7 @@ def classify(config: Config, args) -> int:
     from classifier.backends import load_classifier
     classifier = load_classifier(config)
     if not args.texts:
-        from safewatch.rescore import rescore
+        from index.casework.rescoring import rescore
         repo = repository(config)
         repo.setup()  # an index made by an earlier version gets the fields written here
         print(f"Re-scoring the index with model {classifier.version}…")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from safewatch.commands import repository
 from safewatch.config import Config
+from safewatch.urls import is_web_url
 
 
 def scheduler(config: Config, args) -> int:
@@ -32,7 +33,7 @@ def overdue_duty(config: Config):
     """The scheduler's own cadence: notices past their deadline become overdue; says whether posts
     under a notice are due a re-check (the scheduler then runs `safewatch recheck` as a child)."""
     from crawlers.recheck import due_posts
-    from index import notices
+    from index.casework import notices
     opened = []
 
     def mark_overdue(now) -> bool:
@@ -55,7 +56,7 @@ def overdue_duty(config: Config):
 def tips_waiting(config: Config):
     """Asked by the scheduler each round: do addresses reported in tips wait for their fetch? (It then runs
     `safewatch tips fetch` as a child.)"""
-    from index.tips import pending_fetches
+    from index.casework.tips import pending_fetches
     opened = []
 
     def waiting() -> bool:
@@ -100,7 +101,6 @@ def sources_show(config: Config, args) -> int:
 
 
 def sources_try(config: Config, args) -> int:
-    from urllib.parse import urlsplit
 
     from crawlers.registry import SourceError, find
     from crawlers.try_source import TryError, extract, fetch, read_file
@@ -110,7 +110,7 @@ def sources_try(config: Config, args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     url = args.url or args.base or source.urls()[0]
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc or "{demo}" in url:
+    if not is_web_url(url) or "{demo}" in url:
         print(f"error: {url!r} is not an http(s) URL; give --url (or --base with --file).", file=sys.stderr)
         return 2
     try:
@@ -236,7 +236,7 @@ def crawl_sources(config: Config, sources, *, demo_base: str | None = None, fres
     if tally.replayed:
         print(f"  {tally.replayed} post(s) written from the spool of an earlier run.")
     if tally.spooled:
-        from index.ingest import WAITING_REASONS
+        from index.storage.ingest import WAITING_REASONS
         why = WAITING_REASONS.get(tally.waiting_because, WAITING_REASONS["unreachable"])
         print(f"  {tally.spooled} post(s) kept in the spool, nothing lost: {why}. The next crawl "
               "or `safewatch index replay` writes them.")
@@ -290,7 +290,7 @@ def evidence_export(config: Config, args) -> int:
     import hashlib
     import json
 
-    from crawlers.evidence import EvidenceStore, export
+    from index.storage.evidence import EvidenceStore, export
     from safewatch.records import post_id_for
     repo = repository(config)
     post_id = post_id_for(args.post_id) if "://" in args.post_id else args.post_id
@@ -311,8 +311,8 @@ def evidence_verify(config: Config, args) -> int:
     import hashlib
     import zipfile
 
-    from crawlers.evidence import MANIFEST
     from crawlers.evidence_verify import MalformedEvidence, verify
+    from index.storage.evidence import MANIFEST
     try:
         problems = verify(args.zip)
     except MalformedEvidence as error:  # not a verdict on the evidence: the zip is not an export
@@ -336,7 +336,7 @@ def recheck(config: Config, args) -> int:
 
     from crawlers import recheck as checks
     from crawlers.run import recheck as fetch_again
-    from index import notices
+    from index.casework import notices
     repo = repository(config)
     now = datetime.now(UTC)
     posts = checks.due_posts(repo, now=now, every_hours=config.recheck_hours, post_ids=args.post_ids or None,

@@ -12,7 +12,7 @@ def es_build(config: Config, args) -> int:
     if not config.uses_embedded_es:
         print(f"SAFEWATCH_ES_URL is set ({config.es_url}); no embedded node to build.")
         return 0
-    from index import embedded
+    from index.node import launcher as embedded
     paths = embedded.build(config, force=args.force)
     print(f"Embedded Elasticsearch ready in {paths.home}")
     return 0
@@ -22,7 +22,7 @@ def es_start(config: Config, args) -> int:
     if not config.uses_embedded_es:
         print(f"SAFEWATCH_ES_URL is set ({config.es_url}); nothing to start.")
         return 0
-    from index import embedded
+    from index.node import launcher as embedded
     embedded.start(config)
     return 0
 
@@ -31,13 +31,13 @@ def es_stop(config: Config, args) -> int:
     if not config.uses_embedded_es:
         print(f"SAFEWATCH_ES_URL is set ({config.es_url}); nothing to stop.")
         return 0
-    from index import embedded
+    from index.node import launcher as embedded
     embedded.stop(config)
     return 0
 
 
 def es_status(config: Config, args) -> int:
-    from index.connection import make_client
+    from index.storage.connection import make_client
     client = make_client(config)
     try:
         info = client.info()
@@ -61,7 +61,7 @@ def index_setup(config: Config, args) -> int:
 
 
 def index_replay(config: Config, args) -> int:
-    from index.ingest import WAITING_REASONS, Ingestor
+    from index.storage.ingest import WAITING_REASONS, Ingestor
     repo = repository(config)
     events = repo.replay_events()
     if events:
@@ -77,7 +77,7 @@ def index_replay(config: Config, args) -> int:
 
 
 def index_migrate(config: Config, args) -> int:
-    from index.schema import migrate
+    from index.storage.schema import migrate
     done = migrate(repository(config))
     print(f"Migrated {len(done)} index(es)." if done else "Every index already has the current schema.")
     return 0
@@ -86,7 +86,7 @@ def index_migrate(config: Config, args) -> int:
 def notices_overdue(config: Config, args) -> int:
     from datetime import UTC, datetime
 
-    from index import notices
+    from index.casework import notices
     repo = repository(config)
     now = datetime.now(UTC)
     if args.mark:
@@ -108,8 +108,9 @@ def notices_overdue(config: Config, args) -> int:
 def report(config: Config, args) -> int:
     from datetime import date
 
-    from index.periods import PeriodError, period
-    from index.reports import UNITS, build_report
+    from index.casework.periods import PeriodError, period
+    from index.casework.reports import build_report
+    from review_ui.report_exports import INDICATORS, figure_rows  # the labels the report page and exports use
     try:
         anchor = date.fromisoformat(args.date) if args.date else date.today()
         end = date.fromisoformat(args.end) if args.end else None
@@ -120,15 +121,16 @@ def report(config: Config, args) -> int:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
         return 0
     print(f"Báo cáo / Report {report.period.label} (previous: {report.period.previous().label})")
-    for name, unit in UNITS.items():
-        now, before = getattr(report.figures, name), getattr(report.previous, name)
-        change = report.change(name)
-        print(f"  {name:<30} {fmt(now, unit):>10} {fmt(before, unit):>10}  "
-              f"{'' if change is None else f'{change:+.0%}':>6}  {unit}")
+    for row in figure_rows(report):
+        unit, change = row["unit"], row["change"]
+        print(f"  {row['name']:<30} {fmt(row['now'], unit):>10} {fmt(row['before'], unit):>10}  "
+              f"{'' if change is None else f'{change:+.0%}':>6}  {row['vi']} ({unit})")
+    indicator_names = {name: vi for name, vi, _ in INDICATORS}
     for indicator in report.indicators():
         target = f"{'>' if indicator['above'] else '>='} {indicator['target']:.0%}"
         met = {None: "—", True: "met", False: "NOT met"}[indicator["met"]]
-        print(f"  indicator {indicator['name']}: {fmt(indicator['value'], 'share')} (target {target}): {met}")
+        print(f"  indicator {indicator['name']} ({indicator_names.get(indicator['name'], '')}): "
+              f"{fmt(indicator['value'], 'share')} (target {target}): {met}")
     print(f"  {len(report.removed_items)} removed post(s) in the period; --json lists them.")
     return 0
 

@@ -54,7 +54,7 @@ def cli_actor() -> str:
 
 
 def users_add(config: Config, args) -> int:
-    from index.accounts import create_user, generate_password
+    from index.casework.accounts import create_user, generate_password
     repo = repository(config)
     repo.setup()
     password = generate_password()
@@ -71,14 +71,14 @@ def users_list(config: Config, args) -> int:
 
 
 def users_disable(config: Config, args) -> int:
-    from index.accounts import set_disabled
+    from index.casework.accounts import set_disabled
     set_disabled(repository(config), args.username, True, actor=cli_actor())
     print(f"Disabled {args.username}.")
     return 0
 
 
 def users_enable(config: Config, args) -> int:
-    from index.accounts import set_disabled
+    from index.casework.accounts import set_disabled
     set_disabled(repository(config), args.username, False, actor=cli_actor())
     print(f"Enabled {args.username}.")
     return 0
@@ -88,7 +88,7 @@ def users_password(config: Config, args) -> int:
     import getpass
     import sys
 
-    from index.accounts import generate_password, set_password
+    from index.casework.accounts import generate_password, set_password
     if args.generate:
         password = generate_password()
     elif sys.stdin.isatty():
@@ -105,13 +105,8 @@ def users_password(config: Config, args) -> int:
 
 
 def users_roles(config: Config, args) -> int:
-    from index.accounts import set_roles
+    from index.casework.accounts import set_roles
     roles = sorted(set(args.roles))
     set_roles(repository(config), args.username, roles, actor=cli_actor())
     print(f"{args.username}: {', '.join(roles)}.")
     return 0
-
-
-def demo(config: Config, args) -> int:
-    from safewatch.demo import run_demo
-    return run_demo(config, serve=not args.no_serve, history=not args.no_history)

@@ -56,7 +56,7 @@ def register(commands) -> None:
 
 def _intake(channel: str, officer: str, urls, description: str, category: str, contact: str,
             received_at: str | None, disclosure: bool):
-    from index.tips import TipError, TipIntake
+    from index.casework.tips import TipError, TipIntake
     when = None
     if received_at:
         try:
@@ -69,7 +69,7 @@ def _intake(channel: str, officer: str, urls, description: str, category: str, c
 
 
 def tips_add(config: Config, args) -> int:
-    from index.tips import TipPolicy, file_tip
+    from index.casework.tips import TipPolicy, file_tip
     repo = repository(config)
     repo.setup()
     filed = file_tip(repo, _intake(args.channel, args.officer, args.urls, args.description, args.category,
@@ -81,7 +81,7 @@ def tips_add(config: Config, args) -> int:
 
 
 def tips_import(config: Config, args) -> int:
-    from index.tips import TipPolicy, file_tip
+    from index.casework.tips import TipPolicy, file_tip
     try:
         with args.file.open(encoding="utf-8-sig", newline="") as stream:
             rows = list(csv.DictReader(stream))
@@ -96,7 +96,7 @@ def tips_import(config: Config, args) -> int:
                              row.get("description") or "", (row.get("category") or "").strip(),
                              row.get("contact") or "", (row.get("received_at") or "").strip() or None,
                              (row.get("disclosure") or "").strip().lower() in ("yes", "true", "1", "có"))
-            from index.tips import _validated
+            from index.casework.tips import _validated
             _validated(intake)
         except SafeWatchError as error:
             print(f"error: {args.file}, line {number}: {error}", file=sys.stderr)
@@ -113,7 +113,7 @@ def tips_import(config: Config, args) -> int:
 
 def tips_fetch(config: Config, args) -> int:
     from crawlers.tip_fetch import fetch
-    from index.tips import FetchOutcome, pending_fetches, record_fetches
+    from index.casework.tips import FetchOutcome, pending_fetches, record_fetches
     repo = repository(config)
     repo.setup()
     waiting = pending_fetches(repo, limit=args.limit)
@@ -132,7 +132,7 @@ def tips_fetch(config: Config, args) -> int:
 
 
 def tips_list(config: Config, args) -> int:
-    from index.tips import queue
+    from index.casework.tips import queue
     for tip in queue(repository(config)):
         mark = "!" if tip.get("disclosure") else ("late" if tip["is_overdue"] else "")
         print(f"{tip['reference']:<16} {tip['status']:<12} {tip['channel']:<7} {tip['category']:<20} "
@@ -141,7 +141,7 @@ def tips_list(config: Config, args) -> int:
 
 
 def partners_add(config: Config, args) -> int:
-    from index import partners
+    from index.casework import partners
     from safewatch.commands.serving import cli_actor
     repo = repository(config)
     repo.setup()
@@ -151,7 +151,7 @@ def partners_add(config: Config, args) -> int:
 
 
 def partners_list(config: Config, args) -> int:
-    from index import partners
+    from index.casework import partners
     for partner in partners.listing(repository(config)):
         state = f"revoked {partner['revoked_at'][:16]}" if partner.get("revoked_at") else "active"
         print(f"{partner['id'][:12]}  {partner['key_prefix']}…  {partner['name']:<30} made {partner['created_at'][:16]}"
@@ -160,7 +160,7 @@ def partners_list(config: Config, args) -> int:
 
 
 def partners_revoke(config: Config, args) -> int:
-    from index import partners
+    from index.casework import partners
     from safewatch.commands.serving import cli_actor
     repo = repository(config)
     key = args.key

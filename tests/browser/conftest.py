@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from index.accounts import create_user
+from index.casework.accounts import create_user
 from safewatch.records import post_id_for
 from tests.browser.site_data import HOSTILE_AUTHOR, HOSTILE_TEXT, HOSTILE_URL, PASSWORD, USERS
 
@@ -121,7 +121,7 @@ def crawl(config, url: str) -> subprocess.CompletedProcess:
            "SAFEWATCH_CRAWL_ALLOW_PRIVATE": urlsplit(url).netloc}  # the demo site, and nothing else
     if config.es_url:
         env["SAFEWATCH_ES_URL"] = config.es_url
-    command = [sys.executable, "-m", "safewatch.cli", "crawl", "--url", url, "--kind", "html",
+    command = [sys.executable, "-m", "safewatch", "crawl", "--url", url, "--kind", "html",
                "--source", "demo-forum", "--delay", "0"]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
 
@@ -130,7 +130,7 @@ def crawl(config, url: str) -> subprocess.CompletedProcess:
 def site_repo(browser, config, es_client, trained_models):
     """Fresh indices for the browser tests: the demo forum crawled, the users, one hostile post."""
     from crawlers.demo_server import DemoSite
-    from index.repository import Repository
+    from index.storage.repository import Repository
 
     repository = Repository(es_client, f"{config.index_prefix}-ui{uuid.uuid4().hex[:6]}")
     repository.setup()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from index import cases
-from index.accounts import create_user
+from index.casework import cases
+from index.casework.accounts import create_user
 from safewatch.records import post_id_for
 from tests.browser.site_data import PASSWORD
 from tests.browser.test_main_flow import assert_quiet, path_of

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from index import lifecycle, notices
-from index.notices import NoticeDraft
-from index.permissions import Actor
+from index.casework import lifecycle, notices
+from index.casework.notices import NoticeDraft
+from index.casework.permissions import Actor
 from review_ui.language import COOKIE
 from safewatch.records import post_id_for
 from tests.browser.test_main_flow import assert_quiet
@@ -84,7 +84,7 @@ def test_no_page_scrolls_sideways_at_1366(page, live_server, login, long_posts, 
 
 def test_the_header_fits_with_many_roles(page, live_server, login, site_repo, recorder):
     """A user holding every role has the longest menu and name: the header wraps, the page does not."""
-    from index.accounts import create_user
+    from index.casework.accounts import create_user
     from tests.browser.site_data import PASSWORD
     if site_repo.get_user("nhieu") is None:
         create_user(site_repo, "nhieu", PASSWORD, ["reviewer", "analyst", "supervisor", "admin"],

@@ -5,7 +5,7 @@ first sending kept, the re-sending its own event."""
 
 from datetime import UTC, datetime, timedelta
 
-from index import lifecycle
+from index.casework import lifecycle
 from review_ui.display import VIETNAM
 from tests.browser.test_main_flow import assert_quiet, path_of
 

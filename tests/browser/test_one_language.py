@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from index.statuses import STATUSES
+from safewatch.statuses import STATUSES
 
 pytestmark = pytest.mark.e2e
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from index import lifecycle, notices
-from index.notices import NoticeDraft
-from index.permissions import Actor
+from index.casework import lifecycle, notices
+from index.casework.notices import NoticeDraft
+from index.casework.permissions import Actor
 from tests.browser.test_layout import OVERFLOW
 from tests.browser.test_main_flow import assert_quiet
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from index.accounts import create_user
+from index.casework.accounts import create_user
 from tests.browser.site_data import PASSWORD
 from tests.browser.test_main_flow import assert_quiet, path_of
 

@@ -11,9 +11,9 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from index import partners
-from index.periods import period
-from index.reports import build_report
+from index.casework import partners
+from index.casework.periods import period
+from index.casework.reports import build_report
 from tests.browser.test_main_flow import assert_quiet, path_of
 
 

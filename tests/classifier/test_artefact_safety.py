@@ -138,7 +138,7 @@ def test_old_model_gives_the_cli_a_one_line_message(trained_models, tmp_path):
     artefacts.make_current_model(models, folder)
     data = tmp_path / "in.jsonl"
     data.write_text('{"text": "xin chao"}\n')
-    result = subprocess.run([sys.executable, "-m", "safewatch.cli", "predict", "--in", str(data),
+    result = subprocess.run([sys.executable, "-m", "safewatch", "predict", "--in", str(data),
                              "--out", str(tmp_path / "out.jsonl")], capture_output=True, text=True, timeout=300,
                             env={**os.environ, "SAFEWATCH_MODEL_DIR": str(models)})
     assert result.returncode == 1 and "Traceback" not in result.stderr

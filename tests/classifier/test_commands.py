@@ -13,7 +13,7 @@ VIHSD = Path(__file__).resolve().parents[3] / "shared" / "data" / "vihsd"
 
 def run(config, *args):
     env = {**os.environ, "SAFEWATCH_MODEL_DIR": str(config.models_path)}
-    return subprocess.run([sys.executable, "-m", "safewatch.cli", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "safewatch", *args], capture_output=True, text=True, env=env,
                           timeout=600)
 
 

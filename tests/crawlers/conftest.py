@@ -39,7 +39,7 @@ def run_crawl(repo, trained_models, tmp_path):
         full_env = {**os.environ, "SAFEWATCH_SOURCES_FILE": str(registry), "SAFEWATCH_INDEX_PREFIX": repo.prefix,
                     "SAFEWATCH_MODEL_DIR": str(trained_models), "SAFEWATCH_VAR_DIR": str(tmp_path / "var"),
                     "SAFEWATCH_CRAWL_ALLOW_PRIVATE": FixtureServer.allowance(), **(env or {})}
-        result = subprocess.run([sys.executable, "-m", "safewatch.cli", command, *ids, *args],
+        result = subprocess.run([sys.executable, "-m", "safewatch", command, *ids, *args],
                                 capture_output=True, text=True, env=full_env, timeout=timeout)
         repo.refresh()
         return CrawlRun(result.returncode, result.stdout, result.stderr)

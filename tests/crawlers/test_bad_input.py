@@ -83,9 +83,9 @@ def test_a_model_that_cannot_load_stops_the_crawl_before_any_fetch(run_crawl, tr
 
 def test_a_blocked_index_spools_the_posts_and_says_why(run_crawl, repo):
     """Elasticsearch refusing writes (a write block, as during a migration; a full disk's flood-stage
-    block goes the same way, tests/index/test_ingest.py): the crawl keeps every post in the spool,
+    block goes the same way, tests/index/storage/test_ingest.py): the crawl keeps every post in the spool,
     says why in its summary, and `index replay` writes them once the block is lifted."""
-    from index import schema
+    from index.storage import schema
     posts_index = schema.current_index(repo, next(s for s in schema.SPECS if s.name == "posts"))
     with hostile_site.server() as server:
         repo.client.indices.put_settings(index=posts_index, settings={"index.blocks.write": True})

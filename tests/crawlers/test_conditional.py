@@ -64,7 +64,7 @@ def test_a_migrated_index_keeps_its_crawl_state_and_a_rebuilt_one_does_not(repo,
     """`safewatch index migrate` copies every post, so the pages' validators stay valid (before, every
     source was fetched again in full afterwards); an index dropped and created anew starts afresh."""
     from crawlers.state import CrawlState
-    from index import schema
+    from index.storage import schema
     state = CrawlState.for_repository(tmp_path, repo)
     state.remember("http://f.example/rss.xml", '"v1"', None, "2026-12-07T00:00:00+00:00")
     state.close()

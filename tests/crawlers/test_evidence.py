@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawlers.evidence import EvidenceError, EvidenceStore, export
 from crawlers.evidence_verify import verify
+from index.storage.evidence import EvidenceError, EvidenceStore, export
 
 FEED = """sources:
   - id: demo-feed

@@ -11,9 +11,9 @@ import zipfile
 
 import pytest
 
-from crawlers.evidence import EvidenceStore, export
 from crawlers.evidence_verify import verify
-from safewatch.cli import main
+from index.storage.evidence import EvidenceStore, export
+from safewatch.commands.cli import main
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def test_a_zip_bomb_is_too_large_and_verified_in_little_memory(exported, tmp_pat
     assert bomb.stat().st_size < 8 * 1024 * 1024
     # A wrapper process whose only child is the verify command: its children's peak memory is verify's.
     measure = ("import resource, subprocess, sys\n"
-               "result = subprocess.run([sys.executable, '-m', 'safewatch.cli', 'evidence', 'verify', sys.argv[1]],"
+               "result = subprocess.run([sys.executable, '-m', 'safewatch', 'evidence', 'verify', sys.argv[1]],"
                " capture_output=True, text=True)\n"
                "print(result.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
                "print(result.stdout + result.stderr)\n")

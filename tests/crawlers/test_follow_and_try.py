@@ -130,7 +130,7 @@ def test_the_mastodon_kind_reads_given_status_ids():
 def sources_try(tmp_path: Path, *args: str, registry_path: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "SAFEWATCH_SOURCES_FILE": str(registry_path or registry(tmp_path)),
            "SAFEWATCH_VAR_DIR": str(tmp_path / "var"), "SAFEWATCH_CRAWL_ALLOW_PRIVATE": FixtureServer.allowance()}
-    return subprocess.run([sys.executable, "-m", "safewatch.cli", "sources", "try", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "safewatch", "sources", "try", *args], capture_output=True,
                           text=True, env=env, timeout=120)
 
 
@@ -159,7 +159,7 @@ def test_sources_try_url_fetches_through_the_crawl_rules_and_indexes_nothing(tmp
         refused = sources_try(tmp_path, "flavorwire", "--url", server.url("/private/x"))
         assert refused.returncode == 3 and "robots.txt" in refused.stderr, refused.stderr
         assert "/private/x" not in server.paths_requested()
-    private = subprocess.run([sys.executable, "-m", "safewatch.cli", "sources", "try", "flavorwire", "--url",
+    private = subprocess.run([sys.executable, "-m", "safewatch", "sources", "try", "flavorwire", "--url",
                               "http://10.1.2.3/a"], capture_output=True, text=True, timeout=120,
                              env={**os.environ, "SAFEWATCH_SOURCES_FILE": str(registry(tmp_path)),
                                   "SAFEWATCH_VAR_DIR": str(tmp_path / "var")})

@@ -6,9 +6,9 @@ import json
 import socket
 import zipfile
 
-from crawlers.evidence import EvidenceStore
 from crawlers.evidence_verify import verify
-from crawlers.media import plan, read_media, refusal, sniff
+from index.storage.evidence import EvidenceStore
+from index.storage.media import plan, read_media, refusal, sniff
 from safewatch.records import post_id_for
 from tests.crawlers.fixture_server import FixtureServer, Reply
 

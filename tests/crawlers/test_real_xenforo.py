@@ -15,7 +15,7 @@ from scrapy.http import HtmlResponse, Request
 
 from crawlers.pages.xenforo import is_thread_page, still_there, thread_page, thread_page_links
 from crawlers.registry import load_sources
-from index import lifecycle
+from index.casework import lifecycle
 from safewatch.records import post_id_for
 from tests.crawlers.fixture_server import FixtureServer, Reply
 from tests.crawlers.test_recheck import under_notice

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from index import notices, reappearance
-from index.lifecycle import claim
+from index.casework import notices, reappearance
+from index.casework.lifecycle import claim
 from safewatch.records import content_hash, post_id_for
 from tests.actors import CHIEF
 from tests.crawlers.fixture_server import FixtureServer, Reply

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from scrapy.http import HtmlResponse, Request
 
 from crawlers.recheck import decide
-from index import lifecycle, notices
-from index.notices import NoticeDraft
+from index.casework import lifecycle, notices
+from index.casework.notices import NoticeDraft
 from safewatch.records import post_id_for
 from tests.actors import CHIEF, LAN
 from tests.crawlers.fixture_server import FixtureServer, Reply

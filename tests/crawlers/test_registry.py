@@ -63,13 +63,13 @@ def test_a_registry_that_is_not_utf8_is_named_with_its_line(tmp_path):
                      + "  # Diễn đàn\n".encode("cp1258", errors="replace") + b"  # \xe9\n")
     with pytest.raises(SourceError, match=r"sources.yml: not UTF-8 text \(byte 0x[0-9a-f]{2} on line \d+\)"):
         load_sources(path)
-    crawl = subprocess.run([sys.executable, "-m", "safewatch.cli", "crawl", "f1"], capture_output=True, text=True,
+    crawl = subprocess.run([sys.executable, "-m", "safewatch", "crawl", "f1"], capture_output=True, text=True,
                            env={**os.environ, "SAFEWATCH_SOURCES_FILE": str(path)})
     assert crawl.returncode == 1 and "Traceback" not in crawl.stderr and "not UTF-8 text" in crawl.stderr
 
 
 def test_sources_commands(tmp_path):
-    run = [sys.executable, "-m", "safewatch.cli", "sources"]
+    run = [sys.executable, "-m", "safewatch", "sources"]
     listed = subprocess.run([*run, "list"], capture_output=True, text=True)
     assert "demo-forum" in listed.stdout and "demo-feed" in listed.stdout
     shown = subprocess.run([*run, "show", "demo-forum"], capture_output=True, text=True)

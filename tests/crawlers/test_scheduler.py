@@ -156,7 +156,7 @@ def test_scheduler_once_crawls_the_demo_feed(config, repo, trained_models, tmp_p
     env = {**os.environ, "SAFEWATCH_SOURCES_FILE": str(registry), "SAFEWATCH_INDEX_PREFIX": repo.prefix,
            "SAFEWATCH_MODEL_DIR": str(trained_models), "SAFEWATCH_VAR_DIR": str(tmp_path / "var"),
            "SAFEWATCH_DEMO_SITE_PORT": "0"}
-    result = subprocess.run([sys.executable, "-m", "safewatch.cli", "scheduler", "--once"], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "safewatch", "scheduler", "--once"], capture_output=True,
                             text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 crawl(s) run, 0 failed" in result.stdout

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawlers.address_policy import NEUTRAL_REASON
-from index import tips
-from index.tips import TipIntake
+from index.casework import tips
+from index.casework.tips import TipIntake
 from safewatch.records import post_id_for
 from tests.crawlers.fixture_server import FixtureServer
 

@@ -292,10 +292,10 @@ def test_options_are_cleaned(options, expected):
 
 @pytest.mark.parametrize(("options", "message"), [
     ({"colour": "red", "max_page": 2}, "unknown option(s) colour, max_page."),
-    ({"max_pages": 0}, "option 'max_pages' must be a whole number of at least 1, not 0."),
+    ({"max_pages": 0}, "option 'max_pages': a whole number, 1 or more (got 0)."),
     ({"max_pages": "5"}, "option 'max_pages'"),
     ({"max_pages": True}, "option 'max_pages'"),
-    ({"since_days": 1.5}, "option 'since_days' must be a whole number of at least 1, not 1.5."),
+    ({"since_days": 1.5}, "option 'since_days': a whole number, 1 or more (got 1.5)."),
 ])
 def test_bad_options_are_named(options, message):
     with pytest.raises(ValueError, match=re.escape(message)):

@@ -87,7 +87,7 @@ class Crawler:
         self.out = self.var.parent / f"crawl-{self.runs}.out"
         self.err = self.var.parent / f"crawl-{self.runs}.err"
         with self.out.open("w") as out, self.err.open("w") as err:
-            return subprocess.Popen([sys.executable, "-m", "safewatch.cli", "crawl", "slow-forum", *args],
+            return subprocess.Popen([sys.executable, "-m", "safewatch", "crawl", "slow-forum", *args],
                                     stdout=out, stderr=err, env={**self.env, **env})
 
     def finish(self, process: subprocess.Popen, timeout: float = 300) -> CrawlRun:
@@ -187,8 +187,8 @@ def node(tmp_path):
 @pytest.fixture
 def node_crawler(node, trained_models, tmp_path, gated_forum):
     """A Crawler writing to the test's own node, into the same var folder as the node's."""
-    from index.connection import make_client
-    from index.repository import Repository
+    from index.storage.connection import make_client
+    from index.storage.repository import Repository
     repo = Repository(make_client(node.config), f"swrel-{uuid.uuid4().hex[:8]}")
     repo.setup()
     crawler = Crawler(repo, trained_models, tmp_path, gated_forum.base_url)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from index import embedded
+from index.node import launcher as embedded
 from safewatch.config import PROJECT_ROOT, Config
 
 HEAP = "384m"  # two nodes fit beside the shared one
@@ -36,7 +36,7 @@ def built_home() -> Path | None:
 
 
 def free_port() -> int:
-    """A free HTTP port whose transport port (+100, as index/embedded.py uses) is free too."""
+    """A free HTTP port whose transport port (+100, as index/node/launcher.py uses) is free too."""
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from index.ingest import WAITING_REASONS
+from index.storage.ingest import WAITING_REASONS
 from tests.reliability.conftest import EXPECTED_POSTS
 from tests.reliability.own_node import wait_for
 
@@ -32,7 +32,7 @@ def _stored_posts(repo) -> list[str]:
 
 
 def _replay(crawler) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "safewatch.cli", "index", "replay"], env=crawler.env,
+    return subprocess.run([sys.executable, "-m", "safewatch", "index", "replay"], env=crawler.env,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -37,7 +37,7 @@ class SchedulerProcess:
         self.log_file = self.var.parent / f"scheduler-{self.started}.log"
         with self.log_file.open("w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "safewatch.cli", "scheduler", "--interval", "0.2", *args],
+                [sys.executable, "-m", "safewatch", "scheduler", "--interval", "0.2", *args],
                 stdout=log, stderr=subprocess.STDOUT, env={**self.env, **env})
         return self.process
 
@@ -159,7 +159,7 @@ def test_sigterm_stops_the_crawl_records_it_interrupted_and_exits(make_scheduler
     crawl_pid = wait_for(scheduler.crawling_pid, 60, "the scheduler's crawl holds the source's lock")
     wait_for(lambda: len(forum.requests) >= 3, 30, "the crawl fetches pages")
     # Meanwhile a manual crawl of the same source is refused: one crawl per source, across processes.
-    manual = subprocess.run([sys.executable, "-m", "safewatch.cli", "crawl", SOURCE], capture_output=True,
+    manual = subprocess.run([sys.executable, "-m", "safewatch", "crawl", SOURCE], capture_output=True,
                             text=True, env=scheduler.env, timeout=120)
     assert manual.returncode == 75, manual.stdout + manual.stderr
     assert f"slow-forum: skipped, another process is crawling it (pid {crawl_pid}" in manual.stderr

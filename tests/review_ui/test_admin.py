@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from index.accounts import create_user
+from index.casework.accounts import create_user
 
 PASSWORD = "a-long-password"
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from index.accounts import create_user
+from index.casework.accounts import create_user
 from review_ui.language import COOKIE as LANGUAGE_COOKIE
 
 PASSWORD = "a-long-password"

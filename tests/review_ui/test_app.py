@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from index.accounts import create_user
+from index.casework.accounts import create_user
 from safewatch.records import post_id_for
 
 PASSWORD = "correct-horse-battery"
@@ -135,7 +135,7 @@ def test_times_are_shown_in_vietnam_time():
 
 
 def test_a_new_password_replaces_the_old_one(client, users):
-    from index.accounts import AccountError, set_password
+    from index.casework.accounts import AccountError, set_password
     set_password(users, "lan", "another-long-password", actor="test")
     assert login(client).status_code == 401
     assert login(client, password="another-long-password").status_code == 302
@@ -144,7 +144,7 @@ def test_a_new_password_replaces_the_old_one(client, users):
 
 
 def test_login_is_throttled_after_wrong_passwords(client, users):
-    from index.accounts import MAX_FAILED_LOGINS
+    from index.casework.accounts import MAX_FAILED_LOGINS
     for _ in range(MAX_FAILED_LOGINS):
         assert client.post("/login", data={"username": "lan", "password": "not-the-password"}).status_code == 401
     refused = client.post("/login", data={"username": "lan", "password": "a-long-password"})
@@ -186,7 +186,7 @@ def test_decision_form_takes_severity_and_leads_to_the_next_step(client, users, 
 
 
 def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app, users):
-    from index.accounts import set_password
+    from index.casework.accounts import set_password
     first, second = app.test_client(), app.test_client()
     assert login(first).status_code == 302 and login(second).status_code == 302
     assert first.get("/queue").status_code == 200

@@ -6,8 +6,8 @@ import json
 import pytest
 from lxml import html as lxml_html
 
-from index.accounts import create_user
-from index.queries import QueryError, SearchRequest, parse_search_after
+from index.casework.accounts import create_user
+from index.storage.queries import QueryError, SearchRequest, parse_search_after
 from review_ui.language import COOKIE as LANGUAGE_COOKIE
 
 PASSWORD = "correct-horse-battery"

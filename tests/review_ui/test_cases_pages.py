@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from openpyxl import load_workbook
 
-from index import cases
+from index.casework import cases
 from tests.review_ui.conftest import SITE_PASSWORD
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>'

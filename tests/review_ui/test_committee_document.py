@@ -14,9 +14,9 @@ from docx import Document
 from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 
-from index import notices, report_narratives
-from index.periods import period
-from index.reports import Figures, Report, build_report
+from index.casework import notices, report_narratives
+from index.casework.periods import period
+from index.casework.reports import Figures, Report, build_report
 from review_ui import create_app
 from review_ui.documents import Letterhead, find_font
 from review_ui.report_document import report_pdf

@@ -241,7 +241,7 @@ def test_make_translations_extracts_the_same_messages():
 
 
 def test_errors_from_the_index_are_shown_in_the_ui_language(app):
-    from index.notices import NoticeError
+    from index.casework.notices import NoticeError
     from review_ui.language import error_text
     error = NoticeError("A notice that is '%(current)s' cannot become '%(target)s'.", current="sent", target="draft")
     assert str(error) == "A notice that is 'sent' cannot become 'draft'."

@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 import pytest
 from werkzeug.serving import make_server
 
-from index import login_throttle
-from index.accounts import MAX_FAILED_LOGINS, create_user, set_disabled, set_password
+from index.casework import login_throttle
+from index.casework.accounts import MAX_FAILED_LOGINS, create_user, set_disabled, set_password
 from review_ui import create_app
 
 PASSWORD = "correct-horse-battery"

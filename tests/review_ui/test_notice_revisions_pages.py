@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from index import notices
+from index.casework import notices
 from tests.actors import CHIEF, LAN
 from tests.review_ui.test_notices_pages import confirmed, people, signed_in, takedown  # noqa: F401
 

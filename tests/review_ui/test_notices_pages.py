@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from index import lifecycle, notices
-from index.accounts import create_user
-from index.notices import NoticeDraft
-from index.permissions import PermissionDenied
+from index.casework import lifecycle, notices
+from index.casework.accounts import create_user
+from index.casework.notices import NoticeDraft
+from index.casework.permissions import PermissionDenied
 from review_ui.language import COOKIE as LANGUAGE_COOKIE
 from safewatch.records import post_id_for
 from tests.actors import CHIEF, HOA, LAN

@@ -5,10 +5,10 @@ import re
 
 from lxml import html as lxml_html
 
-from crawlers.evidence import EvidenceStore
-from crawlers.media import captured, skipped
-from index.accounts import create_user
-from index.saved_searches import list_saved_searches
+from index.casework.accounts import create_user
+from index.casework.saved_searches import list_saved_searches
+from index.storage.evidence import EvidenceStore
+from index.storage.media import captured, skipped
 from safewatch.records import content_hash, post_id_for
 
 PASSWORD = "correct-horse-battery"

@@ -1,5 +1,5 @@
 """The report page and its exports, on a small, fully known history: every figure shown is the one
-index.reports computes, exports open in their programs, hostile crawled values stay inert."""
+index.casework.reports computes, exports open in their programs, hostile crawled values stay inert."""
 
 import csv
 import io
@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from index import lifecycle, notices
-from index.accounts import create_user
-from index.notices import NoticeDraft
-from index.periods import period
-from index.reports import build_report
+from index.casework import lifecycle, notices
+from index.casework.accounts import create_user
+from index.casework.notices import NoticeDraft
+from index.casework.periods import period
+from index.casework.reports import build_report
 from review_ui.report_exports import FIGURES, TABLE_COLUMNS, shown
 from safewatch.records import post_id_for
 from tests.actors import CHIEF, LAN, RECHECK

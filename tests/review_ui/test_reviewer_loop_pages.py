@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from index import lifecycle
-from index.accounts import create_user
+from index.casework import lifecycle
+from index.casework.accounts import create_user
 from review_ui.language import COOKIE
 from safewatch.records import post_id_for
 from safewatch.taxonomy import CATEGORIES

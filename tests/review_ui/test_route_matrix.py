@@ -5,14 +5,14 @@ guard, so a route added later is covered (or fails the first test if it has no g
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from index.accounts import create_user
+from index.casework.accounts import create_user
 
 PASSWORD = "correct-horse-battery"
 ROLES = ("reviewer", "analyst", "supervisor", "admin")
 # Reachable without signing in, on purpose.
 PUBLIC = {"static", "favicon", "favicon_ico", "auth.login", "auth.logout", "language.choose",
           # tips (#17): the public report page and its status check; the partner API (its own key, checked by
-          # index/partners.py) and its OpenAPI description
+          # index/casework/partners.py) and its OpenAPI description
           "public_report.report", "public_report.status", "api.create_tip", "api.openapi_document"}
 
 

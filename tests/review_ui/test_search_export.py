@@ -4,7 +4,7 @@ for analysts and supervisors, and recorded in the audit trail."""
 import csv
 import io
 
-from index.accounts import create_user
+from index.casework.accounts import create_user
 from safewatch.records import post_id_for
 
 PASSWORD = "a-long-password"

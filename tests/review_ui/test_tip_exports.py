@@ -13,11 +13,11 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from index import tips
-from index.accounts import create_user
-from index.periods import period
-from index.reports import build_report
-from index.tips import TipIntake
+from index.casework import tips
+from index.casework.accounts import create_user
+from index.casework.periods import period
+from index.casework.reports import build_report
+from index.casework.tips import TipIntake
 from review_ui import report_exports, tip_exports
 from tests.actors import LAN
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import jsonschema
 import pytest
 
-from index import partners
-from index.accounts import create_user
-from index.permissions import Actor
+from index.casework import partners
+from index.casework.accounts import create_user
+from index.casework.permissions import Actor
 from review_ui import create_app
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -71,7 +71,7 @@ def test_public_page_and_api_to_handled_and_counted(app, client, repo):
     _sign_in(client, "lan")
     listing = client.get("/tips").get_data(as_text=True)
     assert reference in listing and api_reference in listing
-    from index import tips
+    from index.casework import tips
     tip = tips.by_reference(repo, reference)
     image = client.get(f"/tips/{tip['id']}/image")
     assert image.status_code == 200 and image.data == PNG and image.mimetype == "image/png"
@@ -133,7 +133,7 @@ def test_officers_enter_tips_received_by_phone_email_or_letter(config, repo):
     html = done.get_data(as_text=True)
     reference = re.search(r'id="tip-reference">([^<]+)<', html).group(1)
     code = re.search(r'id="tip-code">([^<]+)<', html).group(1)
-    from index import tips
+    from index.casework import tips
     repo.refresh()
     tip = tips.by_reference(repo, reference)
     assert (tip["channel"], tip["entered_by"], tip["category"], tip["disclosure"]) == \
@@ -145,7 +145,7 @@ def test_officers_enter_tips_received_by_phone_email_or_letter(config, repo):
     assert "via letter" in received[0]["reason"]
     shown = client.get(f"/tips/{tip['id']}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "<script>alert(1)" not in shown
-    from index.permissions import PermissionDenied
+    from index.casework.permissions import PermissionDenied
     with pytest.raises(PermissionDenied):  # the rule is the domain's, whoever calls
         tips.enter_tip(repo, tips.TipIntake("phone", description="x"), actor="nobody")
     with pytest.raises(tips.TipError, match="future"):

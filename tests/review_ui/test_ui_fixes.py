@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from index.accounts import create_user
+from index.casework.accounts import create_user
 from review_ui.language import COOKIE as LANGUAGE_COOKIE
 from safewatch.records import post_id_for
 

@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from safewatch.cli import build_parser
+from safewatch.commands.cli import build_parser
 from tests.actors import LAN
 
 
@@ -15,15 +15,15 @@ def test_help_lists_every_command():
 
 @pytest.mark.parametrize("argv", [["es"], ["index"], ["crawl"], ["users"], ["demo"], ["classify"]])
 def test_every_subcommand_has_help(argv):
-    result = subprocess.run([sys.executable, "-m", "safewatch.cli", *argv, "--help"],
+    result = subprocess.run([sys.executable, "-m", "safewatch", *argv, "--help"],
                             capture_output=True, text=True)
     assert result.returncode == 0 and "usage: safewatch" in result.stdout
 
 
 def test_es_status_reports_version(config):
-    from index.connection import make_client
+    from index.storage.connection import make_client
     version = make_client(config).info()["version"]["number"]
-    result = subprocess.run([sys.executable, "-m", "safewatch.cli", "es", "status"], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "safewatch", "es", "status"], capture_output=True,
                             text=True)
     assert result.returncode == 0, result.stderr
     assert f"Elasticsearch {version}" in result.stdout and version.startswith("8.")
@@ -33,7 +33,7 @@ def test_es_status_reports_version(config):
 def test_unreachable_elasticsearch_gives_a_clear_message(tmp_path):
     import os
     env = {**os.environ, "SAFEWATCH_ES_URL": "http://127.0.0.1:9", "SAFEWATCH_ES_TIMEOUT": "1"}
-    result = subprocess.run([sys.executable, "-m", "safewatch.cli", "index", "setup"], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "safewatch", "index", "setup"], capture_output=True,
                             text=True, env=env)
     assert result.returncode == 1
     assert "Elasticsearch is not reachable" in result.stderr and "Traceback" not in result.stderr
@@ -42,10 +42,10 @@ def test_unreachable_elasticsearch_gives_a_clear_message(tmp_path):
 def test_users_password_obeys_the_password_rule(config, repo):
     import os
 
-    from index.accounts import authenticate, create_user
+    from index.casework.accounts import authenticate, create_user
     create_user(repo, "lan", "correct-horse-battery", ["reviewer"], actor="test")
     env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": repo.prefix}
-    run = [sys.executable, "-m", "safewatch.cli", "users", "password", "lan"]
+    run = [sys.executable, "-m", "safewatch", "users", "password", "lan"]
     for weak in ("short-pass", "qwertyuiop123"):  # too short; on the list of common passwords
         refused = subprocess.run(run, input=weak + "\n", capture_output=True, text=True, env=env)
         assert refused.returncode == 1 and refused.stderr.startswith("error: ") and "Traceback" not in refused.stderr
@@ -65,8 +65,8 @@ def test_notices_overdue_and_report_commands(config, repo):
     import os
     from datetime import UTC, datetime, timedelta
 
-    from index import lifecycle, notices
-    from index.notices import NoticeDraft
+    from index.casework import lifecycle, notices
+    from index.casework.notices import NoticeDraft
     from safewatch.records import post_id_for
 
     url = "http://f.example/late"
@@ -79,7 +79,7 @@ def test_notices_overdue_and_report_commands(config, repo):
                            now=earlier)
     notices.send(repo, notice["notice_id"], channel="phone", actor=LAN, now=earlier)
     env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": repo.prefix}
-    run = [sys.executable, "-m", "safewatch.cli"]
+    run = [sys.executable, "-m", "safewatch"]
     listed = subprocess.run([*run, "notices", "overdue", "--mark"], capture_output=True, text=True, env=env)
     assert listed.returncode == 0, listed.stderr
     assert "Marked 1 notice(s) overdue" in listed.stdout and notice["reference"] in listed.stdout
@@ -109,7 +109,7 @@ def test_serve_runs_a_production_server_and_stops_promptly(config, repo, stop_si
     port = _free_port()
     env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": repo.prefix, "SAFEWATCH_UI_THREADS": "3",
            "SAFEWATCH_SECRET_KEY": "test-secret-key-not-for-production"}
-    server = subprocess.Popen([sys.executable, "-m", "safewatch.cli", "serve", "--port", str(port)], env=env,
+    server = subprocess.Popen([sys.executable, "-m", "safewatch", "serve", "--port", str(port)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -134,11 +134,11 @@ def test_serve_runs_a_production_server_and_stops_promptly(config, repo, stop_si
 
 
 def test_account_changes_from_the_command_line_are_audited(config, repo):
-    """Each `safewatch users …` change goes through index.accounts and leaves an event naming cli:<os user>."""
+    """Each `safewatch users …` change goes through index.casework.accounts and leaves an event naming cli:<os user>."""
     import getpass
     import os
     env = {**os.environ, "SAFEWATCH_INDEX_PREFIX": repo.prefix}
-    run = [sys.executable, "-m", "safewatch.cli", "users"]
+    run = [sys.executable, "-m", "safewatch", "users"]
     steps = [(["add", "thu", "--role", "reviewer"], "user_created"), (["disable", "thu"], "user_disabled"),
              (["enable", "thu"], "user_enabled"), (["password", "thu", "--generate"], "password_reset"),
              (["roles", "thu", "--role", "supervisor", "--role", "reviewer"], "roles_changed")]
@@ -156,6 +156,6 @@ def test_account_changes_from_the_command_line_are_audited(config, repo):
 
 @pytest.mark.parametrize("action", ["add", "disable", "enable", "password", "roles"])
 def test_every_users_command_has_help(action):
-    result = subprocess.run([sys.executable, "-m", "safewatch.cli", "users", action, "--help"],
+    result = subprocess.run([sys.executable, "-m", "safewatch", "users", action, "--help"],
                             capture_output=True, text=True)
     assert result.returncode == 0 and "usage: safewatch users" in result.stdout

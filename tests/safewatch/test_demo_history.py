@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from index.periods import period
-from index.reports import build_report, percentile
-from index.repository import Repository
-from safewatch import demo_history_plan as history
-from safewatch.demo import DEMO_STAFF
-from safewatch.demo_history import MARKER, seed_history
+from index.casework.periods import period
+from index.casework.reports import build_report, percentile
+from index.storage.repository import Repository
+from safewatch.commands import demo_history_plan as history
+from safewatch.commands.demo import DEMO_STAFF
+from safewatch.commands.demo_history import MARKER, seed_history
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
 KINDS = ("month", "quarter", "half", "year")
@@ -165,7 +165,7 @@ def test_the_plan_is_deterministic_and_never_in_the_future():
 
 def test_writes_through_the_history_client_are_seen_by_the_next_search(repo):
     """The history's client defers a write's refresh to the next search of that index: never later."""
-    from safewatch.demo_history import RefreshBeforeSearch
+    from safewatch.commands.demo_history import RefreshBeforeSearch
     history_repo = Repository(RefreshBeforeSearch(repo.client, f"{repo.prefix}-*"), repo.prefix)
     for number in range(3):
         history_repo.append_event({"action": "probe", "actor": "test", "details": {"n": number}})

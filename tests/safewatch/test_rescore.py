@@ -1,8 +1,8 @@
 """Re-scoring the index with the current model: statuses move through the lifecycle, reviewed
 posts keep their decision."""
 
+from index.casework.rescoring import rescore
 from safewatch.records import post_id_for
-from safewatch.rescore import rescore
 
 
 def test_rescore_updates_scores_and_unreviewed_statuses_only(repo, classifier):

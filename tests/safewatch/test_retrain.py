@@ -4,9 +4,9 @@ import shutil
 from dataclasses import replace
 
 from classifier import artefacts
-from index import lifecycle
+from index.casework import lifecycle
+from index.casework.retraining import retrain, review_examples
 from safewatch.records import post_id_for
-from safewatch.retrain import retrain, review_examples
 
 
 def test_decisions_become_labels_and_the_better_model_wins(config, repo, trained_models, tmp_path):
