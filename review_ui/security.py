@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFProtect
 
 from index.casework.login_throttle import LoginPolicy
@@ -20,7 +21,23 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
+# Files every page loads (style sheet, script, icon): served to anyone, so they neither look up the
+# session nor send its cookie again. A browser fetches the icon after the page has loaded; had its
+# answer renewed the cookie, a late one could put back the session of a user who had just signed
+# out and another signed in (the second sign-in's form token then no longer matches).
+ASSET_ENDPOINTS = frozenset({"static", "favicon", "favicon_ico"})
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, whose cookie is never set by an asset's answer."""
+
+    def should_set_cookie(self, app: Flask, session_: SessionMixin) -> bool:
+        return request.endpoint not in ASSET_ENDPOINTS and super().should_set_cookie(app, session_)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionCookies()
+
     @app.before_request
     def load_user():
         # Our own id for the request; what the client calls it is kept apart (index/storage/origin.py).
@@ -29,7 +46,7 @@ def init_app(app: Flask) -> None:
         g.origin_token = origin.bind(origin.Origin(
             g.request_id, origin.client_request_id(request.headers.get("X-Request-Id")), g.client_address))
         g.user = None
-        if "session_token" in session:
+        if "session_token" in session and request.endpoint not in ASSET_ENDPOINTS:
             g.user = resume_session(repository(), session["session_token"], now=now(),
                                     policy=SessionPolicy.from_config(current_app.config["SAFEWATCH"]))
             if g.user is None:

@@ -92,6 +92,30 @@ def recorder() -> Recorder:
     return Recorder()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test says where its page was: the address, who was signed in, the heading, the
+    flash messages and the start of the visible text (a missing button then has a cause in the log)."""
+    report = yield
+    tab = item.funcargs.get("page") if report.when == "call" and report.failed else None
+    if tab is not None:
+        report.sections.append(("page at failure", _page_state(tab)))
+    return report
+
+
+def _page_state(tab) -> str:
+    try:
+        def texts(selector: str) -> list[str]:
+            return tab.locator(selector).all_inner_texts()
+
+        body = tab.locator("body").inner_text(timeout=2_000)
+        forms = tab.locator("form").evaluate_all("forms => forms.map(form => form.action)")
+        return (f"url: {tab.url}\nsigned in: {texts('.who')}\nh1: {texts('h1')}\n"
+                f"flash: {texts('.flash, [role=alert]')}\nforms: {forms}\ntext: {body[:1500]}")
+    except Exception as error:  # the page may be gone; the test's own error is what matters then
+        return f"(page state unavailable: {error})"
+
+
 @pytest.fixture
 def page(browser, recorder):
     """A new browser context (no cookies) at 1366x768 with Vietnamese as the browser language."""
@@ -194,6 +218,10 @@ def login(live_server):
         # a refused sign-in stays on the form: say why here, not as a missing button three steps later
         assert not page.locator("form:has(#password)").count(), (username, page.url, page.locator(
             ".flash-error, .error").all_inner_texts())
+        # and the header names the user who just signed in (not a session left over from before)
+        user = live_server.app.extensions["safewatch.repository"].get_user(username)
+        shown = page.locator("header .who").all_inner_texts()
+        assert len(shown) == 1 and shown[0].startswith(user["display_name"] + " ("), (username, page.url, shown)
 
     return sign_in
 

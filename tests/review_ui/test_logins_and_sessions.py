@@ -162,6 +162,23 @@ def test_signing_out_ends_a_copy_of_the_cookie(app, lan):
     assert not signed_in(browser)
 
 
+def test_assets_neither_read_nor_renew_the_session_cookie(app, lan):
+    """The icon a browser fetches after a page has loaded must not answer with the session cookie: a
+    late answer would put back the session of a user who meanwhile signed out (or whose cookie was
+    cleared) and another signed in, whose sign-in form then fails its CSRF check."""
+    browser = app.test_client()
+    assert login(browser).status_code == 302
+    page = browser.get("/queue")
+    assert page.status_code == 200 and "session=" in page.headers.get("Set-Cookie", "")  # pages renew it
+    for path in ("/favicon.ico", "/favicon.svg", "/static/safewatch.css", "/static/shortcuts.js"):
+        with browser.get(path) as asset:
+            assert asset.status_code == 200, path
+            assert "Set-Cookie" not in asset.headers, path
+    signed_out = app.test_client()
+    with signed_out.get("/favicon.ico") as asset:
+        assert "Set-Cookie" not in asset.headers
+
+
 @pytest.mark.parametrize("revoke", ["disable_then_enable", "new_password"])
 def test_disabling_or_a_new_password_ends_every_session(app, lan, revoke):
     first, second = app.test_client(), app.test_client()
