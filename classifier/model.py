@@ -6,31 +6,25 @@ regression per category (multi-label), each calibrated with a sigmoid fitted on 
 (classifier/train.py).
 
 Two parts are written for speed and give the same numbers as scikit-learn's own (tests compare
-them): `BatchTfidfVectorizer.transform` counts n-grams for a whole batch at once, and
-`CalibratedOneVsRest` scores every category with one matrix product.
+them): the vectorizers' transform (classifier/tfidf.py, the one fast tf-idf transform), and
+`CalibratedOneVsRest`, which scores every category with one matrix product.
 """
 
 from __future__ import annotations
-
-import re
-from itertools import chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, LabelBinarizer
-from sklearn.utils.validation import check_is_fitted
 
 from classifier.corpus import UNKNOWN
 from classifier.normalize import views_many
-
-WORD_PATTERN = r"(?u)\b\w+\b"
+from classifier.tfidf import WORD_PATTERN, BatchTfidfVectorizer
 
 
 def text_views(texts) -> np.ndarray:
@@ -38,113 +32,6 @@ def text_views(texts) -> np.ndarray:
     result = np.empty((len(normal), 2), dtype=object)
     result[:, 0], result[:, 1] = normal, folded
     return result
-
-
-class BatchTfidfVectorizer(TfidfVectorizer):
-    """TfidfVectorizer whose transform counts a batch without building one string per n-gram
-    occurrence: word n-grams by direct vocabulary lookups; character n-grams (char_wb) per distinct
-    word of the batch, then summed per document with one sparse product. Fitting is unchanged."""
-
-    def transform(self, raw_documents):
-        check_is_fitted(self, "vocabulary_", msg="The TF-IDF vectorizer is not fitted")
-        if not self._fast_path_applies():
-            return super().transform(raw_documents)
-        documents = [str(doc).lower() for doc in raw_documents]
-        counts = self._char_counts(documents) if self.analyzer == "char_wb" else self._word_counts(documents)
-        return self._tfidf.transform(counts, copy=False)
-
-    def _fast_path_applies(self) -> bool:
-        plain = (self.input == "content" and self.preprocessor is None and self.tokenizer is None
-                 and self.strip_accents is None and self.lowercase and self.stop_words is None)
-        if self.analyzer == "word":
-            return plain and self.token_pattern == WORD_PATTERN and self.ngram_range in ((1, 1), (1, 2))
-        return plain and self.analyzer == "char_wb"
-
-    def _word_counts(self, documents: list[str]):
-        # Every token of the batch in one flat list, looked up once; a bigram is found from the ids
-        # of its two words (every word of a known bigram is a known word: no max_features here), and
-        # pairs that would span two documents are dropped.
-        tokens_per_doc = list(map(re.compile(self.token_pattern).findall, documents))
-        lengths = np.fromiter(map(len, tokens_per_doc), dtype=np.int64, count=len(documents))
-        tokens = list(chain.from_iterable(tokens_per_doc))
-        columns = np.fromiter(map(self.vocabulary_.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
-        rows = np.repeat(np.arange(len(documents)), lengths)
-        if self.ngram_range[1] == 2 and len(tokens) > 1:
-            first, second = columns[:-1], columns[1:]
-            candidate = (rows[:-1] == rows[1:]) & (first >= 0) & (second >= 0)
-            wanted = (first[candidate] * len(self.vocabulary_) + second[candidate]).tolist()
-            pairs = np.fromiter(map(self._bigram_table().get, wanted, repeat(-1)), dtype=np.int64, count=len(wanted))
-            columns = np.concatenate((columns, pairs))
-            rows = np.concatenate((rows, rows[:-1][candidate]))
-        return self._matrix(rows, columns, len(documents))
-
-    def _bigram_table(self) -> dict[int, int]:
-        """(first word id * vocabulary size + second word id) -> the bigram's column."""
-        table = self.__dict__.get("_bigrams")
-        if table is None:
-            size, vocabulary = len(self.vocabulary_), self.vocabulary_
-            table = self._bigrams = {}
-            for gram, column in vocabulary.items():
-                if " " in gram:
-                    first, second = gram.split(" ")
-                    table[vocabulary[first] * size + vocabulary[second]] = column
-        return table
-
-    def _char_counts(self, documents: list[str]):
-        # documents x distinct words (counts)  @  distinct words x character n-grams (counts)
-        words_per_doc = list(map(str.split, documents))
-        lengths = np.fromiter(map(len, words_per_doc), dtype=np.int64, count=len(documents))
-        words = list(chain.from_iterable(words_per_doc))
-        distinct = dict.fromkeys(words)
-        index = {word: position for position, word in enumerate(distinct)}
-        doc_words = self._matrix(np.repeat(np.arange(len(documents)), lengths),
-                                 np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words)),
-                                 len(documents), width=len(distinct))
-        cache = self.__dict__.setdefault("_word_ngrams_cache", {})
-        if len(cache) > 500_000:
-            cache.clear()
-        grams = []
-        for word in distinct:
-            found = cache.get(word)
-            if found is None:
-                found = cache[word] = self._word_char_ngrams(word)
-            grams.append(found)
-        gram_lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
-        gram_columns = np.fromiter(chain.from_iterable(grams), dtype=np.int64, count=int(gram_lengths.sum()))
-        word_grams = self._matrix(np.repeat(np.arange(len(grams)), gram_lengths), gram_columns, len(grams))
-        counts = (doc_words @ word_grams).tocsr()
-        counts.sum_duplicates()
-        return counts
-
-    def _word_char_ngrams(self, word: str) -> list[int]:
-        """The vocabulary columns of one word's char_wb n-grams (as scikit-learn's _char_wb_ngrams)."""
-        get = self.vocabulary_.get
-        min_n, max_n = self.ngram_range
-        padded = f" {word} "
-        found = []
-        for n in range(min_n, max_n + 1):
-            offset = 0
-            found.append(get(padded[offset:offset + n]))
-            while offset + n < len(padded):
-                offset += 1
-                found.append(get(padded[offset:offset + n]))
-            if offset == 0:  # the word is shorter than n: one n-gram only
-                break
-        return [column for column in found if column is not None]
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_word_ngrams_cache", None)
-        state.pop("_bigrams", None)
-        return state
-
-    def _matrix(self, rows, columns, height: int, width: int | None = None):
-        """Counts of (row, column) pairs as a CSR matrix; negative columns (not in the vocabulary) dropped."""
-        known = columns >= 0
-        matrix = sp.csr_matrix((np.ones(int(known.sum())), (rows[known], columns[known])),
-                               shape=(height, len(self.vocabulary_) if width is None else width))
-        matrix.sum_duplicates()
-        return matrix
 
 
 class EvidenceDamping(TransformerMixin, BaseEstimator):

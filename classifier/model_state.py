@@ -17,7 +17,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, LabelBinarizer
 
-from classifier.model import BatchTfidfVectorizer, CalibratedOneVsRest, EvidenceDamping, text_views
+from classifier.model import CalibratedOneVsRest, EvidenceDamping, text_views
+from classifier.tfidf import BatchTfidfVectorizer
 from safewatch.errors import SafeWatchError
 
 FORMAT = "safewatch-arrays-1"

@@ -98,20 +98,18 @@ class WatchRules:
         # Frames are matched like categories' terms and patterns, by a WatchRules of their own.
         self._context_rules = WatchRules({name: CategoryRules(1.0, frame.terms, frame.patterns)
                                           for name, frame in self.context.items()}) if self.context else None
-        # One regex per category for the terms, on the folded view, from token start to token end
-        # (a contraction is one token: "my daughter" is not in "my daughter's").
-        self._terms = {code: re.compile(r"(?<![\w'])(?:" + "|".join(
-            re.escape(fold(normalize(term))) for term in sorted(r.terms, key=len, reverse=True)) + r")(?![\w'])")
-            for code, r in rules.items() if r.terms}
-        # The same terms as token sequences, by first token, for texts already split into tokens.
+        # Hits come in the file's order: each category's terms, then its patterns one by one.
+        self._order: dict[tuple[str, str | None], int] = {}
+        for code, rule in rules.items():
+            for name in ([None] if rule.terms else []) + [pattern.pattern for pattern in rule.patterns]:
+                self._order[(code, name)] = len(self._order)
+        # Terms are matched token by token on the normalised text, whole tokens only (a contraction
+        # is one token: "my daughter" is not in "my daughter's"); longer terms first.
         self._by_first_token: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {}
-        self._pattern_ordinals = {(code, name): ordinal for ordinal, (code, _, name) in enumerate(self._regexes())
-                                  if name is not None}
-        for ordinal, (code, regex, _) in enumerate(self._regexes()):
-            if regex is self._terms.get(code):
-                for term in sorted(rules[code].terms, key=len, reverse=True):  # the regex's order
-                    tokens = tuple(fold(normalize(term)).split(" "))
-                    self._by_first_token.setdefault(tokens[0], []).append((ordinal, code, tokens))
+        for code, rule in rules.items():
+            for term in sorted(rule.terms, key=len, reverse=True):
+                tokens = tuple(fold(normalize(term)).split(" "))
+                self._by_first_token.setdefault(tokens[0], []).append((self._order[(code, None)], code, tokens))
         self._term_index = TermIndex([(code, tokens) for entries in self._by_first_token.values()
                                       for _, code, tokens in entries])
         self._has_patterns = any(rule.patterns for rule in rules.values())
@@ -150,10 +148,9 @@ class WatchRules:
         count = len(folded_tokens if folded_tokens is not None else folded_texts)
         if self._context_rules is None:
             return [NO_CONTEXT] * count
-        if folded_tokens is not None:
-            found = self._context_rules.categories_many(folded_tokens)
-        else:
-            found = [{hit.category for hit in row} for row in self._context_rules.match_folded_many(folded_texts)]
+        if folded_tokens is None:
+            folded_tokens = list(map(_tokens_of, folded_texts))
+        found = self._context_rules.categories_many(folded_tokens)
         return [self._context_of(names) if names else NO_CONTEXT for names in found]
 
     def categories_many(self, token_lists: list[list[str]]) -> list[set[str]]:
@@ -162,7 +159,7 @@ class WatchRules:
         found = self._term_index.categories_many(token_lists)
         if self._has_patterns:
             texts = [" ".join(tokens) for tokens in token_lists]
-            for names, row in zip(found, self.match_folded_many(texts, terms=False), strict=True):
+            for names, row in zip(found, self._pattern_hits(texts), strict=True):
                 names.update(hit.category for hit in row)
         return found
 
@@ -181,19 +178,23 @@ class WatchRules:
         """Match on the diacritic-free normalised view (what classifier.normalize.views gives)."""
         return self.match_folded_many([folded])[0]
 
-    def match_folded_many(self, folded_texts: list[str], *, terms: bool = True) -> list[list[RuleHit]]:
-        """match_folded() of many texts, exactly, but fast: each regex runs once over the texts
-        joined one per line, with its leading word-boundary test left out (a regex that starts with
-        one cannot skip ahead to the characters its terms start with) and checked on each match
-        instead. A match that fails the check or spans a line break (possible only with patterns
-        such as \\s or [^x]) may hide a real one: its text is matched again with the exact regex."""
+    def match_folded_many(self, folded_texts: list[str]) -> list[list[RuleHit]]:
+        """match_folded() of many texts (each a diacritic-free normalised text: tokens one space apart)."""
+        return self.match_tokens_many(list(map(_tokens_of, folded_texts)))
+
+    def _pattern_hits(self, folded_texts: list[str]) -> list[list[RuleHit]]:
+        """The patterns' hits in each text, exactly as each regex over each text, but fast: each regex
+        runs once over the texts joined one per line, with its leading word-boundary test left out
+        (a regex that starts with one cannot skip ahead to the characters its terms start with) and
+        checked on each match instead. A match that fails the check or spans a line break (possible
+        only with patterns such as \\s or [^x]) may hide a real one: its text is matched again with
+        the exact regex."""
         texts = [text.replace("\n", " ") for text in folded_texts]
         everything = (list(range(len(texts))), list(accumulate((len(text) + 1 for text in texts), initial=0)),
                       "\n".join(texts))
         hits: list[list[RuleHit]] = [[] for _ in texts]
-        for code, exact, name in self._regexes():
-            if name is None and not terms:
-                continue
+        for code, exact in self._patterns():
+            name = exact.pattern
             fast, boundary = _without_leading_boundary(exact)
             # Only the texts that hold what every match must (classifier/rule_prefilter.py).
             rows = candidates(fast, texts)
@@ -210,20 +211,20 @@ class WatchRules:
                     redo.update(rows[place:bisect_right(starts, m.end())])
                     continue
                 offset = starts[place]
-                found.setdefault(rows[place], []).append(RuleHit(code, name or m.group(0), m.start() - offset,
-                                                                 m.end() - offset))
+                found.setdefault(rows[place], []).append(RuleHit(code, name, m.start() - offset, m.end() - offset))
             for row in redo:
-                found[row] = [RuleHit(code, name or m.group(0), m.start(), m.end()) for m in exact.finditer(texts[row])]
+                found[row] = [RuleHit(code, name, m.start(), m.end()) for m in exact.finditer(texts[row])]
             for row, row_hits in found.items():
                 hits[row].extend(row_hits)
         return hits
 
     def match_tokens_many(self, token_lists: list[list[str]]) -> list[list[RuleHit]]:
-        """match_folded_many() of diacritic-free normalised texts given as their tokens (each text is
-        " ".join(tokens)), the same hits in the same order: terms are looked up token by token (a
-        normalised text has its terms' tokens one space apart), patterns run as regexes."""
+        """The hits in diacritic-free normalised texts given as their tokens (each text is
+        " ".join(tokens)), in the file's order of the rules, then by position: terms are looked up
+        token by token (a normalised text has its terms' tokens one space apart), patterns run as
+        regexes. A category's term matches do not overlap: the next starts after the last."""
         if self._has_patterns:
-            hits = self.match_folded_many([" ".join(tokens) for tokens in token_lists], terms=False)
+            hits = self._pattern_hits([" ".join(tokens) for tokens in token_lists])
         else:
             hits = [[] for _ in token_lists]
         by_first = self._by_first_token
@@ -245,18 +246,16 @@ class WatchRules:
                 found = [(ordinal, RuleHit(code, " ".join(term), offsets[position],
                                            offsets[position + len(term)] - 1))
                          for ordinal, position, code, term in found]
-                merged = [(self._pattern_ordinals[(hit.category, hit.rule)], hit.start, hit) for hit in hits[row]]
+                merged = [(self._order[(hit.category, hit.rule)], hit.start, hit) for hit in hits[row]]
                 merged += [(ordinal, hit.start, hit) for ordinal, hit in found]
                 hits[row] = [hit for _, _, hit in sorted(merged, key=lambda item: item[:2])]
         return hits
 
-    def _regexes(self):
-        """(category, regex, name) for every term list and pattern; name None: the matched term."""
+    def _patterns(self):
+        """(category, regex) for every pattern, in the file's order."""
         for code, rules in self.rules.items():
-            if code in self._terms:
-                yield code, self._terms[code], None
             for pattern in rules.patterns:
-                yield code, pattern, pattern.pattern
+                yield code, pattern
 
     def combine(self, scores: dict[str, float], hits: list[RuleHit], factor: float = 1.0) -> dict[str, float]:
         """Scores raised by the hits (noisy-OR). In a framing context (`factor` < 1: a report, a
@@ -323,6 +322,11 @@ def _terms_and_patterns(entry: dict, where: str) -> tuple[tuple[str, ...], tuple
         except (re.error, TypeError) as error:
             raise RulesError(f"{where}: bad pattern {pattern!r}: {error}") from None
     return tuple(terms), tuple(compiled)
+
+
+def _tokens_of(folded: str) -> list[str]:
+    """The tokens of a diacritic-free normalised text (one space apart; a line break counts as one)."""
+    return folded.replace("\n", " ").split(" ") if folded else []
 
 
 def _is_word(text: str, position: int) -> bool:

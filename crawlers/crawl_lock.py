@@ -20,18 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-
-def process_start(pid: int) -> int | None:
-    """When the process started (clock ticks since boot, /proc/<pid>/stat field 22); None when there is
-    no such process, or it is a zombie (it has exited), or /proc cannot tell (not Linux)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[1].split()  # the command name, in parentheses, may hold spaces
-    if fields[0] in ("Z", "X"):
-        return None
-    return int(fields[19])
+from safewatch.processes import pid_alive, process_start
 
 
 @dataclass(frozen=True)
@@ -48,10 +37,10 @@ class Holder:
         reused by another process does not count). A holder on another host is assumed to run."""
         if self.host != socket.gethostname():
             return True
-        started = process_start(self.pid)
-        if started is None:
-            return _pid_alive(self.pid) and not Path("/proc").is_dir()  # no /proc: the pid alone
-        return self.process_start is None or started == self.process_start
+        if not pid_alive(self.pid):
+            return False
+        started = process_start(self.pid)  # None without /proc: the pid alone then
+        return started is None or self.process_start is None or started == self.process_start
 
     def describe(self) -> str:
         return f"pid {self.pid} on {self.host} since {self.since[:19].replace('T', ' ')}"
@@ -60,16 +49,6 @@ class Holder:
     def me(cls) -> Holder:
         return cls(os.getpid(), socket.gethostname(), datetime.now(UTC).isoformat(timespec="seconds"),
                    process_start(os.getpid()))
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def lock_path(folder: Path, source_id: str) -> Path:

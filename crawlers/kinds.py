@@ -46,7 +46,7 @@ def _resolve(reference: str):
 
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
-    Kind("html", "crawlers.spiders.forum:ForumSpider",
+    Kind("html", "crawlers.spiders.html:HtmlSpider",
          "listing + detail pages read with CSS rules (forums, news comments)", uses_rules=True,
          pages="crawlers.pages.forum", stays_on_site=True,
          default_max_depth=100),  # listings page after page ("next" links): a level per listing page

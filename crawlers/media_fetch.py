@@ -1,14 +1,14 @@
 """Fetches the media of indexed posts into the evidence store during the crawl (a Scrapy extension).
 
-The index pipeline sends POSTS_INDEXED after each bulk write, with the posts it wrote. For those
-with media_urls, the fetcher reads what their stored `media` already records (one mget per batch,
-only posts with media) and asks Scrapy for the rest: the same scheduler, robots.txt, download slots
-and delays as pages, at a lower priority, capped at SAFEWATCH_MAX_MEDIA_BYTES. Each answer is
-checked (index/storage/media.py), kept with EvidenceStore.save like a page, and recorded on the post once
-all of that post's media are settled: posts never wait for their media, and a post whose media
-cannot be fetched stays indexed with the reason recorded. On a re-crawl only what was never
-recorded, or failed in a way worth retrying, is fetched again; within one crawl an address shared
-by several posts is fetched once.
+The index pipeline sends POSTS_INDEXED after each bulk write, with the posts it wrote that have
+media_urls, each with what its stored `media` already recorded (the bulk write read it anyway, see
+index.storage.repository.BulkResult.stored_media). The fetcher asks Scrapy for the rest: the same
+scheduler, robots.txt, download slots and delays as pages, at a lower priority, capped at
+SAFEWATCH_MAX_MEDIA_BYTES. Each answer is checked (index/storage/media.py), kept with
+EvidenceStore.save like a page, and recorded on the post once all of that post's media are
+settled: posts never wait for their media, and a post whose media cannot be fetched stays indexed
+with the reason recorded. On a re-crawl only what was never recorded, or failed in a way worth
+retrying, is fetched again; within one crawl an address shared by several posts is fetched once.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from index.storage.evidence import EvidenceStore
 
 log = logging.getLogger(__name__)
 
-# Sent by crawlers.pipelines.IndexPipeline with posts=[{"id", "media_urls"}] written to the index.
+# Sent by crawlers.pipelines.IndexPipeline with posts=[{"id", "media_urls", "media"}] written to the index
+# ("media": what the post had recorded before this write, None for a new post).
 POSTS_INDEXED = object()
 WRITE_EVERY = 100  # posts whose media are settled, written in one bulk update
 PRIORITY = -10  # after the pages already waiting: posts first, their media next
@@ -74,18 +75,11 @@ class MediaFetcher:
         return self._repo
 
     def posts_indexed(self, posts: list[dict]) -> None:
-        wanted = {post["id"]: post["media_urls"] for post in posts
-                  if post.get("media_urls") and post["id"] not in self.posts}
-        if not wanted or self.limit <= 0:
+        if self.limit <= 0:
             return
-        try:
-            stored = self.repo.post_fields(list(wanted), ["media"])
-        except (ApiError, TransportError) as error:  # Elasticsearch unavailable: the next crawl fetches them
-            log.warning("media of %d post(s) not fetched now (stored media unreadable: %s)", len(wanted), error)
-            return
-        for post_id, media_urls in wanted.items():
-            if post_id in stored:
-                self._start(post_id, media_urls, stored[post_id].get("media"))
+        for post in posts:
+            if post.get("media_urls") and post["id"] not in self.posts:
+                self._start(post["id"], post["media_urls"], post.get("media"))
 
     def _start(self, post_id: str, media_urls: list[str], stored: list[dict] | None) -> None:
         to_fetch, recorded = media.plan(media_urls, stored, self.limit)

@@ -175,8 +175,8 @@ class IndexPipeline:
             return False
         self._count(result)
         self._reappeared([doc for doc in documents if doc["id"] in result.indexed_ids])
-        written = [{"id": doc["id"], "media_urls": doc["media_urls"]} for doc in documents
-                   if doc.get("media_urls") and doc["id"] in result.indexed_ids]
+        written = [{"id": doc["id"], "media_urls": doc["media_urls"], "media": result.stored_media.get(doc["id"])}
+                   for doc in documents if doc.get("media_urls") and doc["id"] in result.indexed_ids]
         if written and self.signals is not None:
             self.signals.send_catch_log(signal=POSTS_INDEXED, posts=written)
         return True

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from safewatch.config import PROJECT_ROOT, Config
 from safewatch.errors import SafeWatchError
+from safewatch.processes import pid_alive
 
 SERVER_PROJECT = PROJECT_ROOT / "index" / "node" / "server"
 NETTY_MODULE = "transport-netty4"
@@ -260,16 +261,6 @@ def _exit_code(pid: int) -> int | None:
     return os.waitstatus_to_exitcode(status) if done else None
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return not _is_zombie(pid)
-
-
 def stop(config: Config, *, timeout: float = 60.0, log=print) -> bool:
     """Stop the node SafeWatch started; True if one was running."""
     paths = NodePaths.for_config(config)
@@ -291,13 +282,6 @@ def stop(config: Config, *, timeout: float = 60.0, log=print) -> bool:
     paths.pid_file.unlink(missing_ok=True)
     log(f"Elasticsearch (pid {pid}) stopped.")
     return True
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
-    except (FileNotFoundError, IndexError):
-        return True
 
 
 def _tail(path: Path, lines: int = 30) -> str:

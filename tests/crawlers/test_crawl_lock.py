@@ -9,7 +9,8 @@ import sys
 import time
 from dataclasses import replace
 
-from crawlers.crawl_lock import CrawlLock, Holder, current_holder, lock_path, process_start
+from crawlers.crawl_lock import CrawlLock, Holder, current_holder, lock_path
+from safewatch.processes import process_start
 
 HOLD = """import sys, time
 from pathlib import Path

@@ -39,5 +39,5 @@ def test_unreadable_dates_are_none_never_a_guess(text):
     ("ae oi check this out, quá hay luôn", "mixed"),
     ("12345 !!!", "unknown"),
 ])
-def test_language(text, language):
+def test_the_language_of_a_post_is_detected_without_diacritics_too(text, language):
     assert detect_language(text) == language

@@ -19,7 +19,7 @@ from crawlers.pages import json_api
 from crawlers.pages import mastodon as api
 from crawlers.registry import SourceError, load_sources
 from crawlers.spiders.base import FOLLOW_OFF_STAT
-from crawlers.spiders.forum import ForumSpider
+from crawlers.spiders.html import HtmlSpider
 from crawlers.spiders.mastodon import MastodonSpider
 from safewatch.records import PostRecord
 from tests.crawlers.fixture_server import FixtureServer, Reply
@@ -47,9 +47,9 @@ def registry(tmp_path: Path, extra: str = "", start: str = ARTICLE) -> Path:
     return path
 
 
-def spider_for(tmp_path: Path, extra: str = "") -> ForumSpider:
+def spider_for(tmp_path: Path, extra: str = "") -> HtmlSpider:
     source = load_sources(registry(tmp_path, extra))[0]
-    return ForumSpider.from_crawler(get_crawler(ForumSpider), source=source, start_urls=list(source.start_urls))
+    return HtmlSpider.from_crawler(get_crawler(HtmlSpider), source=source, start_urls=list(source.start_urls))
 
 
 def test_a_wordpress_next_link_is_followed_unless_the_source_says_follow_false(tmp_path):

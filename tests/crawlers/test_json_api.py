@@ -185,7 +185,7 @@ def test_plain_text_list_indexes_epoch_milliseconds_and_template_quoting():
                            options=api.validate_options(options)) is None  # no URL at all
 
 
-def test_option_defaults():
+def test_options_get_their_defaults_and_cleaning_them_twice_changes_nothing():
     cleaned = api.validate_options({"fields": {"url": "u", "text": "t"}})
     assert cleaned == {"items": "", "fields": {"url": "u", "text": "t"}, "text_is_html": False, "next": None,
                        "max_pages": 10, "url_template": None}
@@ -234,7 +234,7 @@ JSON = {"Content-Type": "application/json; charset=utf-8"}
     # A web page: left to the generic check, which looks for the text on it.
     (200, {"Content-Type": "text/html"}, b"<p>anything</p>", None),
 ])
-def test_still_there(status, headers, body, expected):
+def test_still_there_reads_the_apis_answer_for_the_post(status, headers, body, expected):
     response = TextResponse(STILL_THERE_DOC["url"], status=status, headers=headers, body=body, encoding="utf-8")
     assert api.still_there(response, STILL_THERE_DOC) is expected
 

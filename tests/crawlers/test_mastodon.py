@@ -62,7 +62,7 @@ def test_public_timeline_is_read_to_the_end_through_the_link_header():
     assert all(r.kind == "mastodon" and r.source == "masto" and r.boosted_by is None for r in records)
 
 
-def test_status_fields():
+def test_a_status_becomes_a_record_with_its_link_author_time_and_text():
     record = _record("homework")
     assert record.url == f"{BASE}/@thaygiao_tuan/{FIXTURE.status('homework')['id']}"
     assert record.author == "thaygiao_tuan" and record.author_url == f"{BASE}/@thaygiao_tuan"
@@ -228,7 +228,7 @@ def test_option_mistakes_name_the_option(options, message):
     ("https://social.example.vn/users/linh/statuses/99", "https://social.example.vn/api/v1/statuses/99"),
     ("https://misskey.example/notes/9ab3", "https://misskey.example/notes/9ab3"),  # not Mastodon: the page
 ])
-def test_recheck_url(url, expected):
+def test_a_status_is_rechecked_through_the_instances_api(url, expected):
     assert api.recheck_url({"url": url}) == expected
 
 

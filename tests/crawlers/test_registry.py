@@ -68,7 +68,7 @@ def test_a_registry_that_is_not_utf8_is_named_with_its_line(tmp_path):
     assert crawl.returncode == 1 and "Traceback" not in crawl.stderr and "not UTF-8 text" in crawl.stderr
 
 
-def test_sources_commands(tmp_path):
+def test_sources_list_show_and_check_from_the_command_line(tmp_path):
     run = [sys.executable, "-m", "safewatch", "sources"]
     listed = subprocess.run([*run, "list"], capture_output=True, text=True)
     assert "demo-forum" in listed.stdout and "demo-feed" in listed.stdout

@@ -331,7 +331,7 @@ def test_registry_entry_of_kind_xenforo(tmp_path):
     (TEEN_THREAD + "page-2", 1004, 200, None),  # may be on an earlier page
     (TEEN_THREAD, 1003, 503, True),  # there, whatever the status says
 ])
-def test_still_there(path, post, status, expected):
+def test_still_there_finds_the_post_on_its_thread_page_or_says_gone_or_unknown(path, post, status, expected):
     doc = {"url": f"{BASE}/posts/{post}/", "text": "…", "content_hash": "0" * 64}
     assert still_there(_page(path, status=status), doc) is expected
 

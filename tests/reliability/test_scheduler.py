@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.crawl_lock import current_holder, lock_path, process_start
+from crawlers.crawl_lock import current_holder, lock_path
+from safewatch.processes import process_start
 from tests.crawlers.fixture_server import FixtureServer, Reply
 from tests.reliability.conftest import EXPECTED_POSTS, REGISTRY, SlowForum
 

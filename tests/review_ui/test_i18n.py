@@ -177,7 +177,7 @@ def test_messages_flashed_by_the_views_follow_the_language(site, browse):
     assert page.xpath("string(//p[contains(@class, 'flash-error')])") == "Không thể tự khóa tài khoản của mình."
 
 
-def test_plurals(site, browse):
+def test_counts_take_the_plural_form_of_each_language(site, browse):
     def count(client, query: str) -> list[str]:
         return page_of(client.get(f"/search?{query}")).xpath("string(//p[@class='count'])").split()[:2]
     client = browse("an", "en")

@@ -265,7 +265,7 @@ def test_a_post_without_token_is_refused(config, people):
     assert people.get_notice(notice["notice_id"]).source["status"] == "approved"
 
 
-def test_countdown_words(app):
+def test_the_deadline_countdown_reads_in_words_in_both_languages(app):
     from review_ui.display import countdown, safe_href
     now = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
     with app.test_request_context():  # Vietnamese, the default

@@ -143,7 +143,7 @@ def test_bad_periods_are_refused_with_a_message(app, people):
     assert response.status_code == 200 and "01/10/2026 – 31/10/2026" in response.get_data(as_text=True)
 
 
-def test_pdf_report(app, history):
+def test_the_report_pdf_uses_liberation_serif_and_holds_no_script_or_link_actions(app, history):
     response = signed_in(app, "chief").get("/reports/report.pdf?period=month&date=2026-10-15")
     pdf = response.data
     assert response.mimetype == "application/pdf" and pdf.startswith(b"%PDF") and b"LiberationSerif" in pdf

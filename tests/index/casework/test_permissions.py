@@ -97,7 +97,7 @@ def test_a_returned_draft_is_not_approved_before_its_drafter_revises_it():
 
 @pytest.mark.parametrize(("who", "allowed"), [("drafter (reviewer)", True), ("supervisor", True), ("admin", True),
                                               ("analyst", False), ("re-check", False), ("bare name", False)])
-def test_who_drafts(who, allowed):
+def test_reviewers_supervisors_and_admins_draft_notices_others_do_not(who, allowed):
     assert can(ACTORS[who], "draft") is allowed
 
 

@@ -157,3 +157,17 @@ def test_recrawl_counts_new_unchanged_and_edited_and_keeps_earlier_text(repo):
     assert [v["text"] for v in post["previous_versions"]] == ["bán kẹo"]
     rescored = repo.bulk_upsert_posts([crawled("bán kẹo ngọt cho bé", {"drugs": 0.3})])
     assert rescored.refreshed == 1 and repo.get_post(post_id_for(url)).source["scores"] == {"drugs": 0.3}
+
+
+def test_a_recrawl_reports_the_media_its_posts_already_recorded(repo):
+    """The crawl's media fetcher goes on from what a post recorded of its media, which the upsert read
+    anyway: new posts report none, stored ones what they hold (their crawl fields never replace it)."""
+    from safewatch.records import content_hash
+    recorded, fresh = "http://f.example/t/7#post-7", "http://f.example/t/7#post-8"
+    media = [{"url": "http://f.example/a.png", "sha256": "ab" * 32, "captured_at": "2026-11-20T00:00:00+00:00"}]
+    post = _doc(recorded, "ảnh", content_hash=content_hash("ảnh"), media_urls=[media[0]["url"]])
+    assert repo.bulk_upsert_posts([post]).stored_media == {}
+    repo.bulk_update_posts([(post_id_for(recorded), {"media": media})])
+    again = repo.bulk_upsert_posts([post, _doc(fresh, "mới", media_urls=["http://f.example/b.png"])])
+    assert again.stored_media == {post_id_for(recorded): media}
+    assert repo.get_post(post_id_for(recorded)).source["media"] == media

@@ -12,6 +12,7 @@ from classifier.corpus import load_seed
 from classifier.model import text_views
 from classifier.normalize import fold, normalize, normalize_many, views, views_many
 from classifier.rules import CategoryRules, ContextFrame, WatchRules
+from tests.classifier.rule_reference import as_tuples, reference_frames, reference_hits
 
 TRICKY = [
     "", "   ", "\n\n", "gọi 0912", "345 678 nha", "http://a.example/x", "y z", "m.a", "t.u.y",
@@ -51,6 +52,25 @@ def test_batch_vectorizers_equal_scikit_learn(classifier):
         reference = TfidfVectorizer.transform(vectorizer, matrix[:, column])
         assert fast.shape == reference.shape and fast.nnz == reference.nnz, name
         assert abs(fast - reference).max() < 1e-12, name
+
+
+def test_a_vectorizer_fitted_again_forgets_what_it_counted_before():
+    from classifier.tfidf import BatchTfidfVectorizer
+    for settings in ({"ngram_range": (1, 2)}, {"analyzer": "char_wb", "ngram_range": (2, 4)}):
+        vectorizer = BatchTfidfVectorizer(sublinear_tf=True, **settings).fit(["ma túy giá rẻ", "kẹo vui"])
+        vectorizer.transform(["ma túy giá rẻ kẹo"])  # tokens now remembered with the first vocabulary
+        vectorizer.fit(["kẹo vui cho học sinh", "giá rẻ", "ma túy đá"])
+        texts = ["ma túy giá rẻ kẹo", "học sinh vui", "x"]
+        fast, reference = vectorizer.transform(texts), TfidfVectorizer.transform(vectorizer, texts)
+        assert fast.shape == reference.shape and abs(fast - reference).max() < 1e-12, settings
+
+
+def test_settings_the_fast_transform_does_not_know_use_scikit_learns():
+    from classifier.tfidf import BatchTfidfVectorizer
+    texts = ["ma túy giá rẻ", "kẹo vui kẹo", "giá rẻ"]
+    for settings in ({"binary": True}, {"norm": "l1"}, {"use_idf": False}, {"ngram_range": (1, 3)}):
+        vectorizer = BatchTfidfVectorizer(**settings).fit(texts)
+        assert abs(vectorizer.transform(texts) - TfidfVectorizer.transform(vectorizer, texts)).max() < 1e-12
 
 
 def test_calibrated_probabilities_are_the_sigmoid_of_each_models_decision(classifier):
@@ -155,14 +175,15 @@ def test_rule_terms_by_token_equal_the_regexes():
         "soi kèo vip soi kèo vip", "nạp đầu x2 nạp đầu x2 ngay", "không cần giấy tờ, bao ăn ở"]
     folded = views_many(texts)[1]
     by_token = shipped.match_tokens_many([text.split(" ") if text else [] for text in folded])
-    assert by_token == shipped.match_folded_many(folded)
+    assert as_tuples(by_token) == reference_hits(shipped, folded)
+    assert shipped.match_folded_many(folded) == by_token
     assert sum(map(len, by_token)) > 20
     overlapping = WatchRules({"drugs": CategoryRules(0.6, ("xa yb", "xa yb zc", "yb zc"), ()),
                               "scam": CategoryRules(0.5, ("yb", "zc xa"), (re.compile(r"yb zc"),))})
     texts = ["xa yb zc xa yb", "yb zc xa yb zc", "xa", "", "zc xa yb zc yb", "xa, yb"]
     folded = [fold(text) for text in normalize_many(texts)]
     hits = overlapping.match_tokens_many([text.split(" ") if text else [] for text in folded])
-    assert hits == overlapping.match_folded_many(folded) and len(hits[0]) == 6
+    assert as_tuples(hits) == reference_hits(overlapping, folded) and len(hits[0]) == 6
 
 
 def test_fused_predictions_equal_the_pipelines(classifier):
@@ -183,6 +204,7 @@ def test_context_frames_by_token_equal_the_regexes():
         "cười chết mất, nạp 50k nhận quà", "phải làm", "phải làm sao"]
     folded = views_many(texts)[1]
     by_token = shipped.contexts_many(folded_tokens=[text.split(" ") if text else [] for text in folded])
+    assert [set(context.frames) for context in by_token] == reference_frames(shipped, folded)
     assert by_token == shipped.contexts_many(folded_texts=folded)
     assert sum(bool(context.frames) for context in by_token) > 20 and any(c.disclosure for c in by_token)
     # Terms sharing first tokens, one inside another, at the end of a text or cut by its end.
@@ -192,7 +214,7 @@ def test_context_frames_by_token_equal_the_regexes():
     texts = ["xa yb zc xa yb", "xa", "yb zc xa", "yb zc", "xa yb zc", "q1 xa", "zc", "", "xa, yb", "yb zc xa yb"]
     folded = [fold(text) for text in normalize_many(texts)]
     by_token = frames.contexts_many(folded_tokens=[text.split(" ") if text else [] for text in folded])
-    assert by_token == frames.contexts_many(folded_texts=folded)
+    assert [set(context.frames) for context in by_token] == reference_frames(frames, folded)
     assert [c.frames for c in by_token] == [("a", "b", "c"), (), ("a", "b"), ("a",), ("a", "b"), ("c",), (), (),
                                             ("a",), ("a", "b", "c")]
 

@@ -1,5 +1,5 @@
-"""HTML listing + detail pages (forums): follows sub-forums, thread lists and pages with the
-source's CSS rules; hands every post on."""
+"""Kind `html`: listing and detail pages read with the source's CSS rules (forums, news comments,
+any page of posts): follows sub-forums, thread lists and pages; hands every post on."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from crawlers.pages.forum import page_links, thread_page
 from crawlers.spiders.base import SourceSpider, count_unaccounted
 
 
-class ForumSpider(SourceSpider):
+class HtmlSpider(SourceSpider):
     name = "html"
 
     def parse(self, response):
