@@ -42,7 +42,8 @@ def _render(post_id: str, entered: dict | None = None, status: int = 200):
                            categories=CATEGORIES, category_keys=CATEGORY_KEYS, can_decide=can_decide,
                            can_reopen=can_reopen, related=related, entered=entered,
                            decidable_related=decidable_related(related),
-                           events=repository().events_for(post_id), break_due=track_exposure()), status
+                           events=repository().events_for(post_id, current=source),
+                           break_due=track_exposure()), status
 
 
 # The key of each category in the decision form, in taxonomy order: 1-9, 0, then Shift+1-4.

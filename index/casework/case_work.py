@@ -77,7 +77,9 @@ def _decide_one(repo: Repository, post_id: str, case: dict, actor: Actor, *, now
 
 
 def timeline(repo: Repository, case: dict, *, limit: int = MAX_TIMELINE) -> list[dict]:
-    """The audit events of the case and of everything in it, oldest first."""
+    """The audit events of the case and of everything in it, oldest first (a decision made a moment
+    ago included: decisions are not refreshed at once)."""
+    repo.catch_up()
     should: list[dict] = [{"term": {"case_id": case["id"]}}]
     for kind, field in cases.EVENT_FIELDS.items():
         ids = [item["id"] for item in case.get("items", []) if item["kind"] == kind]

@@ -62,9 +62,11 @@ def check_allowed(current: str, target: str) -> None:
 
 def transition(repo: Repository, post_id: str, target: str, *, actor: str, reason: Reason | str = "",
                request_id: str | None = None, fields: dict | None = None,
-               expected: StoredDoc | None = None, now: datetime | None = None) -> dict:
+               expected: StoredDoc | None = None, now: datetime | None = None, refresh: bool = True) -> dict:
     """Move one post to `target`; returns the new document. Raises TransitionError when the change
-    is not allowed and ConcurrentChange when someone else changed the post since it was read."""
+    is not allowed and ConcurrentChange when someone else changed the post since it was read.
+    `refresh` False (a reviewer's decision): searches see the change within a second, not at once
+    (index.storage.repository.Repository's note)."""
     now = now or datetime.now(UTC)
     stored = expected or repo.get_post(post_id)
     current = stored.source.get("status", "collected")
@@ -73,12 +75,12 @@ def transition(repo: Repository, post_id: str, target: str, *, actor: str, reaso
         raise ConcurrentChange("Post is being reviewed by %(reviewer)s.", reviewer=stored.source.get("claimed_by"))
     updated = {**stored.source, **(fields or {}), "status": target, "status_changed_at": now.isoformat()}
     try:
-        repo.replace_post(stored, updated)
+        repo.replace_post(stored, updated, refresh=refresh)
     except VersionConflict:
         raise ConcurrentChange("Someone else changed this post at the same time; reload and try again.") from None
     repo.append_event({"post_id": post_id, "action": "status_change", "actor": actor,
                        "at": now.isoformat(), "from_status": current, "to_status": target,
-                       **event_fields(reason), "request_id": request_id})
+                       **event_fields(reason), "request_id": request_id}, refresh=refresh)
     return updated
 
 
@@ -214,12 +216,14 @@ def decide(repo: Repository, post_id: str, *, reviewer: str, confirm: bool, cate
               "follow_up": follow_up if confirm else None}
     if follow_up == "investigation":
         fields["referred_at"] = now.isoformat()
+    # The busiest write of all (every reviewer, every minute or two): not refreshed at once. The queue
+    # reads each candidate again by id; reports and timelines catch up before they read.
     updated = transition(repo, post_id, target, actor=reviewer, reason=note, request_id=request_id,
-                         expected=stored, now=now, fields=fields)
+                         expected=stored, now=now, fields=fields, refresh=False)
     if follow_up == "investigation":
         repo.append_event({"post_id": post_id, "action": "referred_to_investigation", "actor": reviewer,
                            "at": now.isoformat(), "reason": note, "request_id": request_id,
-                           "details": {"categories": categories, "severity": fields["severity"]}})
+                           "details": {"categories": categories, "severity": fields["severity"]}}, refresh=False)
     return updated
 
 

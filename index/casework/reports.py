@@ -146,6 +146,7 @@ def percentile(values: list[float], percent: float) -> float | None:
 
 
 def figures(repo: Repository, period: Period, now: datetime) -> Figures:
+    repo.catch_up()  # a decision made a moment ago counts (decisions are not refreshed at once)
     start, end = datetime.fromisoformat(period.start_iso), datetime.fromisoformat(period.end_iso)
     cutoff = min(now, end)
     window = {"gte": period.start_iso, "lt": period.end_iso}

@@ -102,9 +102,23 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+# Searches see a write that was not refreshed at once within the refresh interval (1 s); this leaves room.
+RECENT_SECONDS = 5.0
+
+
+def _seconds_since(moment: str) -> float:
+    try:
+        return (datetime.now(UTC) - datetime.fromisoformat(moment)).total_seconds()
+    except (TypeError, ValueError):
+        return 0.0  # unreadable: treat as recent (refresh, then read)
+
+
 class Repository:
-    """Single-document writes (decisions, events, notices, users) refresh at once, so the next page
-    a person opens shows them; they are few. Bulk ingest does not."""
+    """Single-document writes (claims, notices, users, most events) refresh at once, so the next page
+    a person opens shows them; they are few. Bulk ingest does not, and neither does a reviewer's
+    decision (the busiest write, made by every reviewer every minute or two): pages that count or
+    list decisions (reports, case timelines) call `catch_up()` before they read; anything read by id
+    is current anyway."""
 
     def __init__(self, client: Elasticsearch, prefix: str, *, spool_dir: Path | None = None) -> None:
         self.client = client
@@ -149,6 +163,11 @@ class Repository:
 
     def refresh(self) -> None:
         self.client.indices.refresh(index=f"{self.prefix}-*")
+
+    def catch_up(self) -> None:
+        """Make every write so far visible to searches of posts, events and notices (before counting
+        or listing what was just decided). Cheap when nothing is pending."""
+        self.client.indices.refresh(index=[self.posts, self.events, self.notices])
 
     # ---- posts -------------------------------------------------------------------------------
 
@@ -247,9 +266,10 @@ class Repository:
     def get_post(self, post_id: str) -> StoredDoc:
         return self._get(self.posts, post_id, PostNotFound)
 
-    def replace_post(self, stored: StoredDoc, source: dict) -> StoredDoc:
-        """Write `source` only if the post is unchanged since `stored` was read; returns what was written."""
-        return self._replace(self.posts, stored, source)
+    def replace_post(self, stored: StoredDoc, source: dict, *, refresh: bool = True) -> StoredDoc:
+        """Write `source` only if the post is unchanged since `stored` was read; returns what was written.
+        `refresh` False: searches see it within a second (see the class's note)."""
+        return self._replace(self.posts, stored, source, refresh=refresh)
 
     def post_fields(self, post_ids: list[str], fields: list[str]) -> dict[str, dict]:
         """{post id: {field: value}} of the stored posts among `post_ids` (missing ones left out)."""
@@ -269,10 +289,10 @@ class Repository:
             raise missing(doc_id) from None
         return StoredDoc(hit["_id"], hit["_source"], hit["_seq_no"], hit["_primary_term"])
 
-    def _replace(self, index: str, stored: StoredDoc, source: dict) -> StoredDoc:
+    def _replace(self, index: str, stored: StoredDoc, source: dict, *, refresh: bool = True) -> StoredDoc:
         try:
             written = self.client.index(index=index, id=stored.id, document=source, if_seq_no=stored.seq_no,
-                                        if_primary_term=stored.primary_term, refresh=True)
+                                        if_primary_term=stored.primary_term, refresh=refresh)
         except ConflictError:
             raise VersionConflict(stored.id) from None
         except ApiError as error:
@@ -423,15 +443,16 @@ class Repository:
 
     # ---- events (append-only) -----------------------------------------------------------------
 
-    def append_event(self, event: dict) -> str:
+    def append_event(self, event: dict, *, refresh: bool = True) -> str:
         """Append to the audit trail. The change it records has already been written, so the event
-        must not be lost: if Elasticsearch cannot take it now, it waits in the spool (replay_events)."""
+        must not be lost: if Elasticsearch cannot take it now, it waits in the spool (replay_events).
+        `refresh` False: searches see it within a second (see the class's note)."""
         event_id = str(uuid.uuid4())
         # Where the request came from (set by the review UI for the request it handles) wins over the
         # caller's request_id: a client cannot choose what the trail records as the server's id.
         document = {"at": _now(), **event, **origin.current_fields()}
         try:
-            self.client.create(index=self.events, id=event_id, document=document, refresh=True)
+            self.client.create(index=self.events, id=event_id, document=document, refresh=refresh)
         except (TransportError, ApiError) as error:
             status = getattr(getattr(error, "meta", None), "status", None)
             if self.spool_dir is None or (status is not None and status not in (403, 429) and status < 500):
@@ -474,7 +495,14 @@ class Repository:
                                 preserve_order=True):
             yield hit["_source"]
 
-    def events_for(self, post_id: str) -> list[dict]:
+    def events_for(self, post_id: str, *, current: dict | None = None) -> list[dict]:
+        """The post's audit events, oldest first, a decision made a moment ago included. A decision's
+        event is not refreshed at once, so the events are refreshed first, unless `current` (the post
+        as the caller just read it by id) shows no change of status in the last few seconds: a post
+        page, opened at every "next", then reads without a refresh."""
+        changed = (current or {}).get("status_changed_at")
+        if current is None or (changed and _seconds_since(changed) < RECENT_SECONDS):
+            self.client.indices.refresh(index=self.events)
         response = self.client.search(index=self.events, query={"term": {"post_id": post_id}},
                                       sort=[{"at": "asc"}], size=1000)
         return [h["_source"] for h in response["hits"]["hits"]]

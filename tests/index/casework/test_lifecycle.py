@@ -212,3 +212,31 @@ def test_decision_records_severity_and_next_step(repo, flagged_post):
                                follow_up="investigation", note="liên quan vụ việc khác")
     assert decided["severity"] == 5 and decided["follow_up"] == "investigation" and decided["referred_at"]
     assert "referred_to_investigation" in [e["action"] for e in repo.events_for(flagged_post)]
+
+
+def test_a_decision_is_read_back_at_once_where_it_is_counted_or_listed_though_not_refreshed(repo):
+    """A decision is the busiest write, so it is not refreshed at once. With the scheduled refresh off
+    (searches would never see it by themselves): the reviewer's next claim skips it, the post's
+    history and the period report include it, and its event is there for the case timeline."""
+    from index.casework.periods import period
+    from index.casework.reports import build_report
+    now = datetime.now(UTC)
+    urls = [f"http://f.example/now/{n}" for n in range(2)]
+    repo.bulk_upsert_posts([{"id": post_id_for(u), "url": u, "text": "x", "status": "flagged", "labels": ["drugs"],
+                             "priority": 1.0 + n, "collected_at": now.isoformat()} for n, u in enumerate(urls)])
+    repo.refresh()
+    first, second = map(post_id_for, urls)
+    this_month = period("month", now.date())
+    before = build_report(repo, this_month).figures
+    for index in (repo.posts, repo.events):
+        repo.client.indices.put_settings(index=index, settings={"index.refresh_interval": "-1"})
+    held = lifecycle.claim_next(repo, reviewer="lan")
+    lifecycle.decide(repo, held["id"], reviewer="lan", confirm=True, categories=["drugs"])
+    unseen = repo.client.search(index=repo.posts, query={"term": {"status": "confirmed"}})["hits"]["total"]["value"]
+    assert unseen == 0  # not refreshed: a plain search does not see it yet
+    after = build_report(repo, this_month).figures
+    assert (after.reviewed, after.confirmed) == (before.reviewed + 1, before.confirmed + 1)
+    other = {first, second} - {held["id"]}
+    assert lifecycle.claim_next(repo, reviewer="lan")["id"] in other
+    current = repo.get_post(held["id"]).source
+    assert [e["to_status"] for e in repo.events_for(held["id"], current=current)] == ["in_review", "confirmed"]
