@@ -65,8 +65,8 @@ def transition(repo: Repository, post_id: str, target: str, *, actor: str, reaso
                expected: StoredDoc | None = None, now: datetime | None = None, refresh: bool = True) -> dict:
     """Move one post to `target`; returns the new document. Raises TransitionError when the change
     is not allowed and ConcurrentChange when someone else changed the post since it was read.
-    `refresh` False (a reviewer's decision): searches see the change within a second, not at once
-    (index.storage.repository.Repository's note)."""
+    `refresh` False (a reviewer's decision): searches see the change and its event within a second,
+    not at once (index.storage.repository.Repository's note)."""
     now = now or datetime.now(UTC)
     stored = expected or repo.get_post(post_id)
     current = stored.source.get("status", "collected")
@@ -101,11 +101,12 @@ def held_post(repo: Repository, reviewer: str, *, now: datetime | None = None,
 
 
 def claim(repo: Repository, post_id: str, *, reviewer: str, request_id: str | None = None,
-          now: datetime | None = None) -> dict:
+          now: datetime | None = None, holds_none: bool = False) -> dict:
     """A reviewer takes a flagged post (or one whose claim expired) for CLAIM_DURATION. A reviewer holds
     at most one post: while they hold another, AlreadyHolding names it. Two claims made at the same
     instant by one reviewer (two tabs) cannot both stay: each checks after its write and gives its post
-    back when it sees another one held."""
+    back when it sees another one held. `holds_none`: the caller has just seen that the reviewer holds
+    no post (claim_next), so only the check after the write is made."""
     now = now or datetime.now(UTC)
     stored = repo.get_post(post_id)
     if stored.source.get("status") == "in_review" and stored.source.get("claimed_by") == reviewer \
@@ -116,7 +117,8 @@ def claim(repo: Repository, post_id: str, *, reviewer: str, request_id: str | No
         # Decided by someone else since the queue was read (or never flagged): reopening a decision is
         # index.casework.lifecycle.reopen, never a claim.
         raise ConcurrentChange("This post is not waiting for review (%(status)s).", status=status)
-    _refuse_second_claim(repo, reviewer, post_id, now)
+    if not holds_none:
+        _refuse_second_claim(repo, reviewer, post_id, now)
     updated = transition(repo, post_id, "in_review", actor=reviewer, reason=audit_reasons.reason("claimed_for_review"),
                          request_id=request_id, expected=stored, now=now,
                          fields={"claimed_by": reviewer, "claim_expires_at": (now + CLAIM_DURATION).isoformat()})
@@ -167,7 +169,8 @@ def claim_next(repo: Repository, *, reviewer: str, request_id: str | None = None
             post = order.pop(0)
             tried.append(post["id"])
             try:
-                return {"id": post["id"], **claim(repo, post["id"], reviewer=reviewer, request_id=request_id, now=now)}
+                return {"id": post["id"], **claim(repo, post["id"], reviewer=reviewer, request_id=request_id, now=now,
+                                                  holds_none=True)}
             except ConcurrentChange:
                 # Someone took it a moment earlier: everyone who lost it would now write to the same next
                 # post, and all but one lose again. Each loser goes on from a place of their own instead.

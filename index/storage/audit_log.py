@@ -67,7 +67,8 @@ class AuditPage:
 
 
 def read(repo: Repository, query: AuditQuery, *, size: int = PAGE_SIZE) -> AuditPage:
-    """One page of the events `query` selects, newest first."""
+    """One page of the events `query` selects, newest first (what happened a moment ago included)."""
+    repo.catch_up()
     actions = {"terms": {"field": "action", "size": 200, "order": {"_key": "asc"}}}
     response = repo.search_events(query.elasticsearch_query(), sort=[{"at": "desc"}], size=size,
                                   offset=(query.page - 1) * size,
@@ -80,6 +81,7 @@ def read(repo: Repository, query: AuditQuery, *, size: int = PAGE_SIZE) -> Audit
 
 def export(repo: Repository, query: AuditQuery, *, limit: int = EXPORT_LIMIT) -> Iterator[dict]:
     """Every event `query` selects (up to `limit`), newest first, beyond the page window."""
+    repo.catch_up()
     for sent, event in enumerate(repo.scan_events(query.elasticsearch_query(), sort=[{"at": "desc"}])):
         if sent >= limit:
             return

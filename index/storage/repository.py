@@ -30,6 +30,7 @@ from index.storage.queries import (
 )
 from safewatch import near_duplicates
 from safewatch.errors import SafeWatchError
+from safewatch.statuses import DECIDED_STATUSES
 
 MAX_VERSIONS = 10  # earlier texts kept per post
 
@@ -498,10 +499,12 @@ class Repository:
     def events_for(self, post_id: str, *, current: dict | None = None) -> list[dict]:
         """The post's audit events, oldest first, a decision made a moment ago included. A decision's
         event is not refreshed at once, so the events are refreshed first, unless `current` (the post
-        as the caller just read it by id) shows no change of status in the last few seconds: a post
-        page, opened at every "next", then reads without a refresh."""
+        as the caller just read it by id) shows it was not decided in the last few seconds: a post
+        page, opened at every "next" on a post just claimed (a claim is refreshed at once), then
+        reads without a refresh."""
         changed = (current or {}).get("status_changed_at")
-        if current is None or (changed and _seconds_since(changed) < RECENT_SECONDS):
+        if current is None or (current.get("status") in DECIDED_STATUSES and changed
+                               and _seconds_since(changed) < RECENT_SECONDS):
             self.client.indices.refresh(index=self.events)
         response = self.client.search(index=self.events, query={"term": {"post_id": post_id}},
                                       sort=[{"at": "asc"}], size=1000)
