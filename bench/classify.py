@@ -129,7 +129,7 @@ def forget_seen_text(classifier: Classifier) -> None:
     from classifier import normalize
     normalize.forget_seen()
     if classifier._fused is not None:
-        classifier._fused._cache.clear()
+        classifier._fused.forget_tokens()
 
 
 def transformer_speed(config: Config, posts: list[str]) -> None:

@@ -111,15 +111,21 @@ class Block:
 class TokenCounts:
     """Count matrices of tokenised texts for some blocks. `views(token)` gives the token's views (a
     tuple); each block reads the one at its `view`. What a block needs of a token is kept per
-    distinct token (`info(token)`: (views, columns of block 1, columns of block 2, ...))."""
+    distinct token: (views, columns of block 1, columns of block 2, ...)."""
 
     def __init__(self, blocks: list[Block], views: Callable[[str], tuple[str, ...]]) -> None:
         self.blocks = blocks
         self.views = views
         self._cache: dict[str, tuple] = {}
 
-    def info(self, token: str) -> tuple:
-        return self._cache[token]
+    def forget(self) -> None:
+        self._cache.clear()
+
+    def views_of(self, docs: list[list[str]], view: int) -> list[list[str]]:
+        """Each tokenised text with every token replaced by its view number `view`."""
+        self.remember(set(chain.from_iterable(docs)))
+        cache = self._cache
+        return [[cache[token][0][view] for token in doc] for doc in docs]
 
     def remember(self, tokens) -> None:
         cache = self._cache
