@@ -42,6 +42,17 @@ class IngestResult:
     waiting_because: str = ""  # why documents were spooled: one of WAITING_REASONS ("" when none were)
     stored_media: dict[str, list] = field(default_factory=dict)  # BulkResult.stored_media of the posts written
 
+    def add_outcome(self, other: IngestResult) -> None:
+        """Add what another write did to each post (created, updated, ...) to these figures; how many
+        were written counts as indexed or replayed, and why some wait, are the caller's to add."""
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rescored += other.rescored
+        self.rejected.extend(other.rejected)
+        self.indexed_ids |= other.indexed_ids
+        self.stored_media.update(other.stored_media)
+
 
 # Why documents wait in the spool, as the crawl summary and `index replay` say it.
 WAITING_REASONS = {
@@ -90,13 +101,7 @@ class Ingestor:
             documents = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
             result, retry = self._send(documents)
             total.replayed += result.indexed
-            total.created += result.created
-            total.updated += result.updated
-            total.unchanged += result.unchanged
-            total.rescored += result.rescored
-            total.rejected.extend(result.rejected)
-            total.indexed_ids |= result.indexed_ids
-            total.stored_media.update(result.stored_media)
+            total.add_outcome(result)
             total.waiting_because = result.waiting_because or total.waiting_because
             if retry:
                 self._write_file(path, retry)  # same name: keeps its place in the order
@@ -112,13 +117,7 @@ class Ingestor:
         for delay in (*BACKOFF_SECONDS, None):
             result, retry, transient = self._send_once(pending)
             total.indexed += result.indexed
-            total.created += result.created
-            total.updated += result.updated
-            total.unchanged += result.unchanged
-            total.rescored += result.rescored
-            total.rejected.extend(result.rejected)
-            total.indexed_ids |= result.indexed_ids
-            total.stored_media.update(result.stored_media)
+            total.add_outcome(result)
             total.waiting_because = result.waiting_because
             if not retry or not transient or delay is None:
                 return total, retry
