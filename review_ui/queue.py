@@ -10,7 +10,17 @@ from flask_babel import gettext, ngettext
 
 from index.casework import lifecycle
 from index.storage.queries import QueryError
-from index.storage.review_queue import AGES, SORTS, QueueRequest, age_of, max_label_severity, page_body, read_page
+from index.storage.review_queue import (
+    AGES,
+    REVIEW_FIELDS,
+    SORTS,
+    QueueRequest,
+    age_of,
+    as_stored_now,
+    max_label_severity,
+    page_body,
+    read_page,
+)
 from review_ui.language import error_text
 from review_ui.security import landing_url, login_required, repository
 from review_ui.wellbeing import track_exposure
@@ -35,12 +45,14 @@ def queue():
         flash(error_text(error), "error")
         asked, status = QueueRequest(), 400
     now = datetime.now(UTC)
-    posts, facets = read_page(repository().review_queue_page(page_body(asked, now=now)))
+    repo = repository()
+    posts, facets = read_page(repo.review_queue_page(page_body(asked, now=now)))
+    posts = as_stored_now(posts, repo.post_fields([post["id"] for post in posts], list(REVIEW_FIELDS)))
     for post in posts:
         post["age_text"] = age_text(age_of(post, now))
         post["label_severity"] = max_label_severity(post)
         post["held"] = post.get("status") == "in_review" and (post.get("claim_expires_at") or "") > now.isoformat()
-    held = lifecycle.held_post(repository(), g.user["username"], now=now)
+    held = lifecycle.held_post(repo, g.user["username"], now=now)
     return render_template("queue/list.html", posts=posts, asked=asked, facets=facets, ages=AGES, sorts=SORTS,
                            held=held, categories=CATEGORIES, break_due=track_exposure()), status
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from index.casework import audit_reasons, permissions
 from index.casework.audit_reasons import Reason, event_fields
 from index.casework.permissions import Actor
-from index.storage.repository import PostNotFound, Repository, StoredDoc, VersionConflict
+from index.storage.repository import PostNotFound, Repository, StoredDoc, VersionConflict, new_event_id
 from safewatch.errors import SafeWatchError
 from safewatch.statuses import DECIDED_STATUSES, STATUSES, TRANSITIONS, WAITING_STATUSES  # noqa: F401  (re-exported)
 from safewatch.taxonomy import max_severity
@@ -65,7 +65,7 @@ def transition(repo: Repository, post_id: str, target: str, *, actor: str, reaso
                expected: StoredDoc | None = None, now: datetime | None = None, refresh: bool = True) -> dict:
     """Move one post to `target`; returns the new document. Raises TransitionError when the change
     is not allowed and ConcurrentChange when someone else changed the post since it was read.
-    `refresh` False (a reviewer's decision): searches see the change and its event within a second,
+    `refresh` False (a claim, a decision): searches see the change and its event within a second,
     not at once (index.storage.repository.Repository's note)."""
     now = now or datetime.now(UTC)
     stored = expected or repo.get_post(post_id)
@@ -73,64 +73,107 @@ def transition(repo: Repository, post_id: str, target: str, *, actor: str, reaso
     check_allowed(current, target)
     if current == target == "in_review" and not _claim_expired(stored.source, now):
         raise ConcurrentChange("Post is being reviewed by %(reviewer)s.", reviewer=stored.source.get("claimed_by"))
-    updated = {**stored.source, **(fields or {}), "status": target, "status_changed_at": now.isoformat()}
+    event_id = new_event_id()  # named in the post, so its page reads the event by id before a search sees it
+    updated = {**stored.source, **(fields or {}), "status": target, "status_changed_at": now.isoformat(),
+               "status_event_id": event_id}
     try:
         repo.replace_post(stored, updated, refresh=refresh)
     except VersionConflict:
         raise ConcurrentChange("Someone else changed this post at the same time; reload and try again.") from None
     repo.append_event({"post_id": post_id, "action": "status_change", "actor": actor,
                        "at": now.isoformat(), "from_status": current, "to_status": target,
-                       **event_fields(reason), "request_id": request_id}, refresh=refresh)
+                       **event_fields(reason), "request_id": request_id}, refresh=refresh, event_id=event_id)
     return updated
 
 
 def held_post(repo: Repository, reviewer: str, *, now: datetime | None = None,
               other_than: str | None = None) -> dict | None:
-    """The post `reviewer` holds (claimed, claim not expired), or None; a reviewer holds at most one."""
+    """The post `reviewer` holds (claimed, claim not expired), or None; a reviewer holds at most one.
+    Read by id (the reviewer's hold record, then the post), so a claim made a moment ago counts."""
     now = now or datetime.now(UTC)
+    return _held(repo, reviewer, repo.get_hold(reviewer), now, other_than)
+
+
+def _held(repo: Repository, reviewer: str, hold: StoredDoc | None, now: datetime,
+          other_than: str | None) -> dict | None:
+    if hold is None:  # never held a post since holds were recorded: look for a claim made before
+        return _held_before_holds(repo, reviewer, now, other_than)
+    post_id = hold.source.get("post_id")
+    if not post_id or post_id == other_than:
+        return None
+    try:
+        current = repo.get_post(post_id).source
+    except PostNotFound:
+        return None
+    return {**current, "id": post_id} if _holds(current, reviewer, now) else None
+
+
+def _held_before_holds(repo: Repository, reviewer: str, now: datetime, other_than: str | None) -> dict | None:
     for post in repo.posts_held_by(reviewer, now=now.isoformat()):
-        if post["id"] == other_than:
-            continue
-        # The search may lag behind a decision just made (decide-and-next): each post it names is
-        # read again by id, which is always current.
-        current = repo.get_post(post["id"]).source
-        if current.get("status") == "in_review" and current.get("claimed_by") == reviewer \
-                and not _claim_expired(current, now):
-            return {**current, "id": post["id"]}
+        if post["id"] != other_than:
+            current = repo.get_post(post["id"]).source
+            if _holds(current, reviewer, now):
+                return {**current, "id": post["id"]}
     return None
 
 
+def _holds(post: dict, reviewer: str, now: datetime) -> bool:
+    return post.get("status") == "in_review" and post.get("claimed_by") == reviewer and not _claim_expired(post, now)
+
+
 def claim(repo: Repository, post_id: str, *, reviewer: str, request_id: str | None = None,
-          now: datetime | None = None, holds_none: bool = False) -> dict:
+          now: datetime | None = None) -> dict:
     """A reviewer takes a flagged post (or one whose claim expired) for CLAIM_DURATION. A reviewer holds
-    at most one post: while they hold another, AlreadyHolding names it. Two claims made at the same
-    instant by one reviewer (two tabs) cannot both stay: each checks after its write and gives its post
-    back when it sees another one held. `holds_none`: the caller has just seen that the reviewer holds
-    no post (claim_next), so only the check after the write is made."""
+    at most one post: while they hold another, AlreadyHolding names it.
+
+    The claim is not refreshed at once (every reviewer makes one a minute): who holds what is read by id.
+    Each reviewer's hold record points at the post they hold and is moved only from the version read
+    before the claim, so of two claims at the same instant by one reviewer (two tabs) one moves it and
+    the other gives its post back."""
     now = now or datetime.now(UTC)
     stored = repo.get_post(post_id)
-    if stored.source.get("status") == "in_review" and stored.source.get("claimed_by") == reviewer \
-            and not _claim_expired(stored.source, now):
+    if _holds(stored.source, reviewer, now):
         return stored.source
     status = stored.source.get("status")
     if status not in WAITING_STATUSES and status != "in_review":
         # Decided by someone else since the queue was read (or never flagged): reopening a decision is
         # index.casework.lifecycle.reopen, never a claim.
         raise ConcurrentChange("This post is not waiting for review (%(status)s).", status=status)
-    if not holds_none:
-        _refuse_second_claim(repo, reviewer, post_id, now)
-    updated = transition(repo, post_id, "in_review", actor=reviewer, reason=audit_reasons.reason("claimed_for_review"),
-                         request_id=request_id, expected=stored, now=now,
+    return _take(repo, stored, reviewer=reviewer, now=now, request_id=request_id, refresh=False,
+                 reason=audit_reasons.reason("claimed_for_review"))
+
+
+class _HoldMoved(ConcurrentChange):
+    """Another claim of the same reviewer (a second tab) moved their hold record first."""
+
+
+_UNREAD = object()
+
+
+def _take(repo: Repository, stored: StoredDoc, *, reviewer: str, now: datetime, request_id: str | None,
+          refresh: bool, reason: Reason, hold=_UNREAD) -> dict:
+    """The post goes to review held by `reviewer` (a claim, a reopened decision): refused while they hold
+    another; the hold record is then moved from the version read before the post was written. `hold`:
+    the hold record as the caller read it and found holding nothing."""
+    if hold is _UNREAD:
+        hold = repo.get_hold(reviewer)
+        _refuse_second_claim(repo, reviewer, stored.id, now, hold)
+    updated = transition(repo, stored.id, "in_review", actor=reviewer, reason=reason, request_id=request_id,
+                         expected=stored, now=now, refresh=refresh,
                          fields={"claimed_by": reviewer, "claim_expires_at": (now + CLAIM_DURATION).isoformat()})
-    if held_post(repo, reviewer, now=now, other_than=post_id) is not None:
-        release(repo, post_id, reviewer=reviewer, request_id=request_id, now=now,
+    try:
+        repo.put_hold(reviewer, stored.id, claimed_at=now.isoformat(), expected=hold)
+    except VersionConflict:  # another claim of this reviewer moved it first: that one stands
+        release(repo, stored.id, reviewer=reviewer, request_id=request_id, now=now,
                 reason=audit_reasons.reason("released_other_claim"))
-        _refuse_second_claim(repo, reviewer, post_id, now)
+        _refuse_second_claim(repo, reviewer, stored.id, now, repo.get_hold(reviewer))
+        raise _HoldMoved("Another of your tabs took a post at the same moment; try again.") from None
     return updated
 
 
-def _refuse_second_claim(repo: Repository, reviewer: str, post_id: str, now: datetime) -> None:
-    other = held_post(repo, reviewer, now=now, other_than=post_id)
+def _refuse_second_claim(repo: Repository, reviewer: str, post_id: str, now: datetime,
+                         hold: StoredDoc | None) -> None:
+    other = _held(repo, reviewer, hold, now, post_id)
     if other is not None:
         raise AlreadyHolding("You already hold another post: decide it or release it before taking a new one.",
                              post_id=other["id"])
@@ -157,7 +200,8 @@ def claim_next(repo: Repository, *, reviewer: str, request_id: str | None = None
     of the queue is: no two reviewers get one post, and nobody is told "empty" while posts wait.
     After `max_attempts` contested posts in a row, ConcurrentChange asks the reviewer to try again."""
     now = now or datetime.now(UTC)
-    held = held_post(repo, reviewer, now=now)
+    hold = repo.get_hold(reviewer)
+    held = _held(repo, reviewer, hold, now, None)
     if held is not None:  # "next" while holding a post: that post, not a second one
         return held
     tried: list[str] = []
@@ -165,17 +209,29 @@ def claim_next(repo: Repository, *, reviewer: str, request_id: str | None = None
         order = repo.review_queue(now=now.isoformat(), size=candidates, exclude=tried)
         if not order:
             return None
-        while order:
-            post = order.pop(0)
-            tried.append(post["id"])
+        tried.extend(post["id"] for post in order)
+        # The search lags up to a second behind claims and decisions: each candidate is read again by id.
+        stored = repo.stored_posts([post["id"] for post in order])
+        waiting = [stored[post["id"]] for post in order
+                   if post["id"] in stored and _claimable(stored[post["id"]].source, now)]
+        while waiting:
+            candidate = waiting.pop(0)
             try:
-                return {"id": post["id"], **claim(repo, post["id"], reviewer=reviewer, request_id=request_id, now=now,
-                                                  holds_none=True)}
+                return {"id": candidate.id, **_take(repo, candidate, reviewer=reviewer, now=now, request_id=request_id,
+                                                    refresh=False, reason=audit_reasons.reason("claimed_for_review"),
+                                                    hold=hold)}
+            except _HoldMoved:
+                hold = repo.get_hold(reviewer)
             except ConcurrentChange:
                 # Someone took it a moment earlier: everyone who lost it would now write to the same next
                 # post, and all but one lose again. Each loser goes on from a place of their own instead.
-                order = _spread(order, reviewer, len(tried))
+                waiting = _spread(waiting, reviewer, len(tried))
     raise ConcurrentChange("The queue is very busy: other reviewers took every post tried. Try again.")
+
+
+def _claimable(post: dict, now: datetime) -> bool:
+    status = post.get("status")
+    return status in WAITING_STATUSES or (status == "in_review" and _claim_expired(post, now))
 
 
 def _spread(order: list[dict], reviewer: str, attempt: int) -> list[dict]:
@@ -280,11 +336,9 @@ def reopen(repo: Repository, post_id: str, *, actor: Actor | dict | str, reason:
     if source.get("status") not in DECIDED_STATUSES:
         raise TransitionError("Only a confirmed or dismissed post can be reopened (this one is '%(status)s').",
                               status=source.get("status"))
-    _refuse_second_claim(repo, actor.name, post_id, now)  # the reopened post is held: one at a time
-    updated = transition(repo, post_id, "in_review", actor=actor.name,
-                         reason=audit_reasons.reason("reopened", note=reason),
-                         request_id=request_id, expected=stored, now=now,
-                         fields={"claimed_by": actor.name, "claim_expires_at": (now + CLAIM_DURATION).isoformat()})
+    # The reopened post is held by the supervisor: one at a time, as a claim.
+    updated = _take(repo, stored, reviewer=actor.name, now=now, request_id=request_id, refresh=True,
+                    reason=audit_reasons.reason("reopened", note=reason))
     repo.append_event({"post_id": post_id, "action": "decision_reopened", "actor": actor.name, "at": now.isoformat(),
                        "from_status": source.get("status"), "to_status": "in_review", "reason": reason,
                        "request_id": request_id,

@@ -60,6 +60,7 @@ def candidates(repo: Repository, platform: str | None, *, limit: int = 200, now:
     """Posts that may go on a notice to `platform` (confirmed, or under a notice and still online),
     most recently reviewed first; each with `held_by`: the open notices already covering it
     ({kind, notice_id, reference, status})."""
+    repo.catch_up()  # a post confirmed a moment ago is a candidate (decisions are not refreshed at once)
     filters: list[dict] = [{"terms": {"status": sorted(SENDABLE_POST_STATUSES)}}]
     if platform is None:
         query = {"bool": {"filter": filters, "must_not": [{"exists": {"field": "platform"}}]}}

@@ -100,6 +100,9 @@ POSTS = {
         # Review.
         "status": _KEYWORD,
         "status_changed_at": _DATE,
+        # The id of the audit event of the last status change: a post page reads it by id, so the post's
+        # history shows a claim or decision made a moment ago before a search of the events sees it.
+        "status_event_id": {"type": "keyword", "index": False},
         "claimed_by": _KEYWORD,
         "claim_expires_at": _DATE,
         "reviewer": _KEYWORD,
@@ -295,6 +298,19 @@ CASES = {
 }
 
 
+# The post each reviewer holds (index/casework/lifecycle.py): one document per reviewer (id: the account name),
+# read by id and written with optimistic concurrency, so "which post do I hold" never waits for a search to catch
+# up with a claim. It only points: the post itself (in_review, claimed_by, claim_expires_at) says whether the
+# hold still stands.
+HOLDS = {
+    "dynamic": "strict",
+    "properties": {
+        "post_id": _KEYWORD,
+        "claimed_at": _DATE,
+    },
+}
+
+
 @dataclass(frozen=True)
 class IndexSpec:
     name: str
@@ -330,4 +346,5 @@ SPECS: tuple[IndexSpec, ...] = (
     IndexSpec("tips", 1, TIPS),
     IndexSpec("partners", 1, PARTNERS),
     IndexSpec("tip_throttle", 1, TIP_THROTTLE),
+    IndexSpec("holds", 1, HOLDS),
 )

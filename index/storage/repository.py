@@ -115,11 +115,11 @@ def _seconds_since(moment: str) -> float:
 
 
 class Repository:
-    """Single-document writes (claims, notices, users, most events) refresh at once, so the next page
-    a person opens shows them; they are few. Bulk ingest does not, and neither does a reviewer's
-    decision (the busiest write, made by every reviewer every minute or two): pages that count or
-    list decisions (reports, case timelines) call `catch_up()` before they read; anything read by id
-    is current anyway."""
+    """Single-document writes (notices, users, releases, most events) refresh at once, so the next page
+    a person opens shows them; they are few. Bulk ingest does not, and neither do a reviewer's claim
+    and decision (the busiest writes, made by every reviewer every minute or two): who holds what is
+    read by id (get_hold), pages that count or list decisions (reports, case timelines, notice
+    candidates) call `catch_up()` before they read; anything read by id is current anyway."""
 
     def __init__(self, client: Elasticsearch, prefix: str, *, spool_dir: Path | None = None) -> None:
         self.client = client
@@ -324,6 +324,42 @@ class Repository:
                                       sort=[{"claim_expires_at": "desc"}])
         return [_hit(h) for h in response["hits"]["hits"]]
 
+    def stored_posts(self, post_ids: list[str]) -> dict[str, StoredDoc]:
+        """The posts as stored now (read by id, so current even before a refresh), with their versions;
+        ids not found are left out."""
+        if not post_ids:
+            return {}
+        response = self.client.mget(index=self.posts, ids=post_ids)
+        return {d["_id"]: StoredDoc(d["_id"], d["_source"], d["_seq_no"], d["_primary_term"])
+                for d in response["docs"] if d.get("found")}
+
+    # ---- holds: the post each reviewer holds (index/casework/lifecycle.py) ---------------------
+
+    def get_hold(self, reviewer: str) -> StoredDoc | None:
+        """The reviewer's hold record (read by id: current at once), or None when they never held a post."""
+        try:
+            hit = self.client.get(index=self.alias("holds"), id=reviewer)
+        except NotFoundError:
+            return None
+        return StoredDoc(hit["_id"], hit["_source"], hit["_seq_no"], hit["_primary_term"])
+
+    def put_hold(self, reviewer: str, post_id: str, *, claimed_at: str, expected: StoredDoc | None,
+                 force: bool = False) -> StoredDoc:
+        """Point the reviewer's hold record at `post_id`, only if it is unchanged since `expected` was read
+        (None: only if there is none yet); VersionConflict otherwise. `force`: whatever it held.
+        Read by id only, so never refreshed."""
+        index, source = self.alias("holds"), {"post_id": post_id, "claimed_at": claimed_at}
+        if force:
+            written = self.client.index(index=index, id=reviewer, document=source, refresh=False)
+            return StoredDoc(reviewer, source, written["_seq_no"], written["_primary_term"])
+        if expected is None:
+            try:
+                written = self.client.create(index=index, id=reviewer, document=source, refresh=False)
+            except ConflictError:
+                raise VersionConflict(reviewer) from None
+            return StoredDoc(reviewer, source, written["_seq_no"], written["_primary_term"])
+        return self._replace(index, expected, source, refresh=False)
+
     def review_queue_page(self, body: dict) -> dict:
         """One page of the review queue as index/storage/review_queue.py builds it (hits and facets)."""
         return self.client.search(index=self.posts, **body).body
@@ -444,11 +480,12 @@ class Repository:
 
     # ---- events (append-only) -----------------------------------------------------------------
 
-    def append_event(self, event: dict, *, refresh: bool = True) -> str:
+    def append_event(self, event: dict, *, refresh: bool = True, event_id: str | None = None) -> str:
         """Append to the audit trail. The change it records has already been written, so the event
         must not be lost: if Elasticsearch cannot take it now, it waits in the spool (replay_events).
-        `refresh` False: searches see it within a second (see the class's note)."""
-        event_id = str(uuid.uuid4())
+        `refresh` False: searches see it within a second (see the class's note). `event_id`: chosen
+        beforehand (new_event_id), when the change it records names it."""
+        event_id = event_id or new_event_id()
         # Where the request came from (set by the review UI for the request it handles) wins over the
         # caller's request_id: a client cannot choose what the trail records as the server's id.
         document = {"at": _now(), **event, **origin.current_fields()}
@@ -497,18 +534,25 @@ class Repository:
             yield hit["_source"]
 
     def events_for(self, post_id: str, *, current: dict | None = None) -> list[dict]:
-        """The post's audit events, oldest first, a decision made a moment ago included. A decision's
-        event is not refreshed at once, so the events are refreshed first, unless `current` (the post
-        as the caller just read it by id) shows it was not decided in the last few seconds: a post
-        page, opened at every "next" on a post just claimed (a claim is refreshed at once), then
-        reads without a refresh."""
+        """The post's audit events, oldest first, a change made a moment ago included. Claims and
+        decisions are not refreshed at once: given `current` (the post as the caller just read it by
+        id), the event of its last status change is read by id when the search does not have it yet,
+        and the events are refreshed only for a post decided in the last few seconds (a referral to
+        investigation is a second event of the decision). Without `current`, they are refreshed."""
         changed = (current or {}).get("status_changed_at")
         if current is None or (current.get("status") in DECIDED_STATUSES and changed
                                and _seconds_since(changed) < RECENT_SECONDS):
             self.client.indices.refresh(index=self.events)
         response = self.client.search(index=self.events, query={"term": {"post_id": post_id}},
                                       sort=[{"at": "asc"}], size=1000)
-        return [h["_source"] for h in response["hits"]["hits"]]
+        hits = response["hits"]["hits"]
+        latest = (current or {}).get("status_event_id")
+        if latest and all(hit["_id"] != latest for hit in hits):
+            try:
+                hits.append(self.client.get(index=self.events, id=latest))
+            except NotFoundError:
+                pass  # spooled (Elasticsearch refused it): it appears once replayed
+        return [hit["_source"] for hit in hits]
 
     # ---- notices -----------------------------------------------------------------------------
 
@@ -705,6 +749,10 @@ def _signature_of(post: dict):
     if stored is not None or not post.get("text"):
         return stored
     return near_duplicates.signatures([post["text"]])[0]
+
+
+def new_event_id() -> str:
+    return str(uuid.uuid4())
 
 
 def _hit(hit: dict) -> dict:

@@ -105,6 +105,23 @@ def read_page(response: Mapping) -> tuple[list[dict], dict[str, list[str]]]:
     return posts, facets
 
 
+REVIEW_FIELDS = ("status", "claimed_by", "claim_expires_at")
+
+
+def as_stored_now(posts: list[dict], current: Mapping[str, Mapping]) -> list[dict]:
+    """The page's posts with their review fields as stored now (`current`: post id -> those fields, read
+    by id): claims and decisions reach the search a second late. Posts decided meanwhile leave the page."""
+    fresh = []
+    for post in posts:
+        now = current.get(post["id"])
+        if now is None:
+            continue
+        post = {**post, **{field: now.get(field) for field in REVIEW_FIELDS}}
+        if post["status"] in WAITING_STATUSES or post["status"] == "in_review":
+            fresh.append(post)
+    return fresh
+
+
 def max_label_severity(post: Mapping) -> int | None:
     levels = [BY_CODE[code].severity for code in post.get("labels") or [] if code in BY_CODE]
     return max(levels) if levels else None

@@ -118,3 +118,70 @@ def test_queue_filters_and_sorts(repo):
 def test_bad_queue_requests_are_refused_with_a_message(asked, message):
     with pytest.raises(QueryError, match=message):
         QueueRequest(**asked)
+
+
+def _refresh_off(repo):
+    for index in (repo.posts, repo.events):
+        repo.client.indices.put_settings(index=index, settings={"index.refresh_interval": "-1"})
+
+
+def _held_by(repo, reviewer, ids):
+    now = datetime.now(UTC).isoformat()
+    return [post_id for post_id in ids if (lambda p: p["status"] == "in_review" and p["claimed_by"] == reviewer
+                                           and p["claim_expires_at"] > now)(repo.get_post(post_id).source)]
+
+
+def test_a_claim_counts_at_once_though_searches_do_not_see_it_yet(repo):
+    """Claims are not refreshed at once (every reviewer makes one a minute). With the scheduled refresh off,
+    so that searches never see them by themselves: the claimer's next "next" gives the same post, a second
+    claim is refused, another reviewer gets another post, the queue page names the holder, and the post's
+    history has the claim."""
+    from index.storage.review_queue import REVIEW_FIELDS, as_stored_now
+    first, second, third = _flag(repo, 1), _flag(repo, 2), _flag(repo, 3)
+    _refresh_off(repo)
+    held = lifecycle.claim_next(repo, reviewer="lan")["id"]
+    assert held == third
+    unseen = repo.client.search(index=repo.posts, query={"term": {"status": "in_review"}})["hits"]["total"]["value"]
+    assert unseen == 0  # not refreshed: a plain search still sees the post as flagged
+    assert lifecycle.claim_next(repo, reviewer="lan")["id"] == third
+    with pytest.raises(AlreadyHolding) as refused:
+        lifecycle.claim(repo, first, reviewer="lan")
+    assert refused.value.post_id == third
+    assert lifecycle.claim_next(repo, reviewer="minh")["id"] == second
+
+    def queue_page():
+        posts, _ = read_page(repo.review_queue_page(page_body(QueueRequest(), now=datetime.now(UTC))))
+        current = repo.post_fields([post["id"] for post in posts], list(REVIEW_FIELDS))
+        return {post["id"]: post["claimed_by"] for post in as_stored_now(posts, current)}
+
+    assert queue_page() == {third: "lan", second: "minh", first: None}
+    current = repo.get_post(third).source
+    assert [(e["to_status"], e["actor"]) for e in repo.events_for(third, current=current)] == [("in_review", "lan")]
+    lifecycle.decide(repo, third, reviewer="lan", confirm=False, categories=[])
+    assert queue_page() == {second: "minh", first: None}  # decided meanwhile: off the page
+    assert lifecycle.claim_next(repo, reviewer="lan")["id"] == first
+
+
+def test_many_nexts_at_once_by_one_reviewer_unrefreshed_leave_one_post_held(repo):
+    """Four tabs press "next" at the same instant while searches see none of the claims: the hold record,
+    moved only from the version each read, lets one claim stand; the others give their post back."""
+    ids = [_flag(repo, n) for n in range(6)]
+    _refresh_off(repo)
+    barrier, outcomes = threading.Barrier(4), []
+
+    def press_next():
+        barrier.wait()
+        try:
+            outcomes.append(lifecycle.claim_next(repo, reviewer="lan")["id"])
+        except (AlreadyHolding, lifecycle.ConcurrentChange) as error:
+            outcomes.append(type(error).__name__)
+
+    threads = [threading.Thread(target=press_next) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    held = _held_by(repo, "lan", ids)
+    assert len(held) == 1, (held, outcomes)
+    assert repo.get_hold("lan").source["post_id"] == held[0]
+    assert lifecycle.claim_next(repo, reviewer="lan")["id"] == held[0]
