@@ -191,3 +191,23 @@ def test_thresholds_between_recall_and_budget_when_both_hold():
 def test_a_short_reaction_is_not_flagged_on_priors_alone(classifier):
     reactions = ["Ò", "Buồn cười", "cái gì thế :))", "Đúng đẹp", "haha", "ok", "Dị ó hỏ", "Lol", "this killed me"]
     assert [p.labels for p in classifier.predict(reactions)] == [[]] * len(reactions)
+
+
+def test_over_the_total_budget_the_category_that_loses_least_is_tightened():
+    from classifier.thresholds import choose_thresholds, total_flag_rate
+    rng = np.random.default_rng(3)
+    # gambling: its positives all score above the few real clean posts it flags (tightening it costs
+    # nothing); hate_extremism: its positives reach down among them (tightening it costs recall).
+    n = 1000
+    gambling, hate = np.zeros(n + 200), np.zeros(n + 200)
+    gambling[:100], hate[100:200] = rng.uniform(0.6, 1.0, 100), rng.uniform(0.3, 1.0, 100)
+    gambling[200:205] = [0.50, 0.52, 0.54, 0.56, 0.58]
+    hate[205:210] = [0.40, 0.42, 0.44, 0.46, 0.48]
+    scores = np.stack((gambling, hate), axis=1)
+    labels = np.zeros_like(scores, dtype=int)
+    labels[:100, 0], labels[100:200, 1] = 1, 1
+    real = np.concatenate((np.zeros(200), np.ones(n))).astype(int)
+    choices = choose_thresholds(["gambling", "hate_extremism"], scores, labels, real, total_budget=0.003)
+    assert total_flag_rate(choices, scores, real) <= 0.003
+    assert choices[0].real_flag_rate == 0.0 and choices[0].recall == 1.0  # tightened, for free
+    assert choices[1].real_flag_rate == 0.003  # kept its whole budget and the recall it buys
