@@ -234,7 +234,7 @@ def _claimable(post: dict, now: datetime) -> bool:
     return status in WAITING_STATUSES or (status == "in_review" and _claim_expired(post, now))
 
 
-def _spread(order: list[dict], reviewer: str, attempt: int) -> list[dict]:
+def _spread(order: list[StoredDoc], reviewer: str, attempt: int) -> list[StoredDoc]:
     """`order` rotated to start at a place fixed by the reviewer and the attempt: reviewers who lost the
     same post spread over the next candidates instead of racing for each in turn. Only after a lost
     race: a reviewer alone at the queue always takes the most urgent post."""
